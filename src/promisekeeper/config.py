@@ -1,0 +1,91 @@
+"""User settings from `config.toml`; every setting has a default so the file is optional."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Any
+
+from promisekeeper.errors import PkError
+
+
+class ConfigError(PkError):
+    """The config file exists but says something `pk` cannot use."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings that shape dates and standing.
+
+    day_ends: the time a date without a time means (a promise "by Friday" is due Friday at this time).
+    risk_window: an open promise due within this window is at risk.
+    risk_fraction: an open promise with less than this share of its promised span left is at risk.
+    """
+
+    day_ends: time = time(17, 0)
+    risk_window: timedelta = timedelta(hours=24)
+    risk_fraction: float = 0.2
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+def load(path: Path) -> Config:
+    """Read the config file; a missing file means all defaults."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return Config()
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror}") from None
+    import tomllib
+
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config {path} is not valid TOML: {exc}") from None
+    return Config(
+        day_ends=_time_setting(raw, "day_ends", time(17, 0), path),
+        risk_window=_duration_setting(raw, "risk_window", timedelta(hours=24), path),
+        risk_fraction=_fraction_setting(raw, "risk_fraction", 0.2, path),
+        raw=raw,
+    )
+
+
+def _time_setting(raw: dict[str, Any], key: str, default: time, path: Path) -> time:
+    value = raw.get(key)
+    if value is None:
+        return default
+    if isinstance(value, time):
+        return value.replace(tzinfo=None)
+    if isinstance(value, str):
+        try:
+            hour, minute = value.strip().split(":")
+            return time(int(hour), int(minute))
+        except ValueError:
+            pass
+    raise ConfigError(f'config {path}: {key} must be a time like "17:00", not {value!r}')
+
+
+def _duration_setting(raw: dict[str, Any], key: str, default: timedelta, path: Path) -> timedelta:
+    value = raw.get(key)
+    if value is None:
+        return default
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return timedelta(hours=value)
+    if isinstance(value, str):
+        from promisekeeper.dates import parse_duration
+
+        try:
+            return parse_duration(value)
+        except PkError:
+            pass
+    raise ConfigError(f'config {path}: {key} must be a duration like "24h", not {value!r}')
+
+
+def _fraction_setting(raw: dict[str, Any], key: str, default: float, path: Path) -> float:
+    value = raw.get(key)
+    if value is None:
+        return default
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1:
+        return float(value)
+    raise ConfigError(f"config {path}: {key} must be a number between 0 and 1, not {value!r}")

@@ -1,0 +1,69 @@
+"""Making user text safe for a terminal, and cheap colour for the hot path.
+
+User text (promise titles, names, notes, pasted e-mails) may hold escape sequences, control
+characters or bidi overrides. They are stored verbatim and returned verbatim in --json, but
+on a terminal or in cron mail they are shown neutralised, as visible `\\x1b`-style escapes.
+This module imports nothing heavy: `pk today` renders with it alone, without rich.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from typing import TextIO
+
+# C0 and C1 controls (tab included: it would break columns), DEL, and the bidi embedding,
+# override and isolate characters that can make text read differently from what it is.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+_STYLES = {
+    "bold": "1",
+    "dim": "2",
+    "red": "31",
+    "green": "32",
+    "yellow": "33",
+    "cyan": "36",
+    "bold red": "1;31",
+    "bold yellow": "1;33",
+    "bold green": "1;32",
+}
+
+
+def safe(text: str) -> str:
+    """`text` with every control character shown as a visible escape, never interpreted."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def one_line(text: str, width: int = 0) -> str:
+    """Safe text on one line (newlines shown as ⏎), cut to `width` characters when given."""
+    text = safe(text.replace("\r\n", "\n").replace("\n", " ⏎ "))
+    if width and len(text) > width:
+        return text[: width - 1] + "…"
+    return text
+
+
+def use_color(stream: TextIO | None = None) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set or TERM is dumb."""
+    stream = stream or sys.stdout
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+class Painter:
+    """Wraps already-safe text in ANSI styles, or returns it unchanged when colour is off."""
+
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, text: str, style: str) -> str:
+        if not self.color or style not in _STYLES:
+            return text
+        return f"\x1b[{_STYLES[style]}m{text}\x1b[0m"

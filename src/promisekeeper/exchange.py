@@ -1,0 +1,238 @@
+"""The JSON contract: promise and event objects for --json, and export/import of whole ledgers.
+
+Every listing command prints the same promise objects, so scripts can rely on one shape. An
+export is those objects with their histories; an import replays the histories, so an imported
+promise is exactly the promise that was exported.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid as uuidlib
+from datetime import UTC, datetime
+from typing import Any
+
+from promisekeeper import storage
+from promisekeeper.errors import InvalidInput, PkError
+from promisekeeper.history import fold
+from promisekeeper.ledger import Ledger, clean_people, clean_tags, clean_text, iso
+from promisekeeper.model import EVENT_KINDS, STATUSES, Event, Promise
+
+FORMAT_NAME = "promisekeeper"
+FORMAT_VERSION = 1
+
+
+def promise_json(promise: Promise, standing: str) -> dict[str, Any]:
+    """A promise as scripts see it; times in ISO 8601 with an explicit UTC offset."""
+    return {
+        "id": promise.id,
+        "uuid": promise.uuid,
+        "what": promise.what,
+        "to": list(promise.to),
+        "due": iso(promise.due),
+        "original_due": iso(promise.original_due),
+        "made": iso(promise.made),
+        "status": promise.status,
+        "standing": standing,
+        "kept_at": iso(promise.kept_at) if promise.kept_at else None,
+        "closed_at": iso(promise.closed_at) if promise.closed_at else None,
+        "moves": promise.moves,
+        "late_moves": promise.late_moves,
+        "tags": list(promise.tags),
+        "note": promise.note,
+    }
+
+
+def event_json(event: Event) -> dict[str, Any]:
+    return {"at": iso(event.at), "kind": event.kind, "details": dict(event.data)}
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+# -------------------------------------------------------------------------------------------------
+# Export
+# -------------------------------------------------------------------------------------------------
+def export(ledger: Ledger) -> dict[str, Any]:
+    """Every promise (deleted ones included, so nothing is lost) with its full history."""
+    promises = []
+    for promise in ledger.list(status="all", include_deleted=True):
+        assert promise.id is not None
+        item = promise_json(promise, ledger.standing(promise))
+        item["deleted_at"] = iso(promise.deleted_at) if promise.deleted_at else None
+        item["history"] = [event_json(e) for e in ledger.raw_history(promise.id)]
+        promises.append(item)
+    return {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "exported_at": iso(ledger.now),
+        "promises": promises,
+    }
+
+
+# -------------------------------------------------------------------------------------------------
+# Import
+# -------------------------------------------------------------------------------------------------
+class ImportError_(PkError):
+    """A record that cannot be imported; nothing of the file is."""
+
+
+def parse_document(text: str) -> list[Any]:
+    """The records of an export document, or of a plain JSON list of promise objects."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportError_(
+            f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}; nothing imported"
+        ) from None
+    except (ValueError, RecursionError) as exc:
+        raise ImportError_(f"not valid JSON: {exc}; nothing imported") from None
+    if isinstance(document, dict):
+        if "promises" not in document:
+            raise ImportError_('expected a list of promises or an object with "promises"')
+        records = document["promises"]
+    else:
+        records = document
+    if not isinstance(records, list):
+        raise ImportError_('"promises" must be a list')
+    return records
+
+
+def build_events(record: Any, now: datetime) -> list[Event]:
+    """The history that recreates `record`: its own history when exported by pk, else made
+    (+ closed) events built from the plain fields."""
+    if not isinstance(record, dict):
+        raise InvalidInput(f"expected an object, got {type(record).__name__}")
+    history = record.get("history")
+    if history:
+        return _events_from_history(history, record)
+    return _events_from_plain(record, now)
+
+
+def _events_from_history(history: Any, record: dict[str, Any]) -> list[Event]:
+    if not isinstance(history, list):
+        raise InvalidInput("history must be a list")
+    events = []
+    for position, item in enumerate(history):
+        if not isinstance(item, dict):
+            raise InvalidInput(f"history[{position}] must be an object")
+        kind = item.get("kind")
+        if kind not in EVENT_KINDS:
+            raise InvalidInput(f"history[{position}] has unknown kind {kind!r}")
+        details = item.get("details", {})
+        if not isinstance(details, dict):
+            raise InvalidInput(f"history[{position}].details must be an object")
+        events.append(Event(kind=kind, at=_when(item.get("at"), "at"), data=dict(details)))
+    if events[0].kind != "made":
+        raise InvalidInput("history must start with a 'made' event")
+    made = events[0].data
+    made.setdefault("uuid", record.get("uuid") or str(uuidlib.uuid4()))
+    _check_made(made)
+    return events
+
+
+def _events_from_plain(record: dict[str, Any], now: datetime) -> list[Event]:
+    for key in ("what", "to", "due"):
+        if key not in record:
+            raise InvalidInput(f"missing {key!r}")
+    to = record["to"]
+    to = [to] if isinstance(to, str) else to
+    if not isinstance(to, list) or not all(isinstance(n, str) for n in to):
+        raise InvalidInput("'to' must be a name or a list of names")
+    made_at = _when(record["made"], "made") if record.get("made") else now
+    tags = record.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise InvalidInput("'tags' must be a list of strings")
+    made = {
+        "uuid": record.get("uuid") or str(uuidlib.uuid4()),
+        "what": record["what"],
+        "to": to,
+        "due": iso(_when(record["due"], "due")),
+        "made": iso(made_at),
+        "note": record.get("note") or "",
+        "tags": tags,
+    }
+    _check_made(made)
+    events = [Event(kind="made", at=made_at, data=made)]
+    status = record.get("status") or "open"
+    if status not in STATUSES:
+        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+    if status != "open":
+        closed = record.get("kept_at") or record.get("closed_at")
+        if not closed:
+            raise InvalidInput(f"status {status!r} needs 'kept_at' (or 'closed_at')")
+        closed_at = _when(closed, "kept_at")
+        events.append(Event(kind=status, at=closed_at, data={"closed_at": iso(closed_at)}))
+    return events
+
+
+def _check_made(made: dict[str, Any]) -> None:
+    if not isinstance(made.get("what"), str):
+        raise InvalidInput("'what' must be a string")
+    made["what"] = clean_text(made["what"], "what")
+    if not isinstance(made.get("to"), list):
+        raise InvalidInput("'to' must be a list of names")
+    made["to"] = clean_people([str(n) for n in made["to"]])
+    made["tags"] = clean_tags([str(t) for t in made.get("tags") or []])
+    if not isinstance(made.get("note", ""), str):
+        raise InvalidInput("'note' must be a string")
+    if not isinstance(made.get("uuid"), str) or not made["uuid"].strip():
+        raise InvalidInput("'uuid' must be a non-empty string")
+    for key in ("due", "made"):
+        if made.get(key) is not None:
+            made[key] = iso(_when(made[key], key))
+
+
+def _when(value: Any, name: str) -> datetime:
+    if not isinstance(value, str):
+        raise InvalidInput(f"{name!r} must be an ISO 8601 time string")
+    from promisekeeper.dates import from_iso
+
+    try:
+        parsed = from_iso(value)
+    except (PkError, ValueError, OverflowError):
+        raise InvalidInput(f"{name!r} is not an ISO 8601 time: {value[:40]!r}") from None
+    if not 1900 <= parsed.year <= 9998:
+        raise InvalidInput(f"{name!r} is out of range (years 1900-9998): {value[:40]!r}")
+    return parsed.astimezone(UTC)
+
+
+def import_records(ledger: Ledger, records: list[Any]) -> tuple[int, int]:
+    """Import all records in one change, or none. Returns (imported, skipped as duplicates)."""
+    prepared: list[tuple[str, list[Event]]] = []
+    for index, record in enumerate(records):
+        try:
+            events = build_events(record, ledger.now)
+            promise = fold(events)
+        except PkError as exc:
+            raise ImportError_(f"record {index}: {exc}; nothing imported") from None
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+            raise ImportError_(f"record {index}: invalid ({exc}); nothing imported") from None
+        assert promise is not None
+        prepared.append((promise.uuid, events))
+    with ledger.change("import") as (conn, change):
+        return _store(conn, change, prepared)
+
+
+def _store(
+    conn: sqlite3.Connection, change: int, prepared: list[tuple[str, list[Event]]]
+) -> tuple[int, int]:
+    known = storage.uuids(conn)
+    imported = skipped = 0
+    for uuid, events in prepared:
+        if uuid in known:
+            skipped += 1
+            continue
+        known.add(uuid)
+        promise = fold(events)
+        assert promise is not None
+        promise.to = [storage.canonical_name(conn, name) for name in promise.to]
+        promise_id = storage.save_promise(conn, promise)
+        for event in events:
+            event.promise_id = promise_id
+            event.change_id = change
+        storage.append_events(conn, events)
+        imported += 1
+    return imported, skipped

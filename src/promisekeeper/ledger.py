@@ -1,0 +1,457 @@
+"""The ledger: making, keeping, moving and dropping promises, and the views over them.
+
+Every command that changes something is one `change`: its events are appended and the promise rows
+are re-derived from them inside one transaction, so a change lands whole or not at all and
+`pk undo` can take it back. This module knows nothing about the terminal.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid as uuidlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from promisekeeper import storage
+from promisekeeper.config import Config
+from promisekeeper.errors import InvalidInput, LedgerError, PromiseNotFound
+from promisekeeper.history import apply, fold
+from promisekeeper.model import Event, Promise
+from promisekeeper.risk import is_at_risk, kept_on_time, standing
+
+RECENTLY_KEPT = timedelta(days=14)
+OPEN = "p.status = 'open' AND p.deleted_ts IS NULL"
+MAX_TEXT = 1_000_000  # characters; a pasted e-mail fits, a runaway pipe does not
+
+
+@dataclass
+class Today:
+    """What `pk today` shows: what needs attention now, and what was kept today."""
+
+    overdue: list[Promise] = field(default_factory=list)
+    due_today: list[Promise] = field(default_factory=list)
+    at_risk: list[Promise] = field(default_factory=list)
+    kept_today: list[Promise] = field(default_factory=list)
+
+
+@dataclass
+class Status:
+    """What `pk status` shows, grouped by standing, plus the summary figures."""
+
+    overdue: list[Promise] = field(default_factory=list)
+    at_risk: list[Promise] = field(default_factory=list)
+    on_track: list[Promise] = field(default_factory=list)
+    recently_kept: list[Promise] = field(default_factory=list)
+    kept_on_time_this_month: int = 0
+
+
+@dataclass
+class Undone:
+    command: str
+    at: datetime
+    promise_ids: list[int]
+
+
+class Ledger:
+    """One ledger file, seen at one moment `now` with one set of settings."""
+
+    def __init__(
+        self, path: Path, *, now: datetime, config: Config | None = None, create_dirs: bool = False
+    ) -> None:
+        self.path = path
+        self.now = now
+        self.config = config or Config()
+        self.create_dirs = create_dirs
+        self._conn: sqlite3.Connection | None = None
+        self._writable = False
+
+    # -- connection ---------------------------------------------------------------------------
+    def _reader(self) -> sqlite3.Connection | None:
+        if self._conn is None:
+            self._conn = storage.connect(self.path, write=False)
+        return self._conn
+
+    def _writer(self) -> sqlite3.Connection:
+        if self._conn is None or not self._writable:
+            if self._conn is not None:
+                self._conn.close()
+            self._conn = storage.connect(self.path, write=True, create_dirs=self.create_dirs)
+            self._writable = True
+        assert self._conn is not None
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    @contextmanager
+    def change(self, command: str) -> Iterator[tuple[sqlite3.Connection, int]]:
+        conn = self._writer()
+        try:
+            with storage.transaction(conn):
+                yield conn, storage.begin_change(conn, command, self.now)
+        except sqlite3.Error as exc:
+            raise storage.describe_error(self.path, exc) from None
+
+    def _query(self, fn: Any, *args: Any, default: Any = None, **kwargs: Any) -> Any:
+        """Run a read against the ledger; a missing ledger reads as empty."""
+        conn = self._reader()
+        if conn is None:
+            return default
+        try:
+            return fn(conn, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise storage.describe_error(self.path, exc) from None
+
+    def _record(
+        self, conn: sqlite3.Connection, change: int, promise: Promise, kind: str, data: dict
+    ) -> Promise:
+        """Append one event and store the promise as the history now says it is."""
+        event = Event(kind=kind, at=self.now, data=data, promise_id=promise.id, change_id=change)
+        new = apply(promise, event)
+        assert new is not None
+        new.id = promise.id
+        storage.save_promise(conn, new)
+        storage.append_event(conn, event)
+        return new
+
+    def _load(self, conn: sqlite3.Connection, promise_id: int) -> Promise:
+        found = storage.get_promise(conn, promise_id)
+        if found is None or found.deleted_at is not None:
+            raise PromiseNotFound(f"no promise with id {promise_id}")
+        return found
+
+    # -- reading ------------------------------------------------------------------------------
+    def get(self, promise_id: int) -> Promise:
+        found = self._query(storage.get_promise, promise_id)
+        if found is None or found.deleted_at is not None:
+            raise PromiseNotFound(f"no promise with id {promise_id}")
+        return found
+
+    def history(self, promise_id: int) -> list[Event]:
+        self.get(promise_id)
+        return self._query(storage.events_for, promise_id, default=[])
+
+    def raw_history(self, promise_id: int) -> list[Event]:
+        """The history of any promise, deleted ones included (for export)."""
+        return self._query(storage.events_for, promise_id, default=[])
+
+    def standing(self, promise: Promise) -> str:
+        cfg = self.config
+        return standing(promise, self.now, cfg.risk_window, cfg.risk_fraction)
+
+    def list(
+        self,
+        *,
+        to: str | None = None,
+        status: str = "open",
+        tag: str | None = None,
+        due_before: datetime | None = None,
+        include_deleted: bool = False,
+    ) -> list[Promise]:
+        where = ["1" if include_deleted else "p.deleted_ts IS NULL"]
+        params: list[Any] = []
+        if status != "all":
+            where.append("p.status = ?")
+            params.append(status)
+        if to:
+            where.append(
+                "p.id IN (SELECT pp.promise_id FROM promise_people pp JOIN people pe"
+                " ON pe.id = pp.person_id WHERE pe.name_key = ?)"
+            )
+            params.append(to.strip().casefold())
+        if tag:
+            where.append("EXISTS (SELECT 1 FROM json_each(p.tags) WHERE json_each.value = ?)")
+            params.append(tag.strip())
+        if due_before is not None:
+            where.append("p.due_ts < ?")
+            params.append(storage.ts(due_before))
+        return self._query(storage.select_promises, " AND ".join(where), params, default=[])
+
+    def today(self) -> Today:
+        cfg = self.config
+        start, end = local_day(self.now)
+        now_ts = storage.ts(self.now)
+        # A superset of risk.is_at_risk, so only rows the view may show are read.
+        candidates: list[Promise] = self._query(
+            storage.select_promises,
+            """p.status = 'open' AND p.deleted_ts IS NULL AND (
+                   p.due_ts < :end OR p.due_ts <= :window_end
+                   OR (p.due_ts > :now AND (p.due_ts - :now) < :fraction * (p.due_ts - p.made_ts)))""",
+            {
+                "end": storage.ts(end),
+                "window_end": now_ts + int(cfg.risk_window.total_seconds()),
+                "now": now_ts,
+                "fraction": cfg.risk_fraction,
+            },
+            default=[],
+        )
+        view = Today()
+        for promise in candidates:
+            if promise.due <= self.now:
+                view.overdue.append(promise)
+            elif promise.due < end:
+                view.due_today.append(promise)
+            elif is_at_risk(promise, self.now, cfg.risk_window, cfg.risk_fraction):
+                view.at_risk.append(promise)
+        view.kept_today = self._query(
+            storage.select_promises,
+            "p.status = 'kept' AND p.deleted_ts IS NULL AND p.closed_ts >= ?",
+            (storage.ts(start),),
+            "p.closed_ts, p.id",
+            default=[],
+        )
+        return view
+
+    def open_summary(self) -> tuple[int, Promise | None]:
+        """How many promises are open, and the next one coming due."""
+        count = self._query(storage.count_promises, OPEN, (), default=0)
+        upcoming = self._query(
+            storage.select_promises,
+            f"{OPEN} AND p.due_ts > ?",
+            (storage.ts(self.now),),
+            limit=1,
+            default=[],
+        )
+        return count, (upcoming[0] if upcoming else None)
+
+    def status(self) -> Status:
+        view = Status()
+        for promise in self.list(status="open"):
+            group = self.standing(promise)
+            getattr(view, group).append(promise)
+        since = self.now - RECENTLY_KEPT
+        view.recently_kept = self._query(
+            storage.select_promises,
+            "p.status = 'kept' AND p.deleted_ts IS NULL AND p.closed_ts >= ?",
+            (storage.ts(since),),
+            "p.closed_ts DESC, p.id DESC",
+            default=[],
+        )
+        month_start = local_month_start(self.now)
+        view.kept_on_time_this_month = sum(
+            1
+            for p in self._query(
+                storage.select_promises,
+                "p.status = 'kept' AND p.deleted_ts IS NULL AND p.closed_ts >= ?",
+                (storage.ts(month_start),),
+                default=[],
+            )
+            if kept_on_time(p)
+        )
+        return view
+
+    # -- changing -----------------------------------------------------------------------------
+    def make(
+        self,
+        what: str,
+        to: list[str],
+        due: datetime,
+        *,
+        note: str = "",
+        tags: list[str] | None = None,
+        force: bool = False,
+    ) -> Promise:
+        what = clean_text(what, "what you promise")
+        people = clean_people(to)
+        if due <= self.now and not force:
+            raise InvalidInput(
+                "that due time is in the past; use --force to record a promise after the fact"
+            )
+        data = {
+            "uuid": str(uuidlib.uuid4()),
+            "what": what,
+            "to": people,
+            "due": iso(due),
+            "made": iso(self.now),
+            "note": clean_text(note, "note", allow_empty=True),
+            "tags": clean_tags(tags or []),
+        }
+        with self.change("promise") as (conn, change):
+            data["to"] = [storage.canonical_name(conn, name) for name in people]
+            event = Event(kind="made", at=self.now, data=data, change_id=change)
+            promise = apply(None, event)
+            assert promise is not None
+            event.promise_id = storage.save_promise(conn, promise)
+            storage.append_event(conn, event)
+        return promise
+
+    def keep(self, promise_id: int, *, at: datetime | None = None, note: str = "") -> Promise:
+        when = at or self.now
+        if when > self.now:
+            raise InvalidInput("cannot keep a promise in the future; leave out --at to mean now")
+        with self.change("keep") as (conn, change):
+            promise = self._open_promise(conn, promise_id, "keep")
+            data: dict[str, Any] = {"closed_at": iso(when)}
+            if note:
+                data["note"] = clean_text(note, "note")
+            return self._record(conn, change, promise, "kept", data)
+
+    def move(self, promise_id: int, due: datetime, *, reason: str = "", force: bool = False) -> Promise:
+        if due <= self.now and not force:
+            raise InvalidInput("the new due time is in the past; use --force to record it anyway")
+        with self.change("move") as (conn, change):
+            promise = self._open_promise(conn, promise_id, "move")
+            if due == promise.due:
+                raise InvalidInput(f"promise {promise_id} is already due then")
+            data: dict[str, Any] = {
+                "from": iso(promise.due),
+                "to": iso(due),
+                "before_deadline": self.now < promise.due,
+            }
+            if reason:
+                data["reason"] = clean_text(reason, "reason")
+            return self._record(conn, change, promise, "moved", data)
+
+    def settle(self, promise_id: int, kind: str, *, reason: str = "") -> Promise:
+        """Mark a promise broken (you couldn't) or released (they let you off)."""
+        assert kind in ("broken", "released")
+        verb = "break" if kind == "broken" else "release"
+        with self.change(verb) as (conn, change):
+            promise = self._open_promise(conn, promise_id, verb)
+            data: dict[str, Any] = {"closed_at": iso(self.now)}
+            if reason:
+                data["reason"] = clean_text(reason, "reason")
+            return self._record(conn, change, promise, kind, data)
+
+    def reopen(self, promise_id: int) -> Promise:
+        with self.change("reopen") as (conn, change):
+            promise = self._load(conn, promise_id)
+            if promise.status == "open":
+                raise InvalidInput(f"promise {promise_id} is already open")
+            return self._record(conn, change, promise, "reopened", {"previous": promise.status})
+
+    def add_note(self, promise_id: int, text: str) -> Promise:
+        with self.change("note") as (conn, change):
+            promise = self._load(conn, promise_id)
+            return self._record(conn, change, promise, "note", {"text": clean_text(text, "note")})
+
+    def edit(
+        self,
+        promise_id: int,
+        *,
+        what: str | None = None,
+        to: list[str] | None = None,
+        note: str | None = None,
+        add_tags: list[str] | None = None,
+        remove_tags: list[str] | None = None,
+    ) -> Promise:
+        with self.change("edit") as (conn, change):
+            promise = self._load(conn, promise_id)
+            wanted: dict[str, Any] = {}
+            if what is not None:
+                wanted["what"] = clean_text(what, "what you promise")
+            if to:
+                wanted["to"] = [storage.canonical_name(conn, name) for name in clean_people(to)]
+            if note is not None:
+                wanted["note"] = clean_text(note, "note", allow_empty=True)
+            if add_tags or remove_tags:
+                drop = set(clean_tags(remove_tags or []))
+                tags = [t for t in promise.tags if t not in drop]
+                wanted["tags"] = clean_tags(tags + (add_tags or []))
+            changes = {
+                name: [getattr(promise, name), value]
+                for name, value in wanted.items()
+                if getattr(promise, name) != value
+            }
+            if not changes:
+                raise InvalidInput("nothing to change: give --what, --to, --note, --tag or --untag")
+            return self._record(conn, change, promise, "edited", {"changes": changes})
+
+    def delete(self, promise_id: int) -> Promise:
+        with self.change("delete") as (conn, change):
+            promise = self._load(conn, promise_id)
+            return self._record(conn, change, promise, "deleted", {})
+
+    def undo(self) -> Undone:
+        with self.change("undo") as (conn, _change):
+            last = storage.last_change(conn)
+            if last is None:
+                raise InvalidInput("nothing to undo")
+            change_id, command, at = last
+            touched = storage.undo_change(conn, change_id, self.now)
+            for promise_id in touched:
+                state = fold(storage.events_for(conn, promise_id))
+                if state is None:
+                    storage.remove_promise(conn, promise_id)
+                else:
+                    state.id = promise_id
+                    storage.save_promise(conn, state)
+        return Undone(command=command, at=at, promise_ids=touched)
+
+    def _open_promise(self, conn: sqlite3.Connection, promise_id: int, verb: str) -> Promise:
+        promise = self._load(conn, promise_id)
+        if promise.status != "open":
+            raise InvalidInput(
+                f"promise {promise_id} is {promise.status}, not open; `pk reopen {promise_id}` first"
+                f" if you want to {verb} it"
+            )
+        return promise
+
+
+# -------------------------------------------------------------------------------------------------
+# Small rules used above (and by import)
+# -------------------------------------------------------------------------------------------------
+def iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def local_day(now: datetime) -> tuple[datetime, datetime]:
+    """Start and end of the local calendar day containing `now`, as UTC datetimes."""
+    local = now.astimezone()
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    end = start + timedelta(days=1)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def local_month_start(now: datetime) -> datetime:
+    local = now.astimezone().replace(tzinfo=None)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+def clean_text(text: str, what: str, *, allow_empty: bool = False) -> str:
+    """Text as typed, minus surrounding white space; empty or oversized text is refused."""
+    text = (text or "").strip()
+    if not text and not allow_empty:
+        raise InvalidInput(f"{what} cannot be empty")
+    if len(text) > MAX_TEXT:
+        raise InvalidInput(f"{what} is too long ({len(text):,} characters; at most {MAX_TEXT:,})")
+    return text
+
+
+def clean_people(names: list[str]) -> list[str]:
+    """Names as typed, de-duplicated case-insensitively; a promise needs at least one person."""
+    people: list[str] = []
+    seen: set[str] = set()
+    for raw in names:
+        for name in raw.split(","):
+            name = name.strip()
+            if name and name.casefold() not in seen:
+                if len(name) > 200:
+                    raise InvalidInput("a person's name is at most 200 characters")
+                seen.add(name.casefold())
+                people.append(name)
+    if not people:
+        raise InvalidInput("a promise needs a person: give --to NAME")
+    return people
+
+
+def clean_tags(tags: list[str]) -> list[str]:
+    result: list[str] = []
+    for tag in tags:
+        tag = tag.strip().lstrip("+")
+        if not tag:
+            raise InvalidInput("a tag cannot be empty")
+        if any(ch.isspace() for ch in tag):
+            raise InvalidInput(f"a tag cannot contain spaces: {tag!r}")
+        if tag not in result:
+            result.append(tag)
+    return result
+
+
+__all__ = ["Ledger", "LedgerError", "Today", "Status", "Undone", "kept_on_time"]

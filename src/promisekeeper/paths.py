@@ -1,0 +1,37 @@
+"""Where the ledger and the config live: one function each, env var first, then platformdirs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP_NAME = "promisekeeper"
+
+
+def default_db_path() -> Path:
+    """The ledger used when neither --db nor PK_DB says otherwise."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False)) / "ledger.db"
+
+
+def db_path(option: str | None = None) -> tuple[Path, bool]:
+    """The ledger path in use and whether it was chosen explicitly (--db wins over PK_DB).
+
+    An explicitly chosen path must lie in an existing directory; the default one's directory
+    is created on first write.
+    """
+    chosen = option or os.environ.get("PK_DB")
+    if chosen:
+        return Path(chosen).expanduser(), True
+    return default_db_path(), False
+
+
+def config_path() -> Path:
+    """The config file: PK_CONFIG, else config.toml in the user config dir."""
+    chosen = os.environ.get("PK_CONFIG")
+    if chosen:
+        return Path(chosen).expanduser()
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP_NAME, appauthor=False)) / "config.toml"

@@ -1,0 +1,307 @@
+"""Turning ledger views into terminal text.
+
+`today` and the one-line confirmations are plain text with optional ANSI colour (display.py), so
+the daily check never imports rich. Tables (`status`, `list`, `show`) use rich, imported inside
+the functions that draw them. User text always goes through display.safe and into rich as Text
+objects, never as markup.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TextIO
+
+from promisekeeper.dates import format_relative, format_span, format_when
+from promisekeeper.display import Painter, one_line, safe
+from promisekeeper.risk import lateness
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from promisekeeper.ledger import Ledger, Status, Today
+    from promisekeeper.model import Event, Promise
+
+STANDING_STYLE = {
+    "overdue": "bold red",
+    "at_risk": "bold yellow",
+    "on_track": "green",
+    "kept": "green",
+    "kept_late": "yellow",
+    "broken": "red",
+    "released": "dim",
+}
+STANDING_WORDS = {
+    "overdue": "overdue",
+    "at_risk": "at risk",
+    "on_track": "on track",
+    "kept": "kept on time",
+    "kept_late": "kept late",
+    "broken": "broken",
+    "released": "released",
+}
+
+
+def people(promise: Promise) -> str:
+    return ", ".join(safe(name) for name in promise.to)
+
+
+def timing(promise: Promise, now: datetime) -> str:
+    """How the promise stands against its date, in words: 'in 4 days', '3 hours late', 'on time'."""
+    late = lateness(promise, now)
+    if promise.status == "open":
+        if late.total_seconds() >= 0:
+            return f"{format_span(late)} late"
+        return format_relative(promise.due, now)
+    if promise.status == "kept":
+        if late.total_seconds() > 0:
+            return f"{format_span(late)} late"
+        if promise.late_moves:
+            return "on the moved date, moved after the deadline"
+        early = -late
+        return "on time" if early.total_seconds() < 3600 else f"on time, {format_span(early)} early"
+    return STANDING_WORDS[promise.status]
+
+
+# -------------------------------------------------------------------------------------------------
+# Plain text: today and confirmations
+# -------------------------------------------------------------------------------------------------
+def today_text(view: Today, ledger: Ledger, paint: Painter) -> list[str]:
+    """The daily check: what needs attention, then what was kept, then one summary line."""
+    now = ledger.now
+    lines: list[str] = []
+    groups = (
+        ("Overdue", view.overdue, "bold red"),
+        ("Due today", view.due_today, "bold yellow"),
+        ("At risk", view.at_risk, "bold yellow"),
+    )
+    for title, promises, style in groups:
+        if promises:
+            lines.append(paint(f"{title} ({len(promises)})", style))
+            lines.extend(f"  {_line(p, now, paint)}" for p in promises)
+    if view.kept_today:
+        lines.append(paint(f"Kept today ({len(view.kept_today)})", "bold green"))
+        for promise in view.kept_today:
+            lines.append(
+                f"  {paint(f'#{promise.id}', 'cyan')}  {one_line(promise.what, 60)}"
+                f" → {people(promise)} · {timing(promise, now)}"
+            )
+    worries = len(view.overdue) + len(view.due_today) + len(view.at_risk)
+    open_count, next_up = ledger.open_summary()
+    if worries:
+        counts = [
+            f"{len(view.overdue)} overdue" if view.overdue else "",
+            f"{len(view.due_today)} due today" if view.due_today else "",
+            f"{len(view.at_risk)} at risk" if view.at_risk else "",
+        ]
+        lines.append(f"{', '.join(c for c in counts if c)} · {open_count} open")
+        if view.overdue or view.at_risk:
+            lines.append(
+                paint("Can't make it? Tell them now, and `pk move ID WHEN` to record the new date.",
+                      "dim")
+            )
+    elif open_count == 0 and not view.kept_today:
+        lines.append('No open promises. Make one: pk promise "Send the numbers" --to alice --due fri')
+    else:
+        summary = f"Nothing overdue, due today or at risk. {open_count} open"
+        if next_up is not None:
+            summary += (
+                f"; next: #{next_up.id} {one_line(next_up.what, 40)} → {people(next_up)},"
+                f" {format_when(next_up.due, now)}"
+            )
+        lines.append(summary + ".")
+    return lines
+
+
+def _line(promise: Promise, now: datetime, paint: Painter) -> str:
+    if promise.due <= now:
+        due = f"was due {_day_and_time(promise.due, now)}, {format_span(now - promise.due)} late"
+    else:
+        due = f"due {format_when(promise.due, now)}"
+    return f"{paint(f'#{promise.id}', 'cyan')}  {one_line(promise.what, 60)} → {people(promise)} · {due}"
+
+
+def _day_and_time(dt: datetime, now: datetime) -> str:
+    """'Fri 27 Nov 17:00' without the relative words."""
+    return format_when(dt, now).split(",")[0]
+
+
+def promise_summary(promise: Promise, now: datetime) -> str:
+    """One line naming a promise: '#12 Send the numbers → Alice'."""
+    return f"#{promise.id} {one_line(promise.what, 60)} → {people(promise)}"
+
+
+# -------------------------------------------------------------------------------------------------
+# Rich tables: status, list, show
+# -------------------------------------------------------------------------------------------------
+def console(stream: TextIO | None = None) -> Console:
+    """A rich console for tables; off a terminal it is wide, so pipes and cron mail don't wrap."""
+    import os
+
+    from rich.console import Console
+
+    target = stream or sys.stdout
+    width = None
+    if not (hasattr(target, "isatty") and target.isatty()) and not os.environ.get("COLUMNS"):
+        width = 160
+    return Console(
+        file=target, width=width, highlight=False, emoji=False, markup=False, soft_wrap=False
+    )
+
+
+def _text(value: str, style: str = "") -> Any:
+    from rich.text import Text
+
+    return Text(safe(value), style=style)
+
+
+def _table(title: str, style: str, extra: str) -> Any:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(
+        title=title, title_style=style, title_justify="left", box=box.SIMPLE_HEAD, expand=False
+    )
+    table.add_column("ID", justify="right", style="cyan", no_wrap=True)
+    table.add_column("To")
+    table.add_column("What", overflow="fold")
+    table.add_column("Due", no_wrap=True)
+    table.add_column(extra, no_wrap=True)
+    return table
+
+
+def _row(table: Any, promise: Promise, now: datetime, extra: str) -> None:
+    table.add_row(
+        str(promise.id),
+        _text(", ".join(promise.to)),
+        _text(promise.what.replace("\n", " ⏎ ")),
+        _day_and_time(promise.due, now),
+        _text(extra),
+    )
+
+
+def status_tables(view: Status, ledger: Ledger, out: Console) -> None:
+    now = ledger.now
+    groups: tuple[tuple[str, list[Promise], str, Callable[[Promise], str]], ...] = (
+        ("Overdue", view.overdue, "bold red", lambda p: timing(p, now)),
+        ("At risk", view.at_risk, "bold yellow", lambda p: timing(p, now)),
+        ("On track", view.on_track, "bold green", lambda p: timing(p, now)),
+        ("Recently kept", view.recently_kept, "bold", lambda p: timing(p, now)),
+    )
+    for title, promises, style, extra in groups:
+        if not promises:
+            continue
+        table = _table(f"{title} ({len(promises)})", style, "Left" if title != "Recently kept"
+                       else "Kept")
+        for promise in promises:
+            _row(table, promise, now, extra(promise))
+        out.print(table)
+    open_count = len(view.overdue) + len(view.at_risk) + len(view.on_track)
+    out.print(
+        _text(
+            f"{open_count} open · {len(view.at_risk)} at risk · {len(view.overdue)} overdue · "
+            f"{view.kept_on_time_this_month} kept on time this month"
+        )
+    )
+
+
+def list_table(promises: list[Promise], ledger: Ledger, out: Console) -> None:
+    from rich import box
+    from rich.table import Table
+
+    if not promises:
+        out.print(_text("No promises match."))
+        return
+    table = Table(box=box.SIMPLE_HEAD)
+    table.add_column("ID", justify="right", style="cyan", no_wrap=True)
+    table.add_column("To")
+    table.add_column("What", overflow="fold")
+    table.add_column("Due", no_wrap=True)
+    table.add_column("Standing", no_wrap=True)
+    table.add_column("Tags")
+    for promise in promises:
+        standing = ledger.standing(promise)
+        table.add_row(
+            str(promise.id),
+            _text(", ".join(promise.to)),
+            _text(promise.what.replace("\n", " ⏎ ")),
+            format_when(promise.due, ledger.now),
+            _text(STANDING_WORDS[standing], STANDING_STYLE[standing]),
+            _text(" ".join(promise.tags)),
+        )
+    out.print(table)
+
+
+def show_promise(promise: Promise, events: list[Event], ledger: Ledger, out: Console) -> None:
+    from rich import box
+    from rich.table import Table
+
+    now = ledger.now
+    standing = ledger.standing(promise)
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold", no_wrap=True)
+    head.add_column(overflow="fold")
+    head.add_row("Promise", _text(f"#{promise.id}  {promise.what}"))
+    head.add_row("To", _text(", ".join(promise.to)))
+    head.add_row("Due", _text(format_when(promise.due, now)))
+    if promise.moves:
+        head.add_row(
+            "Moved",
+            _text(
+                f"{promise.moves} time{'s' if promise.moves != 1 else ''}, first promised for "
+                f"{_day_and_time(promise.original_due, now)}"
+                + (f"; {promise.late_moves} after the deadline" if promise.late_moves else "")
+            ),
+        )
+    head.add_row("Standing", _text(f"{STANDING_WORDS[standing]} ({timing(promise, now)})",
+                                   STANDING_STYLE[standing]))
+    head.add_row("Made", _text(format_when(promise.made, now)))
+    if promise.tags:
+        head.add_row("Tags", _text(" ".join(promise.tags)))
+    if promise.note:
+        head.add_row("Note", _text(promise.note))
+    head.add_row("UUID", _text(promise.uuid, "dim"))
+    out.print(head)
+    history = Table(title="History", title_justify="left", box=box.SIMPLE_HEAD)
+    history.add_column("When", no_wrap=True)
+    history.add_column("What happened", overflow="fold")
+    for event in events:
+        history.add_row(_day_and_time(event.at, now), _text(describe(event, now)))
+    out.print(history)
+
+
+def describe(event: Event, now: datetime) -> str:
+    """An event in words, for `pk show`."""
+    from promisekeeper.dates import from_iso
+
+    data = event.data
+
+    def when(key: str) -> str:
+        return _day_and_time(from_iso(data[key]), now)
+
+    reason = f": {data['reason']}" if data.get("reason") else ""
+    if event.kind == "made":
+        return f"promised to {', '.join(data['to'])}, due {when('due')}"
+    if event.kind == "moved":
+        timing_words = "before the deadline" if data.get("before_deadline") else "after the deadline"
+        return f"moved from {when('from')} to {when('to')}, {timing_words}{reason}"
+    if event.kind == "kept":
+        note = f": {data['note']}" if data.get("note") else ""
+        return f"kept (delivered {when('closed_at')}){note}"
+    if event.kind in ("broken", "released"):
+        return f"{'broken' if event.kind == 'broken' else 'released by them'}{reason}"
+    if event.kind == "reopened":
+        return f"reopened (was {data.get('previous', '?')})"
+    if event.kind == "note":
+        return f"note: {data.get('text', '')}"
+    if event.kind == "edited":
+        parts = []
+        for name, (old, new) in data.get("changes", {}).items():
+            show_old = ", ".join(old) if isinstance(old, list) else old
+            show_new = ", ".join(new) if isinstance(new, list) else new
+            parts.append(f"{name}: {show_old!s} → {show_new!s}")
+        return "edited " + "; ".join(parts)
+    if event.kind == "deleted":
+        return "deleted"
+    return event.kind

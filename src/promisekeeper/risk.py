@@ -1,0 +1,52 @@
+"""Standing: how a promise stands right now, derived from its status, due time and the clock.
+
+The rule lives here and nowhere else, so later refinements (effort, your track record) change
+one function. `today_bounds` gives the database a superset filter for the same rule, so the daily
+view reads only the rows it may show.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from promisekeeper.model import Promise
+
+
+def kept_on_time(promise: Promise) -> bool:
+    """Kept by the due date in force, and no move of that date came after the deadline it replaced."""
+    return (
+        promise.status == "kept"
+        and promise.closed_at is not None
+        and promise.closed_at <= promise.due
+        and promise.late_moves == 0
+    )
+
+
+def is_at_risk(promise: Promise, now: datetime, window: timedelta, fraction: float) -> bool:
+    """Open, not yet due, and too little time left: within `window`, or under `fraction` of the span."""
+    if promise.status != "open" or now >= promise.due:
+        return False
+    left = promise.due - now
+    if left <= window:
+        return True
+    span = promise.due - promise.made
+    return span.total_seconds() > 0 and left < span * fraction
+
+
+def standing(promise: Promise, now: datetime, window: timedelta, fraction: float) -> str:
+    """One of model.STANDINGS."""
+    if promise.status == "kept":
+        return "kept" if kept_on_time(promise) else "kept_late"
+    if promise.status in ("broken", "released"):
+        return promise.status
+    if now >= promise.due:
+        return "overdue"
+    if is_at_risk(promise, now, window, fraction):
+        return "at_risk"
+    return "on_track"
+
+
+def lateness(promise: Promise, now: datetime) -> timedelta:
+    """How late (positive) or early (negative) the promise is or was, against the date in force."""
+    end = promise.closed_at if promise.status != "open" and promise.closed_at else now
+    return end - promise.due
