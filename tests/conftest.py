@@ -83,8 +83,13 @@ def ok(pk: Pk) -> Pk:
 def make(ok: Pk) -> Callable[..., int]:
     """Record a promise and return its id."""
 
-    def run(what: str = "Send the numbers", to: str = "alice", due: str = "fri", *extra: str,
-            now: str | None = None) -> int:
+    def run(
+        what: str = "Send the numbers",
+        to: str = "alice",
+        due: str = "fri",
+        *extra: str,
+        now: str | None = None,
+    ) -> int:
         result = ok("promise", what, "--to", to, "--due", due, *extra, "--json", now=now)
         return int(result.json["id"])
 

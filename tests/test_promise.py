@@ -25,8 +25,20 @@ def test_several_words_are_joined_and_stored(ok: Pk) -> None:
 def test_json_output_has_the_contract_fields(ok: Pk) -> None:
     result = ok("promise", "x", "-t", "a", "-d", "fri", "--tag", "q3", "--note", "n", "--json")
     obj = result.json
-    for key in ("id", "uuid", "what", "to", "due", "made", "status", "standing", "kept_at",
-                "moves", "tags", "note"):
+    for key in (
+        "id",
+        "uuid",
+        "what",
+        "to",
+        "due",
+        "made",
+        "status",
+        "standing",
+        "kept_at",
+        "moves",
+        "tags",
+        "note",
+    ):
         assert key in obj
     assert obj["tags"] == ["q3"] and obj["note"] == "n" and obj["kept_at"] is None
     assert obj["moves"] == 0

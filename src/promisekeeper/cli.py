@@ -192,7 +192,13 @@ def promise(
         typer.Option("--to", "-t", metavar="PERSON", help="Who you promise it to (repeatable)."),
     ] = None,
     due: Annotated[
-        str | None, typer.Option("--due", "-d", metavar="WHEN", help="When it is due: fri, tomorrow 9am, 2026-12-01, in 3 days.")
+        str | None,
+        typer.Option(
+            "--due",
+            "-d",
+            metavar="WHEN",
+            help="When it is due: fri, tomorrow 9am, 2026-12-01, in 3 days.",
+        ),
     ] = None,
     note: Annotated[str, typer.Option("--note", "-n", help="A note for yourself.")] = "",
     tag: Annotated[
@@ -305,14 +311,22 @@ STATUS_CHOICES = ("open", "kept", "broken", "released", "all")
 @app.command("list")
 def list_promises(
     ctx: typer.Context,
-    to: Annotated[str | None, typer.Option("--to", "-t", metavar="PERSON", help="Only promises to this person.")] = None,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", "-t", metavar="PERSON", help="Only promises to this person."),
+    ] = None,
     status_: Annotated[
         str,
-        typer.Option("--status", "-s", metavar="STATUS", help="open, kept, broken, released or all."),
+        typer.Option(
+            "--status", "-s", metavar="STATUS", help="open, kept, broken, released or all."
+        ),
     ] = "open",
-    tag: Annotated[str | None, typer.Option("--tag", metavar="TAG", help="Only promises with this tag.")] = None,
+    tag: Annotated[
+        str | None, typer.Option("--tag", metavar="TAG", help="Only promises with this tag.")
+    ] = None,
     due_before: Annotated[
-        str | None, typer.Option("--due-before", metavar="WHEN", help="Only promises due before this.")
+        str | None,
+        typer.Option("--due-before", metavar="WHEN", help="Only promises due before this."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -361,7 +375,9 @@ def show(ctx: typer.Context, promise_id: IdArgument, as_json: JsonOption = False
     show_promise(found, events, ledger, console())
 
 
-def _confirm_change(ledger: Ledger, changed: Any, as_json: bool, verb: str, extra: str = "") -> None:
+def _confirm_change(
+    ledger: Ledger, changed: Any, as_json: bool, verb: str, extra: str = ""
+) -> None:
     if as_json:
         print_json(promise_object(ledger, changed))
         return
@@ -427,8 +443,10 @@ def move(
     if ledger.now < before.due:
         say(f"  Moved before the deadline. Tell {people(moved)} the new date now.")
     else:
-        say("  Moved after the deadline: it stays on the record as late. Tell "
-            f"{people(moved)} and apologise.")
+        say(
+            "  Moved after the deadline: it stays on the record as late. Tell "
+            f"{people(moved)} and apologise."
+        )
 
 
 def _settle(ctx: typer.Context, promise_id: int, kind: str, reason: str, as_json: bool) -> None:
@@ -508,8 +526,10 @@ def edit(
         list[str] | None,
         typer.Option("--to", "-t", metavar="PERSON", help="New person (repeatable; replaces)."),
     ] = None,
-    note: Annotated[str | None, typer.Option("--note", "-n", help="New note (\"\" clears).")] = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", metavar="TAG", help="Add a tag.")] = None,
+    note: Annotated[str | None, typer.Option("--note", "-n", help='New note ("" clears).')] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", metavar="TAG", help="Add a tag.")
+    ] = None,
     untag: Annotated[
         list[str] | None, typer.Option("--untag", metavar="TAG", help="Remove a tag.")
     ] = None,
@@ -523,9 +543,7 @@ def edit(
       pk edit 12 --to alice --to bob --tag finance --untag draft
     """
     ledger = state(ctx).ledger()
-    edited = ledger.edit(
-        promise_id, what=what, to=to, note=note, add_tags=tag, remove_tags=untag
-    )
+    edited = ledger.edit(promise_id, what=what, to=to, note=note, add_tags=tag, remove_tags=untag)
     _confirm_change(ledger, edited, as_json, "Edited")
 
 
@@ -552,8 +570,13 @@ def delete(
 
         if not typer.confirm(f"Delete {promise_summary(target, ledger.now)}?", default=False):
             fail("not deleted")
-    _confirm_change(ledger, ledger.delete(promise_id), as_json, "Deleted",
-                    "" if as_json else " (pk undo brings it back)")
+    _confirm_change(
+        ledger,
+        ledger.delete(promise_id),
+        as_json,
+        "Deleted",
+        "" if as_json else " (pk undo brings it back)",
+    )
 
 
 @app.command()
@@ -589,7 +612,8 @@ def export(
     """
     if format_ != "json":
         ctx.fail(f"--format must be json, not {format_!r}")
-    from promisekeeper.exchange import dumps, export as export_ledger
+    from promisekeeper.exchange import dumps
+    from promisekeeper.exchange import export as export_ledger
 
     text = dumps(export_ledger(state(ctx).ledger()))
     if output is None:
@@ -607,7 +631,12 @@ def export(
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    file: Annotated[str, typer.Argument(metavar="FILE", help="A pk export, or a JSON list of promises; - for stdin.")],
+    file: Annotated[
+        str,
+        typer.Argument(
+            metavar="FILE", help="A pk export, or a JSON list of promises; - for stdin."
+        ),
+    ],
 ) -> None:
     """Import promises from JSON, skipping those already in the ledger (same uuid).
 
@@ -639,15 +668,21 @@ def _where(ctx: typer.Context, as_json: bool) -> None:
     path, _explicit = paths.db_path(state(ctx).db)
     cfg_path = paths.config_path()
     if as_json:
-        print_json({"ledger": str(path), "config": str(cfg_path),
-                    "ledger_exists": path.exists(), "config_exists": cfg_path.exists()})
+        print_json(
+            {
+                "ledger": str(path),
+                "config": str(cfg_path),
+                "ledger_exists": path.exists(),
+                "config_exists": cfg_path.exists(),
+            }
+        )
         return
     cfg = load_config()
     say(f"ledger:  {path}{'' if path.exists() else '  (not created yet)'}")
     say(f"config:  {cfg_path}{'' if cfg_path.exists() else '  (not present; defaults in use)'}")
-    say(f"day_ends = \"{cfg.day_ends:%H:%M}\"")
+    say(f'day_ends = "{cfg.day_ends:%H:%M}"')
     hours = cfg.risk_window.total_seconds() / 3600
-    say(f"risk_window = \"{hours:g}h\"")
+    say(f'risk_window = "{hours:g}h"')
     say(f"risk_fraction = {cfg.risk_fraction:g}")
 
 

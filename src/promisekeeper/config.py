@@ -18,7 +18,7 @@ class ConfigError(PkError):
 class Config:
     """Settings that shape dates and standing.
 
-    day_ends: the time a date without a time means (a promise "by Friday" is due Friday at this time).
+    day_ends: what a date without a time means ("by Friday" is due Friday at this time).
     risk_window: an open promise due within this window is at risk.
     risk_fraction: an open promise with less than this share of its promised span left is at risk.
     """

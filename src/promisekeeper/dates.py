@@ -254,9 +254,13 @@ def _parse_clock(word: str) -> _Clock | None:
 
 
 def _clock_alone(clock: _Clock, ctx: _Ctx) -> datetime:
-    """A bare time is the next such moment: today, or tomorrow if already gone."""
+    """A bare time is the nearest such moment on the `prefer` side of now: for a due date
+    today or tomorrow if already gone; for when something happened, today or yesterday."""
     moment = ctx.at(ctx.today, clock)
-    if ctx.is_past(moment):
+    if ctx.prefer == "past":
+        if ctx.is_future(moment):
+            moment = ctx.at(ctx.today - timedelta(days=1), clock)
+    elif ctx.is_past(moment):
         moment = ctx.at(ctx.today + timedelta(days=1), clock)
     return moment
 
@@ -507,10 +511,15 @@ def from_iso(text: str) -> datetime:
 
 def format_when(dt: datetime, now: datetime) -> str:
     """'Fri 27 Nov 17:00, in 4 days'; the year appears only when it is not this year."""
+    return f"{format_day_time(dt, now)}, {format_relative(dt, now)}"
+
+
+def format_day_time(dt: datetime, now: datetime) -> str:
+    """'Fri 27 Nov 17:00' in local time, with the year only when it is not this year."""
     local, local_now = to_local(dt), to_local(now)
     year = f" {local.year}" if local.year != local_now.year else ""
     day = f"{_DAY_NAMES[local.weekday()]} {local.day} {_MONTH_NAMES[local.month - 1]}"
-    return f"{day}{year} {local:%H:%M}, {format_relative(dt, now)}"
+    return f"{day}{year} {local:%H:%M}"
 
 
 def format_relative(dt: datetime, now: datetime) -> str:

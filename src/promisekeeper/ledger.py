@@ -182,7 +182,8 @@ class Ledger:
             storage.select_promises,
             """p.status = 'open' AND p.deleted_ts IS NULL AND (
                    p.due_ts < :end OR p.due_ts <= :window_end
-                   OR (p.due_ts > :now AND (p.due_ts - :now) < :fraction * (p.due_ts - p.made_ts)))""",
+                   OR (p.due_ts > :now
+                       AND (p.due_ts - :now) < :fraction * (p.due_ts - p.made_ts)))""",
             {
                 "end": storage.ts(end),
                 "window_end": now_ts + int(cfg.risk_window.total_seconds()),
@@ -292,7 +293,9 @@ class Ledger:
                 data["note"] = clean_text(note, "note")
             return self._record(conn, change, promise, "kept", data)
 
-    def move(self, promise_id: int, due: datetime, *, reason: str = "", force: bool = False) -> Promise:
+    def move(
+        self, promise_id: int, due: datetime, *, reason: str = "", force: bool = False
+    ) -> Promise:
         if due <= self.now and not force:
             raise InvalidInput("the new due time is in the past; use --force to record it anyway")
         with self.change("move") as (conn, change):
@@ -388,7 +391,8 @@ class Ledger:
         promise = self._load(conn, promise_id)
         if promise.status != "open":
             raise InvalidInput(
-                f"promise {promise_id} is {promise.status}, not open; `pk reopen {promise_id}` first"
+                f"promise {promise_id} is {promise.status}, not open;"
+                f" `pk reopen {promise_id}` first"
                 f" if you want to {verb} it"
             )
         return promise

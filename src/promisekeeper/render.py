@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
-from promisekeeper.dates import format_relative, format_span, format_when
+from promisekeeper.dates import format_day_time, format_relative, format_span, format_when
 from promisekeeper.display import Painter, one_line, safe
 from promisekeeper.risk import lateness
 
@@ -98,11 +98,15 @@ def today_text(view: Today, ledger: Ledger, paint: Painter) -> list[str]:
         lines.append(f"{', '.join(c for c in counts if c)} · {open_count} open")
         if view.overdue or view.at_risk:
             lines.append(
-                paint("Can't make it? Tell them now, and `pk move ID WHEN` to record the new date.",
-                      "dim")
+                paint(
+                    "Can't make it? Tell them now, and `pk move ID WHEN` to record the new date.",
+                    "dim",
+                )
             )
     elif open_count == 0 and not view.kept_today:
-        lines.append('No open promises. Make one: pk promise "Send the numbers" --to alice --due fri')
+        lines.append(
+            'No open promises. Make one: pk promise "Send the numbers" --to alice --due fri'
+        )
     else:
         summary = f"Nothing overdue, due today or at risk. {open_count} open"
         if next_up is not None:
@@ -116,15 +120,11 @@ def today_text(view: Today, ledger: Ledger, paint: Painter) -> list[str]:
 
 def _line(promise: Promise, now: datetime, paint: Painter) -> str:
     if promise.due <= now:
-        due = f"was due {_day_and_time(promise.due, now)}, {format_span(now - promise.due)} late"
+        due = f"was due {format_day_time(promise.due, now)}, {format_span(now - promise.due)} late"
     else:
         due = f"due {format_when(promise.due, now)}"
-    return f"{paint(f'#{promise.id}', 'cyan')}  {one_line(promise.what, 60)} → {people(promise)} · {due}"
-
-
-def _day_and_time(dt: datetime, now: datetime) -> str:
-    """'Fri 27 Nov 17:00' without the relative words."""
-    return format_when(dt, now).split(",")[0]
+    ident = paint(f"#{promise.id}", "cyan")
+    return f"{ident}  {one_line(promise.what, 60)} → {people(promise)} · {due}"
 
 
 def promise_summary(promise: Promise, now: datetime) -> str:
@@ -176,7 +176,7 @@ def _row(table: Any, promise: Promise, now: datetime, extra: str) -> None:
         str(promise.id),
         _text(", ".join(promise.to)),
         _text(promise.what.replace("\n", " ⏎ ")),
-        _day_and_time(promise.due, now),
+        format_day_time(promise.due, now),
         _text(extra),
     )
 
@@ -192,8 +192,9 @@ def status_tables(view: Status, ledger: Ledger, out: Console) -> None:
     for title, promises, style, extra in groups:
         if not promises:
             continue
-        table = _table(f"{title} ({len(promises)})", style, "Left" if title != "Recently kept"
-                       else "Kept")
+        table = _table(
+            f"{title} ({len(promises)})", style, "Left" if title != "Recently kept" else "Kept"
+        )
         for promise in promises:
             _row(table, promise, now, extra(promise))
         out.print(table)
@@ -250,12 +251,14 @@ def show_promise(promise: Promise, events: list[Event], ledger: Ledger, out: Con
             "Moved",
             _text(
                 f"{promise.moves} time{'s' if promise.moves != 1 else ''}, first promised for "
-                f"{_day_and_time(promise.original_due, now)}"
+                f"{format_day_time(promise.original_due, now)}"
                 + (f"; {promise.late_moves} after the deadline" if promise.late_moves else "")
             ),
         )
-    head.add_row("Standing", _text(f"{STANDING_WORDS[standing]} ({timing(promise, now)})",
-                                   STANDING_STYLE[standing]))
+    head.add_row(
+        "Standing",
+        _text(f"{STANDING_WORDS[standing]} ({timing(promise, now)})", STANDING_STYLE[standing]),
+    )
     head.add_row("Made", _text(format_when(promise.made, now)))
     if promise.tags:
         head.add_row("Tags", _text(" ".join(promise.tags)))
@@ -267,7 +270,7 @@ def show_promise(promise: Promise, events: list[Event], ledger: Ledger, out: Con
     history.add_column("When", no_wrap=True)
     history.add_column("What happened", overflow="fold")
     for event in events:
-        history.add_row(_day_and_time(event.at, now), _text(describe(event, now)))
+        history.add_row(format_day_time(event.at, now), _text(describe(event, now)))
     out.print(history)
 
 
@@ -278,13 +281,15 @@ def describe(event: Event, now: datetime) -> str:
     data = event.data
 
     def when(key: str) -> str:
-        return _day_and_time(from_iso(data[key]), now)
+        return format_day_time(from_iso(data[key]), now)
 
     reason = f": {data['reason']}" if data.get("reason") else ""
     if event.kind == "made":
         return f"promised to {', '.join(data['to'])}, due {when('due')}"
     if event.kind == "moved":
-        timing_words = "before the deadline" if data.get("before_deadline") else "after the deadline"
+        timing_words = (
+            "before the deadline" if data.get("before_deadline") else "after the deadline"
+        )
         return f"moved from {when('from')} to {when('to')}, {timing_words}{reason}"
     if event.kind == "kept":
         note = f": {data['note']}" if data.get("note") else ""

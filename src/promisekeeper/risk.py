@@ -13,7 +13,7 @@ from promisekeeper.model import Promise
 
 
 def kept_on_time(promise: Promise) -> bool:
-    """Kept by the due date in force, and no move of that date came after the deadline it replaced."""
+    """Kept by the due date in force, and no move of that date came after its deadline."""
     return (
         promise.status == "kept"
         and promise.closed_at is not None
@@ -23,7 +23,8 @@ def kept_on_time(promise: Promise) -> bool:
 
 
 def is_at_risk(promise: Promise, now: datetime, window: timedelta, fraction: float) -> bool:
-    """Open, not yet due, and too little time left: within `window`, or under `fraction` of the span."""
+    """Open, not yet due, and too little time left: within `window`, or under `fraction`
+    of the span from making it to its due time."""
     if promise.status != "open" or now >= promise.due:
         return False
     left = promise.due - now

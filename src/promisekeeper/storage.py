@@ -98,9 +98,7 @@ def describe_error(path: Path, exc: BaseException) -> LedgerError:
     if isinstance(exc, sqlite3.DatabaseError) and "not a database" in text:
         return LedgerError(f"{path} is not a PromiseKeeper ledger (not an SQLite database)")
     if "locked" in text or "busy" in text:
-        return LedgerError(
-            f"ledger {path} is locked by another process; try again in a moment"
-        )
+        return LedgerError(f"ledger {path} is locked by another process; try again in a moment")
     if "readonly" in text or "read-only" in text:
         return LedgerError(f"ledger {path} is read-only; cannot record the change")
     if isinstance(exc, sqlite3.DatabaseError) and "malformed" in text:
@@ -209,7 +207,7 @@ def _migrate(conn: sqlite3.Connection, version: int) -> None:
 
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    """One command's change: all of it or nothing (BEGIN IMMEDIATE takes the write lock up front)."""
+    """One command's change, all of it or nothing; BEGIN IMMEDIATE takes the write lock first."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield
@@ -270,9 +268,7 @@ def select_promises(
     return [_promise(row) for row in conn.execute(sql, params)]
 
 
-def count_promises(
-    conn: sqlite3.Connection, where: str = "1", params: Sequence[Any] = ()
-) -> int:
+def count_promises(conn: sqlite3.Connection, where: str = "1", params: Sequence[Any] = ()) -> int:
     return int(conn.execute(f"SELECT count(*) FROM promises p WHERE {where}", params).fetchone()[0])
 
 

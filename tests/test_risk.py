@@ -1,0 +1,53 @@
+"""The standing rule (risk.py), on its own."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from promisekeeper.model import Promise
+from promisekeeper.risk import is_at_risk, kept_on_time, standing
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
+WINDOW = timedelta(hours=24)
+
+
+def promise(made: datetime, due: datetime, **kw) -> Promise:
+    return Promise(uuid="u", what="w", to=["a"], made=made, due=due, original_due=due, **kw)
+
+
+@pytest.mark.parametrize(
+    ("made", "due", "expected"),
+    [
+        (NOW - DAY, NOW + 3 * DAY, "on_track"),
+        (NOW - DAY, NOW + 23 * timedelta(hours=1), "at_risk"),  # inside the window
+        (NOW - DAY, NOW + WINDOW, "at_risk"),  # the edge of the window counts
+        (NOW - 30 * DAY, NOW + 5 * DAY, "at_risk"),  # 5 of 35 days left: under 20%
+        (NOW - 20 * DAY, NOW + 5 * DAY, "on_track"),  # 5 of 25 days: exactly 20%, not under
+        (NOW - DAY, NOW, "overdue"),
+        (NOW - DAY, NOW - timedelta(seconds=1), "overdue"),
+        (NOW + DAY, NOW + 2 * DAY, "on_track"),  # made "in the future" (clock skew): no crash
+    ],
+)
+def test_open_standings(made: datetime, due: datetime, expected: str) -> None:
+    assert standing(promise(made, due), NOW, WINDOW, 0.2) == expected
+
+
+def test_closed_standings() -> None:
+    due = NOW + DAY
+    kept = promise(NOW - DAY, due, status="kept", closed_at=due)
+    assert standing(kept, NOW, WINDOW, 0.2) == "kept"
+    late = promise(NOW - DAY, due, status="kept", closed_at=due + timedelta(minutes=1))
+    assert standing(late, NOW, WINDOW, 0.2) == "kept_late"
+    moved_late = promise(NOW - DAY, due, status="kept", closed_at=NOW, late_moves=1)
+    assert standing(moved_late, NOW, WINDOW, 0.2) == "kept_late"
+    assert not kept_on_time(moved_late)
+    assert standing(promise(NOW, due, status="broken"), NOW, WINDOW, 0.2) == "broken"
+    assert standing(promise(NOW, due, status="released"), NOW, WINDOW, 0.2) == "released"
+
+
+def test_closed_promises_are_never_at_risk() -> None:
+    closed = promise(NOW - DAY, NOW + timedelta(hours=1), status="kept", closed_at=NOW)
+    assert not is_at_risk(closed, NOW, WINDOW, 0.2)
