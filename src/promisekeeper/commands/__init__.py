@@ -1,0 +1,1 @@
+"""The pk commands, one module per area; cli.py registers them."""

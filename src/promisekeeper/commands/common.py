@@ -1,0 +1,88 @@
+"""What every command shares: the ledger for this run, option types, output and prompts."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+from promisekeeper import clock, paths
+
+if TYPE_CHECKING:
+    from promisekeeper.config import Config
+    from promisekeeper.ledger import Ledger
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print one line to stderr and exit: the only way pk reports a user's mistake."""
+    from promisekeeper.display import one_line
+
+    typer.echo(f"pk: {one_line(message)}", err=True)
+    raise typer.Exit(code)
+
+
+@dataclass
+class State:
+    db: str | None = None
+    _ledger: Ledger | None = None
+
+    def ledger(self) -> Ledger:
+        if self._ledger is None:
+            from promisekeeper.ledger import Ledger
+
+            path, explicit = paths.db_path(self.db)
+            self._ledger = Ledger(
+                path, now=clock.now(), config=load_config(), create_dirs=not explicit
+            )
+        return self._ledger
+
+
+def load_config() -> Config:
+    from promisekeeper.config import load
+
+    return load(paths.config_path())
+
+
+def state(ctx: typer.Context) -> State:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, State)
+    return obj
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON only (for scripts).")]
+IdArgument = Annotated[int, typer.Argument(help="The promise's id, as shown by pk list.")]
+
+
+def when(ledger: Ledger, text: str, *, prefer: str = "future") -> datetime:
+    from promisekeeper.dates import parse_when
+
+    return parse_when(text, ledger.now, day_ends=ledger.config.day_ends, prefer=prefer)
+
+
+def print_json(value: Any) -> None:
+    from promisekeeper.exchange import dumps
+
+    typer.echo(dumps(value))
+
+
+def promise_object(ledger: Ledger, promise: Any) -> dict[str, Any]:
+    from promisekeeper.exchange import promise_json
+
+    return promise_json(promise, ledger.standing(promise))
+
+
+def say(text: str) -> None:
+    typer.echo(text)
+
+
+def painter() -> Any:
+    from promisekeeper.display import Painter, use_color
+
+    return Painter(use_color())
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
