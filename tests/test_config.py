@@ -11,7 +11,7 @@ from promisekeeper.config import Config, ConfigError, load
 
 
 def test_missing_file_means_defaults(tmp_path) -> None:
-    assert load(tmp_path / "nope.toml") == Config()
+    assert load(tmp_path / "nope.toml") == Config(path=tmp_path / "nope.toml")
 
 
 def test_settings_are_read(tmp_path) -> None:

@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from promisekeeper import __version__
-from promisekeeper.commands import data, promises
+from promisekeeper.commands import data, people, promises, tell
 from promisekeeper.commands.common import State, fail
 from promisekeeper.errors import PkError
 
@@ -111,6 +111,9 @@ app.command()(promises.note)
 app.command()(promises.edit)
 app.command()(promises.delete)
 app.command()(promises.undo)
+app.command()(tell.notify)
+app.command()(people.people)
+app.command()(people.person)
 app.command()(data.export)
 app.command("import")(data.import_)
 app.command()(data.config)

@@ -26,7 +26,33 @@ class Config:
     day_ends: time = time(17, 0)
     risk_window: timedelta = timedelta(hours=24)
     risk_fraction: float = 0.2
+    notify: NotifySettings = field(default_factory=lambda: NotifySettings())
+    path: Path | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def directory(self) -> Path | None:
+        """Where user templates live (`templates/` beside config.toml)."""
+        return None if self.path is None else self.path.parent
+
+
+CHANNELS = ("print", "copy", "email", "command")
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """How messages leave pk: `[notify]` and `[smtp]` in config.toml.
+
+    via: the default channel (a person's preferred channel wins over it).
+    command: argv for the `command` channel; {to} {handle} {email} {subject} {message}
+        are each filled in as one whole argument, never through a shell.
+    smtp: host, port, user, password, from, starttls; when set, `email` sends directly.
+    """
+
+    via: str = "print"
+    command: tuple[str, ...] = ()
+    command_timeout: float = 30.0
+    smtp: dict[str, Any] = field(default_factory=dict)
 
 
 def load(path: Path) -> Config:
@@ -34,7 +60,7 @@ def load(path: Path) -> Config:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        return Config()
+        return Config(path=path)
     except OSError as exc:
         raise ConfigError(f"cannot read config {path}: {exc.strerror}") from None
     import tomllib
@@ -47,6 +73,8 @@ def load(path: Path) -> Config:
         day_ends=_time_setting(raw, "day_ends", time(17, 0), path),
         risk_window=_duration_setting(raw, "risk_window", timedelta(hours=24), path),
         risk_fraction=_fraction_setting(raw, "risk_fraction", 0.2, path),
+        notify=_notify_settings(raw, path),
+        path=path,
         raw=raw,
     )
 
@@ -89,3 +117,27 @@ def _fraction_setting(raw: dict[str, Any], key: str, default: float, path: Path)
     if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1:
         return float(value)
     raise ConfigError(f"config {path}: {key} must be a number between 0 and 1, not {value!r}")
+
+
+def _notify_settings(raw: dict[str, Any], path: Path) -> NotifySettings:
+    notify = raw.get("notify", {})
+    smtp = raw.get("smtp", {})
+    if not isinstance(notify, dict) or not isinstance(smtp, dict):
+        raise ConfigError(f"config {path}: [notify] and [smtp] must be tables")
+    via = notify.get("via", "print")
+    if via not in CHANNELS:
+        raise ConfigError(f"config {path}: notify.via must be one of {', '.join(CHANNELS)}")
+    command = notify.get("command", [])
+    if not isinstance(command, list) or not all(isinstance(a, str) for a in command):
+        raise ConfigError(
+            f'config {path}: notify.command must be a list of strings, e.g. ["slack-send", '
+            '"{handle}", "{message}"]'
+        )
+    timeout = notify.get("timeout", 30)
+    if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+        raise ConfigError(f"config {path}: notify.timeout must be a number of seconds")
+    if smtp and not isinstance(smtp.get("host"), str):
+        raise ConfigError(f'config {path}: [smtp] needs host = "..."')
+    return NotifySettings(
+        via=via, command=tuple(command), command_timeout=float(timeout), smtp=dict(smtp)
+    )

@@ -20,8 +20,8 @@ from promisekeeper import storage
 from promisekeeper.config import Config
 from promisekeeper.errors import InvalidInput, LedgerError, PromiseNotFound
 from promisekeeper.history import apply, fold
-from promisekeeper.model import Event, Promise
-from promisekeeper.risk import is_at_risk, kept_on_time, standing
+from promisekeeper.model import Event, Person, Promise
+from promisekeeper.risk import is_at_risk, kept_on_time, needs_telling, standing
 
 RECENTLY_KEPT = timedelta(days=14)
 OPEN = "p.status = 'open' AND p.deleted_ts IS NULL"
@@ -90,7 +90,13 @@ class Ledger:
             self._conn = None
 
     @contextmanager
-    def change(self, command: str) -> Iterator[tuple[sqlite3.Connection, int]]:
+    def change(
+        self, command: str, promise_id: int | None = None
+    ) -> Iterator[tuple[sqlite3.Connection, int]]:
+        """One command's change; a change to a promise in a ledger that does not exist yet fails
+        before anything (the file included) is created."""
+        if promise_id is not None and not self.path.exists():
+            raise PromiseNotFound(f"no promise with id {promise_id}")
         conn = self._writer()
         try:
             with storage.transaction(conn):
@@ -286,7 +292,7 @@ class Ledger:
         when = at or self.now
         if when > self.now:
             raise InvalidInput("cannot keep a promise in the future; leave out --at to mean now")
-        with self.change("keep") as (conn, change):
+        with self.change("keep", promise_id) as (conn, change):
             promise = self._open_promise(conn, promise_id, "keep")
             data: dict[str, Any] = {"closed_at": iso(when)}
             if note:
@@ -298,7 +304,7 @@ class Ledger:
     ) -> Promise:
         if due <= self.now and not force:
             raise InvalidInput("the new due time is in the past; use --force to record it anyway")
-        with self.change("move") as (conn, change):
+        with self.change("move", promise_id) as (conn, change):
             promise = self._open_promise(conn, promise_id, "move")
             if due == promise.due:
                 raise InvalidInput(f"promise {promise_id} is already due then")
@@ -315,7 +321,7 @@ class Ledger:
         """Mark a promise broken (you couldn't) or released (they let you off)."""
         assert kind in ("broken", "released")
         verb = "break" if kind == "broken" else "release"
-        with self.change(verb) as (conn, change):
+        with self.change(verb, promise_id) as (conn, change):
             promise = self._open_promise(conn, promise_id, verb)
             data: dict[str, Any] = {"closed_at": iso(self.now)}
             if reason:
@@ -323,14 +329,14 @@ class Ledger:
             return self._record(conn, change, promise, kind, data)
 
     def reopen(self, promise_id: int) -> Promise:
-        with self.change("reopen") as (conn, change):
+        with self.change("reopen", promise_id) as (conn, change):
             promise = self._load(conn, promise_id)
             if promise.status == "open":
                 raise InvalidInput(f"promise {promise_id} is already open")
             return self._record(conn, change, promise, "reopened", {"previous": promise.status})
 
     def add_note(self, promise_id: int, text: str) -> Promise:
-        with self.change("note") as (conn, change):
+        with self.change("note", promise_id) as (conn, change):
             promise = self._load(conn, promise_id)
             return self._record(conn, change, promise, "note", {"text": clean_text(text, "note")})
 
@@ -344,7 +350,7 @@ class Ledger:
         add_tags: list[str] | None = None,
         remove_tags: list[str] | None = None,
     ) -> Promise:
-        with self.change("edit") as (conn, change):
+        with self.change("edit", promise_id) as (conn, change):
             promise = self._load(conn, promise_id)
             wanted: dict[str, Any] = {}
             if what is not None:
@@ -367,11 +373,13 @@ class Ledger:
             return self._record(conn, change, promise, "edited", {"changes": changes})
 
     def delete(self, promise_id: int) -> Promise:
-        with self.change("delete") as (conn, change):
+        with self.change("delete", promise_id) as (conn, change):
             promise = self._load(conn, promise_id)
             return self._record(conn, change, promise, "deleted", {})
 
     def undo(self) -> Undone:
+        if not self.path.exists():
+            raise InvalidInput("nothing to undo")
         with self.change("undo") as (conn, _change):
             last = storage.last_change(conn)
             if last is None:
@@ -386,6 +394,95 @@ class Ledger:
                     state.id = promise_id
                     storage.save_promise(conn, state)
         return Undone(command=command, at=at, promise_ids=touched)
+
+    # -- telling people -----------------------------------------------------------------------
+    def to_tell(self) -> list[Promise]:
+        """Overdue or at-risk promises whose people have not been told since it became so."""
+        view = self.today()
+        cfg = self.config
+        return [
+            p
+            for p in view.overdue + view.due_today + view.at_risk
+            if needs_telling(p, self.now, cfg.risk_window, cfg.risk_fraction)
+        ]
+
+    def needs_telling(self, promise: Promise) -> bool:
+        cfg = self.config
+        return needs_telling(promise, self.now, cfg.risk_window, cfg.risk_fraction)
+
+    def record_told(
+        self, promise_id: int, to: list[str], channel: str, kind: str, subject: str, message: str
+    ) -> Promise:
+        """Remember that people were told: who, how, what, and whether before the deadline."""
+        with self.change("notify", promise_id) as (conn, change):
+            promise = self._load(conn, promise_id)
+            data = {
+                "to": to,
+                "channel": channel,
+                "template": kind,
+                "subject": subject,
+                "message": message,
+                "before_deadline": self.now < promise.due,
+            }
+            return self._record(conn, change, promise, "notified", data)
+
+    def snooze(self, promise_id: int) -> Promise:
+        """Skip for today: not asked about again until the local day ends."""
+        _start, end = local_day(self.now)
+        with self.change("skip", promise_id) as (conn, change):
+            promise = self._load(conn, promise_id)
+            data = {"until": iso(end), "until_ts": storage.ts(end)}
+            return self._record(conn, change, promise, "snoozed", data)
+
+    # -- people -------------------------------------------------------------------------------
+    def people(self) -> list[tuple[Person, int, int]]:
+        """Everyone, with how many open promises you have to them and how many are at risk."""
+        people = self._query(storage.all_people, default=[])
+        open_count: dict[str, int] = {}
+        worry_count: dict[str, int] = {}
+        for promise in self.list(status="open"):
+            worried = self.standing(promise) in ("at_risk", "overdue")
+            for name in promise.to:
+                key = name.casefold()
+                open_count[key] = open_count.get(key, 0) + 1
+                worry_count[key] = worry_count.get(key, 0) + worried
+        return [
+            (p, open_count.get(p.name.casefold(), 0), worry_count.get(p.name.casefold(), 0))
+            for p in people
+        ]
+
+    def person(self, name: str) -> Person | None:
+        return self._query(storage.get_person, name)
+
+    def people_for(self, promise: Promise) -> list[Person]:
+        """The Person records for a promise's names (contact details may be missing)."""
+        return [self.person(name) or Person(name=name) for name in promise.to]
+
+    def similar_person(self, name: str) -> str | None:
+        """An existing person whose name is a near-miss of `name` (a typo), if no exact match."""
+        import difflib
+
+        if self.person(name) is not None:
+            return None
+        known = {p.name.casefold(): p.name for p in self._query(storage.all_people, default=[])}
+        close = difflib.get_close_matches(name.casefold(), list(known), n=1, cutoff=0.75)
+        return known[close[0]] if close else None
+
+    def save_person(self, name: str, **details: str | None) -> Person:
+        """Add someone, or change their contact details; None leaves a detail as it is."""
+        [name] = clean_people([name])
+        conn = self._writer()
+        try:
+            with storage.transaction(conn):
+                person = storage.get_person(conn, name) or Person(name=name)
+                person.name = name if person.id is None else person.name
+                for key, value in details.items():
+                    if value is not None:
+                        setattr(person, key, value.strip() or None)
+                storage.save_person(conn, person)
+        except sqlite3.Error as exc:
+            raise storage.describe_error(self.path, exc) from None
+        return person
 
     def _open_promise(self, conn: sqlite3.Connection, promise_id: int, verb: str) -> Promise:
         promise = self._load(conn, promise_id)

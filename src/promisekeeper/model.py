@@ -21,6 +21,8 @@ EVENT_KINDS = (
     "reopened",
     "edited",
     "deleted",
+    "notified",
+    "snoozed",
 )
 
 
@@ -46,6 +48,19 @@ class Promise:
     note: str = ""
     deleted_at: datetime | None = None
     id: int | None = None
+    # Read from the history with the row (never stored): who was told when, and the prompt's
+    # "skip for today".
+    told_at: datetime | None = None
+    told_before_deadline: bool | None = None
+    told_event: int = 0
+    last_moved_at: datetime | None = None
+    moved_event: int = 0
+    snoozed_until: datetime | None = None
+
+    @property
+    def moved_since_told(self) -> bool:
+        """The date moved after the people were last told (event order, not clock time)."""
+        return self.moved_event > self.told_event
 
     @property
     def kept_at(self) -> datetime | None:
@@ -61,4 +76,16 @@ class Event:
     data: dict[str, Any] = field(default_factory=dict)
     promise_id: int | None = None
     change_id: int | None = None
+    id: int | None = None
+
+
+@dataclass
+class Person:
+    """Someone you promise things to; matched case-insensitively by name."""
+
+    name: str
+    email: str | None = None
+    handle: str | None = None
+    channel: str | None = None
+    note: str | None = None
     id: int | None = None

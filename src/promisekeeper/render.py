@@ -124,7 +124,15 @@ def _line(promise: Promise, now: datetime, paint: Painter) -> str:
     else:
         due = f"due {format_when(promise.due, now)}"
     ident = paint(f"#{promise.id}", "cyan")
-    return f"{ident}  {one_line(promise.what, 60)} → {people(promise)} · {due}"
+    told = told_marker(promise, now)
+    return f"{ident}  {one_line(promise.what, 60)} → {people(promise)} · {due}{told}"
+
+
+def told_marker(promise: Promise, now: datetime) -> str:
+    """' · ✉ told 2 hours ago' when the people were told about an open promise."""
+    if promise.status != "open" or promise.told_at is None:
+        return ""
+    return f" · ✉ told {format_relative(promise.told_at, now)}"
 
 
 def promise_summary(promise: Promise, now: datetime) -> str:
@@ -183,17 +191,21 @@ def _row(table: Any, promise: Promise, now: datetime, extra: str) -> None:
 
 def status_tables(view: Status, ledger: Ledger, out: Console) -> None:
     now = ledger.now
+
+    def open_timing(p: Promise) -> str:
+        return timing(p, now) + told_marker(p, now)
+
     groups: tuple[tuple[str, list[Promise], str, Callable[[Promise], str]], ...] = (
-        ("Overdue", view.overdue, "bold red", lambda p: timing(p, now)),
-        ("At risk", view.at_risk, "bold yellow", lambda p: timing(p, now)),
-        ("On track", view.on_track, "bold green", lambda p: timing(p, now)),
+        ("Overdue", view.overdue, "bold red", open_timing),
+        ("At risk", view.at_risk, "bold yellow", open_timing),
+        ("On track", view.on_track, "bold green", open_timing),
         ("Recently kept", view.recently_kept, "bold", lambda p: timing(p, now)),
     )
     for title, promises, style, extra in groups:
         if not promises:
             continue
         table = _table(
-            f"{title} ({len(promises)})", style, "Left" if title != "Recently kept" else "Kept"
+            f"{title} ({len(promises)})", style, "When" if title != "Recently kept" else "Kept"
         )
         for promise in promises:
             _row(table, promise, now, extra(promise))
@@ -228,7 +240,10 @@ def list_table(promises: list[Promise], ledger: Ledger, out: Console) -> None:
             _text(", ".join(promise.to)),
             _text(promise.what.replace("\n", " ⏎ ")),
             format_when(promise.due, ledger.now),
-            _text(STANDING_WORDS[standing], STANDING_STYLE[standing]),
+            _text(
+                STANDING_WORDS[standing] + told_marker(promise, ledger.now),
+                STANDING_STYLE[standing],
+            ),
             _text(" ".join(promise.tags)),
         )
     out.print(table)
@@ -309,4 +324,55 @@ def describe(event: Event, now: datetime) -> str:
         return "edited " + "; ".join(parts)
     if event.kind == "deleted":
         return "deleted"
+    if event.kind == "notified":
+        timing_words = (
+            "before the deadline" if data.get("before_deadline") else "after the deadline"
+        )
+        told = ", ".join(data.get("to", []))
+        return f"told {told} via {data.get('channel')} ({data.get('template')}), {timing_words}"
+    if event.kind == "snoozed":
+        return "skipped for today"
     return event.kind
+
+
+def people_table(rows: list[tuple[Any, int, int]], out: Console) -> None:
+    from rich import box
+    from rich.table import Table
+
+    if not rows:
+        out.print(_text("No people yet: they are added when you make a promise (--to NAME)."))
+        return
+    table = Table(box=box.SIMPLE_HEAD)
+    table.add_column("Name")
+    table.add_column("Open", justify="right")
+    table.add_column("At risk", justify="right")
+    table.add_column("Channel")
+    table.add_column("Contact", overflow="fold")
+    for person, open_count, worried in rows:
+        contact = " ".join(x for x in (person.email, person.handle) if x)
+        table.add_row(
+            _text(person.name),
+            str(open_count),
+            _text(str(worried), "bold yellow" if worried else ""),
+            _text(person.channel or ""),
+            _text(contact),
+        )
+    out.print(table)
+
+
+def why_at_risk(promise: Promise, ledger: Ledger) -> str:
+    """Why pk asks about this promise now, in words."""
+    now = ledger.now
+    if promise.due <= now:
+        late = format_span(now - promise.due)
+        return f"Overdue: it was due {format_day_time(promise.due, now)}, {late} ago."
+    left = promise.due - now
+    cfg = ledger.config
+    if left <= cfg.risk_window:
+        reason = f"due within {format_span(cfg.risk_window)}"
+    else:
+        reason = f"less than {cfg.risk_fraction:.0%} of the time you promised is left"
+    told = ""
+    if promise.told_at is not None:
+        told = f" Last told {format_relative(promise.told_at, now)}."
+    return f"At risk: {reason} ({format_span(left)} left).{told}"

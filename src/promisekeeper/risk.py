@@ -51,3 +51,28 @@ def lateness(promise: Promise, now: datetime) -> timedelta:
     """How late (positive) or early (negative) the promise is or was, against the date in force."""
     end = promise.closed_at if promise.status != "open" and promise.closed_at else now
     return end - promise.due
+
+
+def risk_start(promise: Promise, window: timedelta, fraction: float) -> datetime:
+    """The moment an open promise becomes at risk: the later of `window` before the due time
+    and the point where only `fraction` of its span is left."""
+    span = max(promise.due - promise.made, timedelta(0))
+    return promise.due - max(window, span * fraction)
+
+
+def needs_telling(promise: Promise, now: datetime, window: timedelta, fraction: float) -> bool:
+    """Overdue or at risk, and the person has not been told since it became so.
+
+    Telling them once is enough until something changes: the due date passes (a heads-up does
+    not cover the miss) or the date is moved again. "Skip for today" silences it until the
+    snooze ends.
+    """
+    state = standing(promise, now, window, fraction)
+    if state not in ("overdue", "at_risk"):
+        return False
+    if promise.snoozed_until is not None and now < promise.snoozed_until:
+        return False
+    if promise.told_at is None or promise.moved_since_told:
+        return True
+    became = promise.due if state == "overdue" else risk_start(promise, window, fraction)
+    return promise.told_at < became

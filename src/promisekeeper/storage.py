@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from promisekeeper.errors import LedgerError
-from promisekeeper.model import Event, Promise
+from promisekeeper.model import Event, Person, Promise
 
 BUSY_TIMEOUT_MS = int(os.environ.get("PK_BUSY_TIMEOUT_MS", "5000"))
 
@@ -232,11 +232,17 @@ _PROMISE_COLUMNS = """p.id, p.uuid, p.what, p.note, p.tags, p.made_ts, p.due_ts,
     p.status, p.closed_ts, p.moves, p.late_moves, p.deleted_ts,
     (SELECT json_group_array(name) FROM (
         SELECT pe.name FROM promise_people pp JOIN people pe ON pe.id = pp.person_id
-        WHERE pp.promise_id = p.id ORDER BY pp.position)) AS people"""
+        WHERE pp.promise_id = p.id ORDER BY pp.position)) AS people,
+    (SELECT json_array(e.id, e.at_ts, json_extract(e.data, '$.before_deadline')) FROM events e
+        WHERE e.promise_id = p.id AND e.kind = 'notified' ORDER BY e.id DESC LIMIT 1),
+    (SELECT json_array(e.id, e.at_ts) FROM events e
+        WHERE e.promise_id = p.id AND e.kind = 'moved' ORDER BY e.id DESC LIMIT 1),
+    (SELECT json_extract(e.data, '$.until_ts') FROM events e
+        WHERE e.promise_id = p.id AND e.kind = 'snoozed' ORDER BY e.id DESC LIMIT 1)"""
 
 
 def _promise(row: Sequence[Any]) -> Promise:
-    return Promise(
+    promise = Promise(
         id=row[0],
         uuid=row[1],
         what=row[2],
@@ -251,7 +257,16 @@ def _promise(row: Sequence[Any]) -> Promise:
         late_moves=row[11],
         deleted_at=from_ts(row[12]),
         to=json.loads(row[13]),
+        snoozed_until=from_ts(row[16]),
     )
+    if row[14] is not None:
+        event_id, at, before = json.loads(row[14])
+        promise.told_event, promise.told_at = event_id, from_ts(at)
+        promise.told_before_deadline = bool(before)
+    if row[15] is not None:
+        event_id, at = json.loads(row[15])
+        promise.moved_event, promise.last_moved_at = event_id, from_ts(at)
+    return promise
 
 
 def select_promises(
@@ -291,6 +306,34 @@ def canonical_name(conn: sqlite3.Connection, name: str) -> str:
     """The person's name as first recorded, so `alice` and `Alice` are shown as one person."""
     row = conn.execute("SELECT name FROM people WHERE name_key = ?", (name.casefold(),)).fetchone()
     return str(row[0]) if row else name
+
+
+def get_person(conn: sqlite3.Connection, name: str) -> Person | None:
+    row = conn.execute(
+        "SELECT id, name, email, handle, channel, note FROM people WHERE name_key = ?",
+        (name.strip().casefold(),),
+    ).fetchone()
+    if row is None:
+        return None
+    return Person(id=row[0], name=row[1], email=row[2], handle=row[3], channel=row[4], note=row[5])
+
+
+def all_people(conn: sqlite3.Connection) -> list[Person]:
+    rows = conn.execute(
+        "SELECT id, name, email, handle, channel, note FROM people ORDER BY name_key"
+    )
+    return [
+        Person(id=r[0], name=r[1], email=r[2], handle=r[3], channel=r[4], note=r[5]) for r in rows
+    ]
+
+
+def save_person(conn: sqlite3.Connection, person: Person) -> None:
+    """Insert or update a person's contact details (the name's case may change too)."""
+    person.id = person_id(conn, person.name)
+    conn.execute(
+        "UPDATE people SET name = ?, email = ?, handle = ?, channel = ?, note = ? WHERE id = ?",
+        (person.name, person.email, person.handle, person.channel, person.note, person.id),
+    )
 
 
 def save_promise(conn: sqlite3.Connection, promise: Promise) -> int:

@@ -69,9 +69,15 @@ def print_json(value: Any) -> None:
 
 
 def promise_object(ledger: Ledger, promise: Any) -> dict[str, Any]:
+    """The JSON contract for a promise, plus whether its people were told (and need to be)."""
     from promisekeeper.exchange import promise_json
+    from promisekeeper.ledger import iso
 
-    return promise_json(promise, ledger.standing(promise))
+    obj = promise_json(promise, ledger.standing(promise))
+    obj["notified_at"] = iso(promise.told_at) if promise.told_at else None
+    obj["notified_before_deadline"] = promise.told_before_deadline
+    obj["needs_telling"] = ledger.needs_telling(promise)
+    return obj
 
 
 def say(text: str) -> None:

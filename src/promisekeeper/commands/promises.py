@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from promisekeeper.commands import common
+from promisekeeper.commands import common, tell
 from promisekeeper.commands.common import (
     IdArgument,
     JsonOption,
@@ -79,6 +79,7 @@ def promise(
         else:
             ctx.fail("Missing option '--due': a promise without a date is a wish.")
     due_at = when(ledger, due)
+    to = [_check_name(ledger, name) for name in to]
     made = ledger.make(text, to, due_at, note=note, tags=tag or [], force=force)
     if as_json:
         print_json(promise_object(ledger, made))
@@ -91,15 +92,23 @@ def promise(
     say(f"  due {format_when(made.due, ledger.now)}")
 
 
+NoPromptOption = Annotated[
+    bool, typer.Option("--no-prompt", help="Do not ask about promises at risk (terminal only).")
+]
+
+
 def today(
-    ctx: typer.Context,
-    as_json: JsonOption = False,
+    ctx: typer.Context, as_json: JsonOption = False, no_prompt: NoPromptOption = False
 ) -> None:
     """The daily check: overdue, due today, at risk, and what you kept today.
+
+    On a terminal it then walks you through each promise at risk whose person has not been
+    told yet: notify, move, keep, skip for today, or quit.
 
     \b
     Examples:
       pk today
+      pk today --no-prompt
       pk today --json | jq '.overdue[].id'
     """
     ledger = state(ctx).ledger()
@@ -115,10 +124,16 @@ def today(
     from promisekeeper.render import today_text
 
     say("\n".join(today_text(view, ledger, painter())))
+    if tell.should_walk(no_prompt, as_json):
+        tell.walk(ledger)
 
 
-def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
+def status(
+    ctx: typer.Context, as_json: JsonOption = False, no_prompt: NoPromptOption = False
+) -> None:
     """The full picture: overdue, at risk, on track and recently kept, as tables.
+
+    On a terminal it then walks you through the promises at risk, like pk today.
 
     \b
     Examples:
@@ -143,6 +158,8 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     from promisekeeper.render import console, status_tables
 
     status_tables(view, ledger, console())
+    if tell.should_walk(no_prompt, as_json):
+        tell.walk(ledger)
 
 
 STATUS_CHOICES = ("open", "kept", "broken", "released", "all")
@@ -231,14 +248,25 @@ def keep(
     at: Annotated[
         str | None, typer.Option("--at", metavar="WHEN", help="When you delivered (default: now).")
     ] = None,
+    tell_them: Annotated[
+        bool | None,
+        typer.Option(
+            "--tell/--no-tell",
+            help="Send the 'delivered' note (default: offer it on a terminal).",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Mark a promise kept, and see whether it was on time.
+
+    Close the loop: on a terminal pk offers to tell them it's done ("delivered").
 
     \b
     Examples:
       pk keep 12
       pk keep 12 --at "yesterday 16:00" --note "sent by mail"
+      pk keep 12 --tell
     """
     ledger = state(ctx).ledger()
     delivered = when(ledger, at, prefer="past") if at else None
@@ -246,6 +274,7 @@ def keep(
     from promisekeeper.render import timing
 
     _confirm_change(ledger, kept, as_json, "Kept", f" — {timing(kept, ledger.now)}")
+    tell.after_keep(ledger, kept, tell_them, quiet=as_json)
 
 
 def move(
@@ -422,3 +451,18 @@ def undo(ctx: typer.Context) -> None:
 
     ids = ", ".join(f"#{i}" for i in undone.promise_ids)
     say(f"Undid `pk {undone.command}` of {format_when(undone.at, ledger.now)} ({ids})")
+
+
+def _check_name(ledger: Ledger, name: str) -> str:
+    """A new name close to someone you know is probably a typo: ask on a terminal."""
+    similar = ledger.similar_person(name.strip())
+    if similar is None:
+        return name
+    if common.interactive():
+        if typer.confirm(f"No one called {name!r} yet. Did you mean {similar}?", default=True):
+            return similar
+        return name
+    from promisekeeper.display import one_line
+
+    typer.echo(f"pk: new person {one_line(name)!r} (did you mean {one_line(similar)!r}?)", err=True)
+    return name
