@@ -347,3 +347,13 @@ def test_keep_tell_sends_delivered(ok: Pk, make) -> None:
     other = make("more", "alice", "fri")
     ok("keep", str(other), "--no-tell")
     assert ok("show", str(other), "--json").json["notified_at"] is None
+
+
+def test_a_move_they_were_not_told_about_needs_telling(ok: Pk, make) -> None:
+    pid = make("x", "a", "fri")
+    assert ok("show", str(pid), "--json").json["needs_telling"] is False
+    ok("move", str(pid), "2026-12-10")
+    assert ok("show", str(pid), "--json").json["standing"] == "on_track"
+    assert ok("show", str(pid), "--json").json["needs_telling"] is True
+    assert "Subject: New date for x" in ok("notify", str(pid)).stdout
+    assert ok("show", str(pid), "--json").json["needs_telling"] is False

@@ -21,6 +21,7 @@ from promisekeeper.model import EVENT_KINDS, STATUSES, Event, Promise
 
 FORMAT_NAME = "promisekeeper"
 FORMAT_VERSION = 1
+EDITABLE = ("what", "to", "note", "tags")  # the fields an `edited` event may change
 
 
 def promise_json(promise: Promise, standing: str) -> dict[str, Any]:
@@ -92,6 +93,16 @@ def parse_document(text: str) -> list[Any]:
     if isinstance(document, dict):
         if "promises" not in document:
             raise ImportError_('expected a list of promises or an object with "promises"')
+        version = document.get("version")
+        if (
+            document.get("format") == FORMAT_NAME
+            and isinstance(version, int)
+            and version > FORMAT_VERSION
+        ):
+            raise ImportError_(
+                f"this export was written by a newer PromiseKeeper (format version {version}, "
+                f"this pk reads {FORMAT_VERSION}); upgrade pk to import it"
+            )
         records = document["promises"]
     else:
         records = document
@@ -124,9 +135,11 @@ def _events_from_history(history: Any, record: dict[str, Any]) -> list[Event]:
         details = item.get("details", {})
         if not isinstance(details, dict):
             raise InvalidInput(f"history[{position}].details must be an object")
+        if (kind == "made") != (position == 0):
+            raise InvalidInput("history must start with a 'made' event, and have only one")
+        if kind == "edited":
+            details = {"changes": _check_changes(details.get("changes"), position)}
         events.append(Event(kind=kind, at=_when(item.get("at"), "at"), data=dict(details)))
-    if events[0].kind != "made":
-        raise InvalidInput("history must start with a 'made' event")
     made = events[0].data
     made.setdefault("uuid", record.get("uuid") or str(uuidlib.uuid4()))
     _check_made(made)
@@ -169,20 +182,46 @@ def _events_from_plain(record: dict[str, Any], now: datetime) -> list[Event]:
 
 
 def _check_made(made: dict[str, Any]) -> None:
-    if not isinstance(made.get("what"), str):
-        raise InvalidInput("'what' must be a string")
-    made["what"] = clean_text(made["what"], "what")
-    if not isinstance(made.get("to"), list):
-        raise InvalidInput("'to' must be a list of names")
-    made["to"] = clean_people([str(n) for n in made["to"]])
-    made["tags"] = clean_tags([str(t) for t in made.get("tags") or []])
-    if not isinstance(made.get("note", ""), str):
-        raise InvalidInput("'note' must be a string")
+    for key in ("what", "to", "due"):
+        if key not in made:
+            raise InvalidInput(f"missing {key!r}")
+    made["what"] = _check_field("what", made["what"])
+    made["to"] = _check_field("to", made["to"])
+    made["tags"] = _check_field("tags", made.get("tags") or [])
+    made["note"] = _check_field("note", made.get("note", ""))
     if not isinstance(made.get("uuid"), str) or not made["uuid"].strip():
         raise InvalidInput("'uuid' must be a non-empty string")
     for key in ("due", "made"):
         if made.get(key) is not None:
             made[key] = iso(_when(made[key], key))
+
+
+def _check_field(name: str, value: Any) -> Any:
+    """A promise field as `pk` itself would store it; wrong types are refused, never coerced
+    (str() of a number, or a string taken for a list of one-letter names or tags)."""
+    if name in ("what", "note"):
+        if not isinstance(value, str):
+            raise InvalidInput(f"{name!r} must be a string")
+        return clean_text(value, name, allow_empty=name == "note")
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        kind = "names" if name == "to" else "strings"
+        raise InvalidInput(f"{name!r} must be a list of {kind}")
+    return clean_people(value) if name == "to" else clean_tags(value)
+
+
+def _check_changes(changes: Any, position: int) -> dict[str, list[Any]]:
+    """The `changes` of an edited event: {field: [old, new]} for the fields pk edit changes."""
+    where = f"history[{position}].details.changes"
+    if not isinstance(changes, dict) or not changes:
+        raise InvalidInput(f"{where} must be a non-empty object")
+    checked: dict[str, list[Any]] = {}
+    for name, pair in changes.items():
+        if name not in EDITABLE:
+            raise InvalidInput(f"{where} cannot change {name!r}")
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise InvalidInput(f"{where}.{name} must be [old, new]")
+        checked[name] = [pair[0], _check_field(name, pair[1])]
+    return checked
 
 
 def _when(value: Any, name: str) -> datetime:
@@ -208,7 +247,7 @@ def import_records(ledger: Ledger, records: list[Any]) -> tuple[int, int]:
             promise = fold(events)
         except PkError as exc:
             raise ImportError_(f"record {index}: {exc}; nothing imported") from None
-        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:
             raise ImportError_(f"record {index}: invalid ({exc}); nothing imported") from None
         assert promise is not None
         prepared.append((promise.uuid, events))

@@ -183,13 +183,13 @@ class Ledger:
         cfg = self.config
         start, end = local_day(self.now)
         now_ts = storage.ts(self.now)
-        # A superset of risk.is_at_risk, so only rows the view may show are read.
+        # A superset of risk.is_at_risk, so only rows the view may show are read; the subquery
+        # is answered from the covering index promises_status_due_made alone.
         candidates: list[Promise] = self._query(
             storage.select_promises,
-            """p.status = 'open' AND p.deleted_ts IS NULL AND (
-                   p.due_ts < :end OR p.due_ts <= :window_end
-                   OR (p.due_ts > :now
-                       AND (p.due_ts - :now) < :fraction * (p.due_ts - p.made_ts)))""",
+            """p.id IN (SELECT id FROM promises WHERE status = 'open' AND deleted_ts IS NULL AND (
+                   due_ts < :end OR due_ts <= :window_end
+                   OR (due_ts > :now AND (due_ts - :now) < :fraction * (due_ts - made_ts))))""",
             {
                 "end": storage.ts(end),
                 "window_end": now_ts + int(cfg.risk_window.total_seconds()),
@@ -397,12 +397,19 @@ class Ledger:
 
     # -- telling people -----------------------------------------------------------------------
     def to_tell(self) -> list[Promise]:
-        """Overdue or at-risk promises whose people have not been told since it became so."""
+        """Promises whose people should hear from you: overdue or at risk and not told since
+        it became so, or moved without telling them the new date."""
         view = self.today()
         cfg = self.config
+        seen = {p.id for p in view.overdue + view.due_today + view.at_risk}
+        moved = [
+            p
+            for p in self._query(storage.select_promises, f"{OPEN} AND p.moves > 0", default=[])
+            if p.id not in seen
+        ]
         return [
             p
-            for p in view.overdue + view.due_today + view.at_risk
+            for p in view.overdue + view.due_today + view.at_risk + moved
             if needs_telling(p, self.now, cfg.risk_window, cfg.risk_fraction)
         ]
 

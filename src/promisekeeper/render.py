@@ -368,6 +368,10 @@ def why_at_risk(promise: Promise, ledger: Ledger) -> str:
         return f"Overdue: it was due {format_day_time(promise.due, now)}, {late} ago."
     left = promise.due - now
     cfg = ledger.config
+    if promise.moved_since_told and ledger.standing(promise) == "on_track":
+        return (
+            f"Moved to {format_day_time(promise.due, now)}, and they don't know the new date yet."
+        )
     if left <= cfg.risk_window:
         reason = f"due within {format_span(cfg.risk_window)}"
     else:

@@ -61,18 +61,23 @@ def risk_start(promise: Promise, window: timedelta, fraction: float) -> datetime
 
 
 def needs_telling(promise: Promise, now: datetime, window: timedelta, fraction: float) -> bool:
-    """Overdue or at risk, and the person has not been told since it became so.
+    """Overdue or at risk, and the person has not been told since it became so; or moved
+    without telling them the new date.
 
     Telling them once is enough until something changes: the due date passes (a heads-up does
     not cover the miss) or the date is moved again. "Skip for today" silences it until the
     snooze ends.
     """
-    state = standing(promise, now, window, fraction)
-    if state not in ("overdue", "at_risk"):
+    if promise.status != "open":
         return False
     if promise.snoozed_until is not None and now < promise.snoozed_until:
         return False
-    if promise.told_at is None or promise.moved_since_told:
+    if promise.moved_since_told:
+        return True  # they still expect the old date: a surprise waiting to happen
+    state = standing(promise, now, window, fraction)
+    if state not in ("overdue", "at_risk"):
+        return False
+    if promise.told_at is None:
         return True
     became = promise.due if state == "overdue" else risk_start(promise, window, fraction)
     return promise.told_at < became
