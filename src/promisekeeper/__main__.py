@@ -1,5 +1,5 @@
 """`python -m promisekeeper` runs the same CLI as `pk`."""
 
-from promisekeeper.cli import main
+from promisekeeper.entry import main
 
 main()

@@ -8,6 +8,7 @@ status 1 in PkGroup.invoke, the only place that decides exit codes; usage errors
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
 from typing import Annotated, Any
@@ -16,7 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from promisekeeper import __version__
-from promisekeeper.commands import data, people, promises, tell
+from promisekeeper.commands import data, people, promises, reminders, tell
 from promisekeeper.commands.common import State, fail
 from promisekeeper.errors import PkError
 
@@ -114,6 +115,8 @@ app.command()(promises.undo)
 app.command()(tell.notify)
 app.command()(people.people)
 app.command()(people.person)
+app.command()(reminders.remind)
+app.command()(reminders.cron)
 app.command()(data.export)
 app.command("import")(data.import_)
 app.command()(data.config)
@@ -123,9 +126,36 @@ app.command()(data.where)
 def main() -> None:
     """Console-script entry point."""
     try:
-        app(prog_name="pk")
+        app_for(sys.argv[1:])(prog_name="pk")
     except BrokenPipeError:
         # `pk list | head`: the reader went away; that is not an error worth a traceback.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(0)
+
+
+def app_for(args: list[str]) -> typer.Typer:
+    """`app`, or a copy of it that knows only the command about to run.
+
+    Typer turns every registered command into a click command, inspecting its signature and
+    type hints, on every run: with twenty commands that is a tenth of `pk today`. When the
+    command is named right away (after `--db PATH` at most), only that one is built, and plain
+    `pk` needs none. The run is the same: only the group's own help and typo hints look at the
+    other commands, and those cases (`pk --help`, `pk lst`, other options) get the whole app.
+    """
+    index = 0
+    while index < len(args) and (args[index] == "--db" or args[index].startswith("--db=")):
+        index += 1 if "=" in args[index] else 2
+    wanted = []
+    if index < len(args):
+        wanted = [
+            info
+            for info in app.registered_commands
+            if info.callback is not None
+            and (info.name or info.callback.__name__.lower().replace("_", "-")) == args[index]
+        ]
+        if not wanted:
+            return app
+    slim = copy.copy(app)
+    slim.registered_commands = wanted
+    return slim

@@ -387,7 +387,12 @@ class Ledger:
             change_id, command, at = last
             touched = storage.undo_change(conn, change_id, self.now)
             for promise_id in touched:
-                state = fold(storage.events_for(conn, promise_id))
+                events = storage.events_for(conn, promise_id)
+                if not events or events[0].kind != "made":
+                    # Its making was undone: reminders recorded since go with it.
+                    storage.remove_promise(conn, promise_id)
+                    continue
+                state = fold(events)
                 if state is None:
                     storage.remove_promise(conn, promise_id)
                 else:
@@ -440,6 +445,21 @@ class Ledger:
             promise = self._load(conn, promise_id)
             data = {"until": iso(end), "until_ts": storage.ts(end)}
             return self._record(conn, change, promise, "snoozed", data)
+
+    # -- reminders (pk remind) ----------------------------------------------------------------
+    def reminded_today(self) -> dict[int, list[str]]:
+        """Standings each promise was already reminded about today (local day)."""
+        start, _end = local_day(self.now)
+        return self._query(storage.reminded_since, start, default={})
+
+    def record_reminded(self, reminded: list[tuple[Promise, str]]) -> None:
+        """Remember what `pk remind` said, so the next run the same day does not repeat it."""
+        if not reminded:
+            return
+        with self.change("remind") as (conn, change):
+            for promise, state in reminded:
+                current = self._load(conn, promise.id or 0)
+                self._record(conn, change, current, "reminded", {"standing": state})
 
     # -- people -------------------------------------------------------------------------------
     def people(self) -> list[tuple[Person, int, int]]:

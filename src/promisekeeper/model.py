@@ -23,6 +23,7 @@ EVENT_KINDS = (
     "deleted",
     "notified",
     "snoozed",
+    "reminded",
 )
 
 

@@ -332,6 +332,8 @@ def describe(event: Event, now: datetime) -> str:
         return f"told {told} via {data.get('channel')} ({data.get('template')}), {timing_words}"
     if event.kind == "snoozed":
         return "skipped for today"
+    if event.kind == "reminded":
+        return f"reminded ({STANDING_WORDS.get(data.get('standing', ''), '?')})"
     return event.kind
 
 

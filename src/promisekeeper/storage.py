@@ -386,7 +386,8 @@ def save_promise(conn: sqlite3.Connection, promise: Promise) -> int:
 
 
 def remove_promise(conn: sqlite3.Connection, promise_id: int) -> None:
-    """Drop a promise whose whole history was undone."""
+    """Drop a promise whose making was undone, with what little history is left."""
+    conn.execute("DELETE FROM events WHERE promise_id = ?", (promise_id,))
     conn.execute("DELETE FROM promise_people WHERE promise_id = ?", (promise_id,))
     conn.execute("DELETE FROM promises WHERE id = ?", (promise_id,))
 
@@ -446,15 +447,32 @@ def events_for(conn: sqlite3.Connection, promise_id: int) -> list[Event]:
 
 
 def last_change(conn: sqlite3.Connection) -> tuple[int, str, datetime] | None:
-    """The most recent change that is not undone yet and still has events."""
+    """The most recent change that is not undone yet and still has events.
+
+    Reminders recorded by cron are bookkeeping, not the user's changes: undo passes them by.
+    """
     row = conn.execute(
         """SELECT c.id, c.command, c.at_ts FROM changes c
-           WHERE c.undone_ts IS NULL AND EXISTS (SELECT 1 FROM events e WHERE e.change_id = c.id)
+           WHERE c.undone_ts IS NULL AND c.command NOT IN ('remind')
+             AND EXISTS (SELECT 1 FROM events e WHERE e.change_id = c.id)
            ORDER BY c.id DESC LIMIT 1"""
     ).fetchone()
     if row is None:
         return None
     return int(row[0]), str(row[1]), datetime.fromtimestamp(row[2], UTC)
+
+
+def reminded_since(conn: sqlite3.Connection, since: datetime) -> dict[int, list[str]]:
+    """The standings each promise was reminded about since `since` (for `pk remind`)."""
+    rows = conn.execute(
+        "SELECT promise_id, json_extract(data, '$.standing') FROM events "
+        "WHERE kind = 'reminded' AND at_ts >= ?",
+        (ts(since),),
+    )
+    found: dict[int, list[str]] = {}
+    for promise_id, standing in rows:
+        found.setdefault(int(promise_id), []).append(str(standing))
+    return found
 
 
 def undo_change(conn: sqlite3.Connection, change_id: int, at: datetime) -> list[int]:
