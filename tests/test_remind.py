@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import Pk
 
 EARLY = "2026-11-23T08:00:00+01:00"  # Monday 08:00 in Berlin
