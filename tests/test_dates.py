@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from promisekeeper.dates import (
@@ -651,7 +651,12 @@ def test_iso_round_trip_fixed_offsets(dt: datetime) -> None:
 def test_in_days_at_time(days: int, hour: int, minute: int) -> None:
     result = when(f"in {days} days {hour:02d}:{minute:02d}")
     wall = datetime.combine(date(2026, 11, 23) + timedelta(days=days), time(hour, minute))
-    assert result == wall.replace(tzinfo=BERLIN)
+    # A wall time skipped by the spring DST change has no one right answer: leave it out.
+    assume(
+        wall.replace(tzinfo=BERLIN).astimezone(UTC).astimezone(BERLIN).replace(tzinfo=None) == wall
+    )
+    # Compare instants: Python never calls an aware time in a DST overlap equal across zones.
+    assert result.timestamp() == wall.replace(tzinfo=BERLIN).timestamp()
 
 
 @PROPERTY

@@ -27,6 +27,7 @@ EXPECTED_TABLES = {
         "moves",
         "late_moves",
         "deleted_ts",
+        "effort_s",
     ],
     "promise_people": ["promise_id", "person_id", "position"],
     "changes": ["id", "at_ts", "command", "undone_ts"],
@@ -39,6 +40,8 @@ EXPECTED_INDEXES = {
     "promise_people_person",
     "events_promise",
     "events_change",
+    "promises_status_due_made",
+    "promises_with_effort",
 }
 
 

@@ -17,7 +17,16 @@ import typer
 from typer.core import TyperGroup
 
 from promisekeeper import __version__
-from promisekeeper.commands import data, people, promises, reminders, tell
+from promisekeeper.commands import (
+    data,
+    maintenance,
+    people,
+    promises,
+    record,
+    reminders,
+    report,
+    tell,
+)
 from promisekeeper.commands.common import State, fail
 from promisekeeper.errors import PkError
 
@@ -117,10 +126,16 @@ app.command()(people.people)
 app.command()(people.person)
 app.command()(reminders.remind)
 app.command()(reminders.cron)
+app.command()(report.report)
+app.command()(record.stats)
+app.command()(record.trust)
 app.command()(data.export)
 app.command("import")(data.import_)
 app.command()(data.config)
 app.command()(data.where)
+app.command()(maintenance.doctor)
+app.command()(maintenance.backup)
+app.command()(maintenance.restore)
 
 
 def main() -> None:

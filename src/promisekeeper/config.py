@@ -19,14 +19,19 @@ class Config:
     """Settings that shape dates and standing.
 
     day_ends: what a date without a time means ("by Friday" is due Friday at this time).
+    day_starts: when your working day starts (working time counts for --effort).
     risk_window: an open promise due within this window is at risk.
     risk_fraction: an open promise with less than this share of its promised span left is at risk.
     """
 
     day_ends: time = time(17, 0)
+    day_starts: time = time(9, 0)
     risk_window: timedelta = timedelta(hours=24)
     risk_fraction: float = 0.2
     notify: NotifySettings = field(default_factory=lambda: NotifySettings())
+    trust: dict[str, float] = field(default_factory=dict)
+    load_threshold: int = 3
+    learn_from_record: bool = True
     path: Path | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -71,9 +76,13 @@ def load(path: Path) -> Config:
         raise ConfigError(f"config {path} is not valid TOML: {exc}") from None
     return Config(
         day_ends=_time_setting(raw, "day_ends", time(17, 0), path),
+        day_starts=_time_setting(raw, "day_starts", time(9, 0), path),
         risk_window=_duration_setting(raw, "risk_window", timedelta(hours=24), path),
         risk_fraction=_fraction_setting(raw, "risk_fraction", 0.2, path),
         notify=_notify_settings(raw, path),
+        trust=_trust_weights(raw, path),
+        load_threshold=_count_setting(raw, "load_threshold", 3, path),
+        learn_from_record=_bool_setting(raw, "learn_from_record", True, path),
         path=path,
         raw=raw,
     )
@@ -141,3 +150,36 @@ def _notify_settings(raw: dict[str, Any], path: Path) -> NotifySettings:
     return NotifySettings(
         via=via, command=tuple(command), command_timeout=float(timeout), smtp=dict(smtp)
     )
+
+
+def _trust_weights(raw: dict[str, Any], path: Path) -> dict[str, float]:
+    """[trust] overrides of the trust bank's weights (see track.DEFAULT_WEIGHTS)."""
+    from promisekeeper.track import DEFAULT_WEIGHTS
+
+    table = raw.get("trust", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"config {path}: [trust] must be a table of weights")
+    weights = dict(DEFAULT_WEIGHTS)
+    for key, value in table.items():
+        if key not in DEFAULT_WEIGHTS:
+            raise ConfigError(
+                f"config {path}: unknown trust weight {key!r}; known: {', '.join(DEFAULT_WEIGHTS)}"
+            )
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise ConfigError(f"config {path}: trust.{key} must be a number")
+        weights[key] = float(value)
+    return weights
+
+
+def _count_setting(raw: dict[str, Any], key: str, default: int, path: Path) -> int:
+    value = raw.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"config {path}: {key} must be a whole number of at least 1")
+    return value
+
+
+def _bool_setting(raw: dict[str, Any], key: str, default: bool, path: Path) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"config {path}: {key} must be true or false")
+    return value

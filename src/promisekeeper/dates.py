@@ -14,10 +14,21 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-
-from dateutil.relativedelta import relativedelta
+from typing import TYPE_CHECKING
 
 from promisekeeper.errors import DateParseError
+
+if TYPE_CHECKING:
+    from dateutil.relativedelta import relativedelta as RelativeDelta
+
+
+def relativedelta(**units: int) -> RelativeDelta:
+    """dateutil's relativedelta, imported on first use: showing dates and the everyday phrases
+    (`fri`, `tomorrow 9am`) never need it, so neither `pk today` nor those load dateutil."""
+    from dateutil.relativedelta import relativedelta as delta
+
+    return delta(**units)
+
 
 DEFAULT_DAY_ENDS = time(17, 0)
 EXAMPLES = ("tomorrow", "fri 3pm", "2026-12-01 14:00")
@@ -569,3 +580,25 @@ def format_span(delta: timedelta) -> str:
 
 def _count(amount: int, unit: str) -> str:
     return f"{amount} {unit}" if amount == 1 else f"{amount} {unit}s"
+
+
+_WORK_DAYS = re.compile(r"(\d+(?:\.\d+)?)\s*(weeks?|wks?|w|days?|d)(?![a-z])")
+
+
+def parse_effort(text: str, workday: timedelta) -> timedelta:
+    """An amount of work: like parse_duration, but a day is one working day (`workday`) and a
+    week five of them, because "2 days of work" is not 48 hours."""
+    if not isinstance(text, str):
+        raise DateParseError("an effort must be text like 6h, 2d or 1w")
+    phrase = text.strip().lower()
+    days = 0.0
+    for match in _WORK_DAYS.finditer(phrase):
+        days += float(match[1]) * (5 if match[2].startswith("w") else 1)
+    rest = _WORK_DAYS.sub(" ", phrase).replace(" and ", " ").strip()
+    rest = rest.removeprefix("in ").strip() if rest != "in" else ""
+    total = workday * days
+    if rest:
+        total += parse_duration(rest)
+    elif not days:
+        return parse_duration(phrase)  # its error message names the text as typed
+    return total

@@ -14,8 +14,13 @@ import sys
 from typing import TextIO
 
 # C0 and C1 controls (tab included: it would break columns), DEL, and the bidi embedding,
-# override and isolate characters that can make text read differently from what it is.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# override and isolate characters that can make text read differently from what it is; also
+# the bidi marks, the line and paragraph separators, and the invisible zero-width space, word
+# joiner and BOM, which can make two different names look the same. (The zero-width joiner and
+# non-joiner stay: emoji sequences and several scripts need them.)
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
+)
 
 _STYLES = {
     "bold": "1",

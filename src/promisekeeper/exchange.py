@@ -21,7 +21,7 @@ from promisekeeper.model import EVENT_KINDS, STATUSES, Event, Promise
 
 FORMAT_NAME = "promisekeeper"
 FORMAT_VERSION = 1
-EDITABLE = ("what", "to", "note", "tags")  # the fields an `edited` event may change
+EDITABLE = ("what", "to", "note", "tags", "effort")  # what an `edited` event may change
 
 
 def promise_json(promise: Promise, standing: str) -> dict[str, Any]:
@@ -38,6 +38,9 @@ def promise_json(promise: Promise, standing: str) -> dict[str, Any]:
         "standing": standing,
         "kept_at": iso(promise.kept_at) if promise.kept_at else None,
         "closed_at": iso(promise.closed_at) if promise.closed_at else None,
+        "effort_hours": None
+        if promise.effort is None
+        else round(promise.effort.total_seconds() / 3600, 2),
         "moves": promise.moves,
         "late_moves": promise.late_moves,
         "tags": list(promise.tags),
@@ -189,6 +192,8 @@ def _check_made(made: dict[str, Any]) -> None:
     made["to"] = _check_field("to", made["to"])
     made["tags"] = _check_field("tags", made.get("tags") or [])
     made["note"] = _check_field("note", made.get("note", ""))
+    if made.get("effort") is not None:
+        made["effort"] = _check_field("effort", made["effort"])
     if not isinstance(made.get("uuid"), str) or not made["uuid"].strip():
         raise InvalidInput("'uuid' must be a non-empty string")
     for key in ("due", "made"):
@@ -199,6 +204,12 @@ def _check_made(made: dict[str, Any]) -> None:
 def _check_field(name: str, value: Any) -> Any:
     """A promise field as `pk` itself would store it; wrong types are refused, never coerced
     (str() of a number, or a string taken for a list of one-letter names or tags)."""
+    if name == "effort":  # seconds, or null for none
+        if value is None:
+            return None
+        if not isinstance(value, int) or isinstance(value, bool) or not 60 <= value <= 31_622_400:
+            raise InvalidInput("'effort' must be whole seconds between 60 and a year")
+        return value
     if name in ("what", "note"):
         if not isinstance(value, str):
             raise InvalidInput(f"{name!r} must be a string")

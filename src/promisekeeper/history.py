@@ -7,7 +7,7 @@ Every change goes through `apply`, both when a command records a new event and w
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from promisekeeper.model import Event, Promise
 
@@ -16,6 +16,11 @@ def _time(value: str) -> datetime:
     from promisekeeper.dates import from_iso
 
     return from_iso(value)
+
+
+def _effort(seconds: float | None) -> timedelta | None:
+    """Effort is kept in the history as seconds (or null)."""
+    return None if seconds is None else timedelta(seconds=seconds)
 
 
 def apply(state: Promise | None, event: Event) -> Promise | None:
@@ -32,6 +37,7 @@ def apply(state: Promise | None, event: Event) -> Promise | None:
             original_due=due,
             tags=list(data.get("tags", [])),
             note=data.get("note", ""),
+            effort=_effort(data.get("effort")),
         )
     if state is None:
         raise ValueError(f"a {event.kind!r} event before the promise was made")
@@ -47,6 +53,8 @@ def apply(state: Promise | None, event: Event) -> Promise | None:
         return replace(state, status="open", closed_at=None)
     if event.kind == "edited":
         changes = {name: new for name, (_old, new) in data["changes"].items()}
+        if "effort" in changes:
+            changes["effort"] = _effort(changes["effort"])
         return replace(state, **changes)
     if event.kind == "deleted":
         return replace(state, deleted_at=event.at)

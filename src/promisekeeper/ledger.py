@@ -21,7 +21,7 @@ from promisekeeper.config import Config
 from promisekeeper.errors import InvalidInput, LedgerError, PromiseNotFound
 from promisekeeper.history import apply, fold
 from promisekeeper.model import Event, Person, Promise
-from promisekeeper.risk import is_at_risk, kept_on_time, needs_telling, standing
+from promisekeeper.risk import EffortRule, is_at_risk, kept_on_time, needs_telling, standing
 
 RECENTLY_KEPT = timedelta(days=14)
 OPEN = "p.status = 'open' AND p.deleted_ts IS NULL"
@@ -47,6 +47,9 @@ class Status:
     on_track: list[Promise] = field(default_factory=list)
     recently_kept: list[Promise] = field(default_factory=list)
     kept_on_time_this_month: int = 0
+    # How many there are in all, when status(limit=...) read only the first few.
+    on_track_total: int = 0
+    recently_kept_total: int = 0
 
 
 @dataclass
@@ -67,12 +70,14 @@ class Ledger:
         self.config = config or Config()
         self.create_dirs = create_dirs
         self._conn: sqlite3.Connection | None = None
+        self._risk_window: timedelta | None = None
+        self._effort_rule: EffortRule | None = None
         self._writable = False
 
     # -- connection ---------------------------------------------------------------------------
     def _reader(self) -> sqlite3.Connection | None:
         if self._conn is None:
-            self._conn = storage.connect(self.path, write=False)
+            self._conn = storage.connect(self.path, write=False, create_dirs=self.create_dirs)
         return self._conn
 
     def _writer(self) -> sqlite3.Connection:
@@ -96,6 +101,7 @@ class Ledger:
         """One command's change; a change to a promise in a ledger that does not exist yet fails
         before anything (the file included) is created."""
         if promise_id is not None and not self.path.exists():
+            self._reader()  # a ledger that can never exist (missing directory) says so
             raise PromiseNotFound(f"no promise with id {promise_id}")
         conn = self._writer()
         try:
@@ -147,9 +153,69 @@ class Ledger:
         """The history of any promise, deleted ones included (for export)."""
         return self._query(storage.events_for, promise_id, default=[])
 
+    @property
+    def risk_window(self) -> timedelta:
+        """The configured risk window, widened by how late you usually run (learned_lead)."""
+        if self._risk_window is None:
+            self._risk_window = self.config.risk_window + self.learned_lead()
+        return self._risk_window
+
+    def learned_lead(self) -> timedelta:
+        """Your median lateness over recent late promises (see track.learned_lead): promises
+        start counting as at risk that much earlier. Off with learn_from_record = false."""
+        if not self.config.learn_from_record:
+            return timedelta(0)
+        from promisekeeper import track
+        from promisekeeper.dates import from_iso
+
+        since = self.now - timedelta(days=180)
+        rows = self._query(storage.late_kept, since, default=[])
+        if len(rows) < track.MIN_RECORD:
+            return timedelta(0)
+        seconds = []
+        for promise_id, late_by, late_moves in rows:
+            if late_by <= 0 and late_moves:
+                # Kept on a date moved after the deadline: late by how long it was moved late.
+                events = self._query(storage.events_for, promise_id, default=[])
+                late_by = max(
+                    (
+                        (e.at - from_iso(e.data["from"])).total_seconds()
+                        for e in events
+                        if e.kind == "moved" and not e.data.get("before_deadline", True)
+                    ),
+                    default=0,
+                )
+            seconds.append(float(late_by))
+        return track.learned_lead_from(seconds)
+
+    def effort_rule(self, promise: Promise) -> EffortRule | None:
+        """Working hours and slip factor, for promises that have an effort (else None)."""
+        if promise.effort is None:
+            return None
+        if self._effort_rule is None:
+            self._effort_rule = EffortRule(
+                day_starts=self.config.day_starts,
+                day_ends=self.config.day_ends,
+                slip=self.slip_factor(),
+            )
+        return self._effort_rule
+
+    def slip_factor(self) -> float:
+        """How much longer things take you than you promise: the median of (time taken / time
+        promised) over your latest 200 kept promises, at least three; between 1 and 3."""
+        from promisekeeper import track
+
+        rows = self._query(storage.recent_kept_spans, default=[])
+        ratios = [taken / promised for promised, taken in rows if promised > 0]
+        if len(ratios) < track.MIN_RECORD or not self.config.learn_from_record:
+            return 1.0
+        return min(max(track.percentile(ratios, 50) or 1.0, 1.0), 3.0)
+
     def standing(self, promise: Promise) -> str:
         cfg = self.config
-        return standing(promise, self.now, cfg.risk_window, cfg.risk_fraction)
+        return standing(
+            promise, self.now, self.risk_window, cfg.risk_fraction, self.effort_rule(promise)
+        )
 
     def list(
         self,
@@ -189,10 +255,12 @@ class Ledger:
             storage.select_promises,
             """p.id IN (SELECT id FROM promises WHERE status = 'open' AND deleted_ts IS NULL AND (
                    due_ts < :end OR due_ts <= :window_end
-                   OR (due_ts > :now AND (due_ts - :now) < :fraction * (due_ts - made_ts))))""",
+                   OR (due_ts > :now AND (due_ts - :now) < :fraction * (due_ts - made_ts))))
+               OR p.id IN (SELECT id FROM promises
+                   WHERE status = 'open' AND effort_s IS NOT NULL AND deleted_ts IS NULL)""",
             {
                 "end": storage.ts(end),
-                "window_end": now_ts + int(cfg.risk_window.total_seconds()),
+                "window_end": now_ts + int(self.risk_window.total_seconds()),
                 "now": now_ts,
                 "fraction": cfg.risk_fraction,
             },
@@ -204,7 +272,13 @@ class Ledger:
                 view.overdue.append(promise)
             elif promise.due < end:
                 view.due_today.append(promise)
-            elif is_at_risk(promise, self.now, cfg.risk_window, cfg.risk_fraction):
+            elif is_at_risk(
+                promise,
+                self.now,
+                self.risk_window,
+                cfg.risk_fraction,
+                self.effort_rule(promise),
+            ):
                 view.at_risk.append(promise)
         view.kept_today = self._query(
             storage.select_promises,
@@ -227,28 +301,42 @@ class Ledger:
         )
         return count, (upcoming[0] if upcoming else None)
 
-    def status(self) -> Status:
+    def status(self, limit: int | None = None) -> Status:
+        """The full picture. Overdue and at-risk promises always in full; with `limit`, only
+        the first few on-track and recently kept ones are read (and the rest counted), so the
+        view costs the same with a hundred open promises or ten thousand."""
         view = Status()
-        for promise in self.list(status="open"):
-            group = self.standing(promise)
-            getattr(view, group).append(promise)
-        since = self.now - RECENTLY_KEPT
-        view.recently_kept = self._query(
+        today = self.today()
+        view.overdue = today.overdue
+        view.at_risk = [p for p in today.due_today + today.at_risk if self.standing(p) == "at_risk"]
+        worried = {p.id for p in view.overdue + view.at_risk}
+        upcoming = self._query(
             storage.select_promises,
-            "p.status = 'kept' AND p.deleted_ts IS NULL AND p.closed_ts >= ?",
-            (storage.ts(since),),
-            "p.closed_ts DESC, p.id DESC",
+            f"{OPEN} AND p.due_ts > ?",
+            (storage.ts(self.now),),
+            limit=None if limit is None else limit + len(worried),
             default=[],
         )
-        month_start = local_month_start(self.now)
+        view.on_track = [p for p in upcoming if p.id not in worried][:limit]
+        open_count = self._query(storage.count_promises, OPEN, (), default=0)
+        view.on_track_total = open_count - len(worried)
+        since = storage.ts(self.now - RECENTLY_KEPT)
+        kept_since = "p.status = 'kept' AND p.deleted_ts IS NULL AND p.closed_ts >= ?"
+        view.recently_kept = self._query(
+            storage.select_promises,
+            kept_since,
+            (since,),
+            "p.closed_ts DESC, p.id DESC",
+            limit=limit,
+            default=[],
+        )
+        view.recently_kept_total = self._query(
+            storage.count_promises, kept_since, (since,), default=0
+        )
+        month_start = storage.ts(local_month_start(self.now))
         view.kept_on_time_this_month = sum(
             1
-            for p in self._query(
-                storage.select_promises,
-                "p.status = 'kept' AND p.deleted_ts IS NULL AND p.closed_ts >= ?",
-                (storage.ts(month_start),),
-                default=[],
-            )
+            for p in self._query(storage.select_promises, kept_since, (month_start,), default=[])
             if kept_on_time(p)
         )
         return view
@@ -263,6 +351,7 @@ class Ledger:
         note: str = "",
         tags: list[str] | None = None,
         force: bool = False,
+        effort: timedelta | None = None,
     ) -> Promise:
         what = clean_text(what, "what you promise")
         people = clean_people(to)
@@ -279,6 +368,8 @@ class Ledger:
             "note": clean_text(note, "note", allow_empty=True),
             "tags": clean_tags(tags or []),
         }
+        if effort is not None:
+            data["effort"] = effort_seconds(effort)
         with self.change("promise") as (conn, change):
             data["to"] = [storage.canonical_name(conn, name) for name in people]
             event = Event(kind="made", at=self.now, data=data, change_id=change)
@@ -349,6 +440,7 @@ class Ledger:
         note: str | None = None,
         add_tags: list[str] | None = None,
         remove_tags: list[str] | None = None,
+        effort: timedelta | None = None,
     ) -> Promise:
         with self.change("edit", promise_id) as (conn, change):
             promise = self._load(conn, promise_id)
@@ -368,8 +460,15 @@ class Ledger:
                 for name, value in wanted.items()
                 if getattr(promise, name) != value
             }
+            if effort is not None:
+                old = None if promise.effort is None else effort_seconds(promise.effort)
+                new = effort_seconds(effort) if effort.total_seconds() > 0 else None
+                if old != new:
+                    changes["effort"] = [old, new]
             if not changes:
-                raise InvalidInput("nothing to change: give --what, --to, --note, --tag or --untag")
+                raise InvalidInput(
+                    "nothing to change: give --what, --to, --note, --tag, --untag or --effort"
+                )
             return self._record(conn, change, promise, "edited", {"changes": changes})
 
     def delete(self, promise_id: int) -> Promise:
@@ -379,6 +478,7 @@ class Ledger:
 
     def undo(self) -> Undone:
         if not self.path.exists():
+            self._reader()
             raise InvalidInput("nothing to undo")
         with self.change("undo") as (conn, _change):
             last = storage.last_change(conn)
@@ -415,12 +515,14 @@ class Ledger:
         return [
             p
             for p in view.overdue + view.due_today + view.at_risk + moved
-            if needs_telling(p, self.now, cfg.risk_window, cfg.risk_fraction)
+            if needs_telling(p, self.now, self.risk_window, cfg.risk_fraction, self.effort_rule(p))
         ]
 
     def needs_telling(self, promise: Promise) -> bool:
         cfg = self.config
-        return needs_telling(promise, self.now, cfg.risk_window, cfg.risk_fraction)
+        return needs_telling(
+            promise, self.now, self.risk_window, cfg.risk_fraction, self.effort_rule(promise)
+        )
 
     def record_told(
         self, promise_id: int, to: list[str], channel: str, kind: str, subject: str, message: str
@@ -460,6 +562,49 @@ class Ledger:
             for promise, state in reminded:
                 current = self._load(conn, promise.id or 0)
                 self._record(conn, change, current, "reminded", {"standing": state})
+
+    # -- track record ------------------------------------------------------------------------
+    def histories(self) -> list[tuple[Promise, list[Event]]]:
+        """Every promise with its history: what the track record is computed from."""
+        return self._query(storage.histories, default=[])
+
+    def similar_histories(
+        self, to: list[str], tags: list[str], limit: int = 50
+    ) -> list[tuple[Promise, list[Event]]]:
+        """Finished promises to the same people or with the same tags, newest first: your
+        record for promises like a new one, read without scanning the whole ledger."""
+        keys = [name.strip().casefold() for name in to]
+        people = ", ".join("?" for _ in keys) or "NULL"
+        labels = ", ".join("?" for _ in tags) or "NULL"
+        tagged = (
+            f" OR EXISTS (SELECT 1 FROM json_each(p.tags) WHERE json_each.value IN ({labels}))"
+            if tags
+            else ""
+        )
+        # `+p.status` keeps SQLite from starting at the status index: the people are the
+        # narrow side.
+        where = f"""+p.status IN ('kept', 'broken') AND p.deleted_ts IS NULL AND (
+            p.id IN (SELECT pp.promise_id FROM promise_people pp JOIN people pe
+                     ON pe.id = pp.person_id WHERE pe.name_key IN ({people})){tagged})"""
+        found = self._query(
+            storage.select_promises,
+            where,
+            [*keys, *tags],
+            "p.closed_ts DESC, p.id DESC",
+            limit=limit,
+            default=[],
+        )
+        return [(p, self._query(storage.events_for, p.id, default=[])) for p in found]
+
+    def open_due_on(self, due: datetime) -> int:
+        """How many open promises are due on the same local day as `due`."""
+        start, end = local_day(due)
+        return self._query(
+            storage.count_promises,
+            f"{OPEN} AND p.due_ts >= ? AND p.due_ts < ?",
+            (storage.ts(start), storage.ts(end)),
+            default=0,
+        )
 
     # -- people -------------------------------------------------------------------------------
     def people(self) -> list[tuple[Person, int, int]]:
@@ -527,6 +672,14 @@ class Ledger:
 # -------------------------------------------------------------------------------------------------
 def iso(dt: datetime) -> str:
     return dt.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def effort_seconds(effort: timedelta) -> int:
+    """Effort as the history stores it; at most a year of work, at least a minute."""
+    seconds = int(effort.total_seconds())
+    if not 60 <= seconds <= 366 * 24 * 3600:
+        raise InvalidInput("--effort must be between 1 minute and a year of work")
+    return seconds
 
 
 def local_day(now: datetime) -> tuple[datetime, datetime]:

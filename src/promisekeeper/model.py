@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 STATUSES = ("open", "kept", "broken", "released")
@@ -48,6 +48,7 @@ class Promise:
     tags: list[str] = field(default_factory=list)
     note: str = ""
     deleted_at: datetime | None = None
+    effort: timedelta | None = None
     id: int | None = None
     # Read from the history with the row (never stored): who was told when, and the prompt's
     # "skip for today".

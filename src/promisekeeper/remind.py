@@ -41,7 +41,7 @@ def window_end(ledger: Ledger, within: timedelta | None) -> datetime:
         second=0,
         microsecond=0,
     )
-    return max(ledger.now, day_end) + ledger.config.risk_window
+    return max(ledger.now, day_end) + ledger.risk_window
 
 
 def due(ledger: Ledger, within: timedelta | None = None) -> list[Reminder]:

@@ -189,28 +189,49 @@ def _row(table: Any, promise: Promise, now: datetime, extra: str) -> None:
     )
 
 
+STATUS_ROWS = 20  # rows of `pk status`'s on-track and recently-kept tables; the rest is counted
+
+
 def status_tables(view: Status, ledger: Ledger, out: Console) -> None:
     now = ledger.now
 
     def open_timing(p: Promise) -> str:
         return timing(p, now) + told_marker(p, now)
 
-    groups: tuple[tuple[str, list[Promise], str, Callable[[Promise], str]], ...] = (
-        ("Overdue", view.overdue, "bold red", open_timing),
-        ("At risk", view.at_risk, "bold yellow", open_timing),
-        ("On track", view.on_track, "bold green", open_timing),
-        ("Recently kept", view.recently_kept, "bold", lambda p: timing(p, now)),
+    groups: tuple[tuple[str, list[Promise], int, str, Callable[[Promise], str], str], ...] = (
+        ("Overdue", view.overdue, len(view.overdue), "bold red", open_timing, ""),
+        ("At risk", view.at_risk, len(view.at_risk), "bold yellow", open_timing, ""),
+        (
+            "On track",
+            view.on_track,
+            max(view.on_track_total, len(view.on_track)),
+            "bold green",
+            open_timing,
+            "on track (pk list)",
+        ),
+        (
+            "Recently kept",
+            view.recently_kept,
+            max(view.recently_kept_total, len(view.recently_kept)),
+            "bold",
+            lambda p: timing(p, now),
+            "kept in the last 14 days (pk list --status kept)",
+        ),
     )
-    for title, promises, style, extra in groups:
+    for title, promises, total, style, extra, rest in groups:
         if not promises:
             continue
-        table = _table(
-            f"{title} ({len(promises)})", style, "When" if title != "Recently kept" else "Kept"
-        )
-        for promise in promises:
+        table = _table(f"{title} ({total})", style, "When" if title != "Recently kept" else "Kept")
+        # Overdue and at-risk promises are all shown; the calm groups stop at a screenful.
+        shown = promises[:STATUS_ROWS] if rest else promises
+        for promise in shown:
             _row(table, promise, now, extra(promise))
         out.print(table)
-    open_count = len(view.overdue) + len(view.at_risk) + len(view.on_track)
+        if len(shown) < total:
+            out.print(_text(f"  … and {total - len(shown)} more {rest}", "dim"))
+    open_count = (
+        len(view.overdue) + len(view.at_risk) + max(view.on_track_total, len(view.on_track))
+    )
     out.print(
         _text(
             f"{open_count} open · {len(view.at_risk)} at risk · {len(view.overdue)} overdue · "
@@ -274,7 +295,11 @@ def show_promise(promise: Promise, events: list[Event], ledger: Ledger, out: Con
         "Standing",
         _text(f"{STANDING_WORDS[standing]} ({timing(promise, now)})", STANDING_STYLE[standing]),
     )
+    if standing in ("at_risk", "overdue"):
+        head.add_row("Because", _text(why_at_risk(promise, ledger)))
     head.add_row("Made", _text(format_when(promise.made, now)))
+    if promise.effort is not None:
+        head.add_row("Effort", _text(f"{promise.effort.total_seconds() / 3600:g} hours of work"))
     if promise.tags:
         head.add_row("Tags", _text(" ".join(promise.tags)))
     if promise.note:
@@ -374,11 +399,52 @@ def why_at_risk(promise: Promise, ledger: Ledger) -> str:
         return (
             f"Moved to {format_day_time(promise.due, now)}, and they don't know the new date yet."
         )
-    if left <= cfg.risk_window:
+    rule = ledger.effort_rule(promise)
+    if rule is not None and left > ledger.risk_window:
+        from promisekeeper.risk import short_of_time, working_time
+
+        if short_of_time(promise, now, rule) and promise.effort is not None:
+            left_hours = working_time(now, promise.due, rule).total_seconds() / 3600
+            need_hours = promise.effort.total_seconds() * rule.slip / 3600
+            slip = f", your slip factor {rule.slip:.1f}x included" if rule.slip > 1 else ""
+            return (
+                f"At risk: {left_hours:.0f} working hours left for about {need_hours:.0f} "
+                f"hours of work{slip}."
+            )
+    if left <= ledger.risk_window:
         reason = f"due within {format_span(cfg.risk_window)}"
+        lead = ledger.risk_window - cfg.risk_window
+        if lead:
+            reason += f" + {format_span(lead)} you usually run late"
     else:
         reason = f"less than {cfg.risk_fraction:.0%} of the time you promised is left"
     told = ""
     if promise.told_at is not None:
         told = f" Last told {format_relative(promise.told_at, now)}."
     return f"At risk: {reason} ({format_span(left)} left).{told}"
+
+
+def trust_table(rows: list[tuple[str, float, float, float, float]], out: Console) -> None:
+    """Everyone's trust bank, weakest balance first."""
+    from rich import box
+    from rich.table import Table
+
+    if not rows:
+        out.print(_text("No track record yet: keep (or break) a promise first."))
+        return
+    table = Table(box=box.SIMPLE_HEAD)
+    table.add_column("Person")
+    table.add_column("Balance", justify="right")
+    table.add_column("Last 30 days", justify="right")
+    table.add_column("Deposits", justify="right")
+    table.add_column("Withdrawals", justify="right")
+    for person, balance, trend, deposits, withdrawals in rows:
+        arrow = "↑" if trend > 0 else "↓" if trend < 0 else "→"
+        table.add_row(
+            _text(person),
+            _text(f"{balance:+g}", "red" if balance < 0 else "green"),
+            _text(f"{trend:+g} {arrow}"),
+            f"{deposits:+g}",
+            f"{withdrawals:+g}",
+        )
+    out.print(table)

@@ -7,7 +7,8 @@ view reads only the rows it may show.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
 from promisekeeper.model import Promise
 
@@ -22,19 +23,74 @@ def kept_on_time(promise: Promise) -> bool:
     )
 
 
-def is_at_risk(promise: Promise, now: datetime, window: timedelta, fraction: float) -> bool:
+@dataclass(frozen=True)
+class EffortRule:
+    """For promises with an effort: your working hours (Monday to Friday, local time) and your
+    slip factor (how much longer things take you than you plan)."""
+
+    day_starts: time = time(9, 0)
+    day_ends: time = time(17, 0)
+    slip: float = 1.0
+
+
+MAX_DAYS_COUNTED = 400  # beyond a year of working days, "plenty of time" is exact enough
+
+
+def working_time(start: datetime, end: datetime, rule: EffortRule) -> timedelta:
+    """Working time between two instants: the parts of weekdays between day_starts and
+    day_ends, in local wall time."""
+    if end <= start:
+        return timedelta(0)
+    local_start = start.astimezone().replace(tzinfo=None)
+    local_end = end.astimezone().replace(tzinfo=None)
+    total = timedelta(0)
+    day = local_start.date()
+    for _ in range(MAX_DAYS_COUNTED):
+        if day > local_end.date():
+            break
+        if day.weekday() < 5:
+            opens = max(datetime.combine(day, rule.day_starts), local_start)
+            closes = min(datetime.combine(day, rule.day_ends), local_end)
+            if closes > opens:
+                total += closes - opens
+        day += timedelta(days=1)
+    else:
+        total += timedelta(days=3650)
+    return total
+
+
+def short_of_time(promise: Promise, now: datetime, rule: EffortRule | None) -> bool:
+    """The working time left is less than the effort times your slip factor."""
+    if promise.effort is None or rule is None:
+        return False
+    return working_time(now, promise.due, rule) < promise.effort * rule.slip
+
+
+def is_at_risk(
+    promise: Promise,
+    now: datetime,
+    window: timedelta,
+    fraction: float,
+    effort: EffortRule | None = None,
+) -> bool:
     """Open, not yet due, and too little time left: within `window`, or under `fraction`
     of the span from making it to its due time."""
     if promise.status != "open" or now >= promise.due:
         return False
     left = promise.due - now
-    if left <= window:
+    if left <= window or short_of_time(promise, now, effort):
         return True
     span = promise.due - promise.made
     return span.total_seconds() > 0 and left < span * fraction
 
 
-def standing(promise: Promise, now: datetime, window: timedelta, fraction: float) -> str:
+def standing(
+    promise: Promise,
+    now: datetime,
+    window: timedelta,
+    fraction: float,
+    effort: EffortRule | None = None,
+) -> str:
     """One of model.STANDINGS."""
     if promise.status == "kept":
         return "kept" if kept_on_time(promise) else "kept_late"
@@ -42,7 +98,7 @@ def standing(promise: Promise, now: datetime, window: timedelta, fraction: float
         return promise.status
     if now >= promise.due:
         return "overdue"
-    if is_at_risk(promise, now, window, fraction):
+    if is_at_risk(promise, now, window, fraction, effort):
         return "at_risk"
     return "on_track"
 
@@ -60,7 +116,13 @@ def risk_start(promise: Promise, window: timedelta, fraction: float) -> datetime
     return promise.due - max(window, span * fraction)
 
 
-def needs_telling(promise: Promise, now: datetime, window: timedelta, fraction: float) -> bool:
+def needs_telling(
+    promise: Promise,
+    now: datetime,
+    window: timedelta,
+    fraction: float,
+    effort: EffortRule | None = None,
+) -> bool:
     """Overdue or at risk, and the person has not been told since it became so; or moved
     without telling them the new date.
 
@@ -74,10 +136,15 @@ def needs_telling(promise: Promise, now: datetime, window: timedelta, fraction: 
         return False
     if promise.moved_since_told:
         return True  # they still expect the old date: a surprise waiting to happen
-    state = standing(promise, now, window, fraction)
+    state = standing(promise, now, window, fraction, effort)
     if state not in ("overdue", "at_risk"):
         return False
     if promise.told_at is None:
         return True
-    became = promise.due if state == "overdue" else risk_start(promise, window, fraction)
+    if state == "overdue":
+        became = promise.due
+    elif is_at_risk(promise, now, window, fraction):
+        became = risk_start(promise, window, fraction)
+    else:  # at risk only by its effort: any word since it was made (or moved) counts
+        became = promise.made
     return promise.told_at < became

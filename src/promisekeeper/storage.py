@@ -12,7 +12,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +95,18 @@ def m002_index_for_the_daily_view(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m003_effort(conn: sqlite3.Connection) -> None:
+    # How much work a promise is (seconds), for the working-time risk rule; NULL when not given.
+    from sqlite_utils import Database
+
+    Database(conn)["promises"].add_column("effort_s", int)
+    # The few promises with an effort are read by the daily view whatever their due date.
+    conn.execute(
+        "CREATE INDEX promises_with_effort ON promises (status) WHERE effort_s IS NOT NULL"
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -140,17 +152,26 @@ def connect(path: Path, *, write: bool, create_dirs: bool = False) -> sqlite3.Co
     """Open the ledger, migrating it to the current schema.
 
     Returns None for a read on a ledger that does not exist yet: reading creates nothing. A write
-    creates the file (0600). Raises LedgerError for anything that is not a usable ledger.
+    creates the file (0600), complete or not at all (see _create_ledger). Raises LedgerError for
+    anything that is not a usable ledger, and leaves such a file untouched.
     """
     if path.is_dir():
         raise LedgerError(f"ledger path {path} is a directory, not a file")
     if not path.exists():
         if not write:
+            if not create_dirs and not path.parent.is_dir():
+                raise LedgerError(f"ledger {path}: directory {path.parent} does not exist")
             return None
-        _create_file(path, create_dirs)
-        created = True
-    else:
-        created = False
+        _create_ledger(path, create_dirs)
+    _check_file(path)
+    if not _file_writable(path):
+        if write:
+            raise LedgerError(
+                f"ledger {path} is read-only; cannot record the change (make it writable: "
+                f"chmod u+w {path})"
+            )
+        if not path.with_name(path.name + "-wal").exists():
+            return _open_immutable(path)
     try:
         conn = sqlite3.connect(f"file:{_uri_path(path)}?mode=rw", uri=True, isolation_level=None)
     except sqlite3.Error as exc:
@@ -159,19 +180,25 @@ def connect(path: Path, *, write: bool, create_dirs: bool = False) -> sqlite3.Co
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            conn.close()
             raise LedgerError(
                 f"ledger {path} was written by a newer PromiseKeeper (schema {version}, this "
                 f"pk knows {SCHEMA_VERSION}); upgrade pk to use it"
             )
-        if version == 0 and not created:
+        if version == 0:
             _check_empty(conn, path)
         if version < SCHEMA_VERSION:
-            _migrate(conn, version)
+            _migrate(conn, version, path)
+        elif write:
+            _ensure_wal(conn)
         conn.execute("PRAGMA foreign_keys = ON")
     except sqlite3.Error as exc:
         conn.close()
+        if "unable to open" in str(exc):
+            return _unopenable(path, exc, write)
         raise describe_error(path, exc) from None
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
@@ -186,9 +213,16 @@ def _check_empty(conn: sqlite3.Connection, path: Path) -> None:
         raise LedgerError(f"{path} is an SQLite database but not a PromiseKeeper ledger")
 
 
-def _migrate(conn: sqlite3.Connection, version: int) -> None:
+def _migrate(conn: sqlite3.Connection, version: int, path: Path | None = None) -> None:
+    """Bring the schema to SCHEMA_VERSION, one migration per transaction.
+
+    An existing ledger (schema 1 or later) is first copied to `<ledger>.backup-v<old>-<time>`
+    (see backup_before_migration); when that copy cannot be made, nothing is migrated.
+    """
     if version == 0:
         conn.execute("PRAGMA journal_mode = WAL")
+    elif path is not None:
+        backup_before_migration(conn, path, version)
     for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -209,6 +243,14 @@ def _migrate(conn: sqlite3.Connection, version: int) -> None:
             )
             conn.execute(f"PRAGMA user_version = {number}")
             conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            conn.execute("ROLLBACK")
+            if path is None or "locked" in str(exc) or "busy" in str(exc):
+                raise
+            raise LedgerError(
+                f"could not upgrade ledger {path} to schema {number} ({exc}); it is unchanged "
+                f"at schema {number - 1}"
+            ) from None
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -247,7 +289,8 @@ _PROMISE_COLUMNS = """p.id, p.uuid, p.what, p.note, p.tags, p.made_ts, p.due_ts,
     (SELECT json_array(e.id, e.at_ts) FROM events e
         WHERE e.promise_id = p.id AND e.kind = 'moved' ORDER BY e.id DESC LIMIT 1),
     (SELECT json_extract(e.data, '$.until_ts') FROM events e
-        WHERE e.promise_id = p.id AND e.kind = 'snoozed' ORDER BY e.id DESC LIMIT 1)"""
+        WHERE e.promise_id = p.id AND e.kind = 'snoozed' ORDER BY e.id DESC LIMIT 1),
+    p.effort_s"""
 
 
 def _promise(row: Sequence[Any]) -> Promise:
@@ -267,6 +310,7 @@ def _promise(row: Sequence[Any]) -> Promise:
         deleted_at=from_ts(row[12]),
         to=json.loads(row[13]),
         snoozed_until=from_ts(row[16]),
+        effort=None if row[17] is None else timedelta(seconds=row[17]),
     )
     if row[14] is not None:
         event_id, at, before = json.loads(row[14])
@@ -360,12 +404,13 @@ def save_promise(conn: sqlite3.Connection, promise: Promise) -> int:
         promise.moves,
         promise.late_moves,
         None if promise.deleted_at is None else ts(promise.deleted_at),
+        None if promise.effort is None else int(promise.effort.total_seconds()),
     )
     if promise.id is None:
         cursor = conn.execute(
             """INSERT INTO promises (uuid, what, note, tags, made_ts, due_ts, original_due_ts,
-                   status, closed_ts, moves, late_moves, deleted_ts)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   status, closed_ts, moves, late_moves, deleted_ts, effort_s)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             values,
         )
         promise.id = int(cursor.lastrowid or 0)
@@ -373,7 +418,7 @@ def save_promise(conn: sqlite3.Connection, promise: Promise) -> int:
         conn.execute(
             """UPDATE promises SET uuid = ?, what = ?, note = ?, tags = ?, made_ts = ?, due_ts = ?,
                    original_due_ts = ?, status = ?, closed_ts = ?, moves = ?, late_moves = ?,
-                   deleted_ts = ?
+                   deleted_ts = ?, effort_s = ?
                WHERE id = ?""",
             (*values, promise.id),
         )
@@ -446,6 +491,19 @@ def events_for(conn: sqlite3.Connection, promise_id: int) -> list[Event]:
     return [_event(row) for row in rows]
 
 
+def histories(conn: sqlite3.Connection) -> list[tuple[Promise, list[Event]]]:
+    """Every promise that is not deleted, with its history (for the track record)."""
+    promises = select_promises(conn, "p.deleted_ts IS NULL", order="p.id")
+    by_id: dict[int, list[Event]] = {p.id or 0: [] for p in promises}
+    rows = conn.execute(
+        "SELECT id, promise_id, change_id, at_ts, kind, data FROM events ORDER BY promise_id, id"
+    )
+    for row in rows:
+        if row[1] in by_id:
+            by_id[row[1]].append(_event(row))
+    return [(p, by_id[p.id or 0]) for p in promises]
+
+
 def last_change(conn: sqlite3.Connection) -> tuple[int, str, datetime] | None:
     """The most recent change that is not undone yet and still has events.
 
@@ -460,6 +518,31 @@ def last_change(conn: sqlite3.Connection) -> tuple[int, str, datetime] | None:
     if row is None:
         return None
     return int(row[0]), str(row[1]), datetime.fromtimestamp(row[2], UTC)
+
+
+def late_kept(
+    conn: sqlite3.Connection, since: datetime, limit: int = 200
+) -> list[tuple[int, int, int]]:
+    """(id, seconds kept after the due date, late moves) of the latest `limit` promises kept
+    late since `since`: walked newest first along the (status, closed_ts) index, so the cost
+    does not grow with the ledger."""
+    rows = conn.execute(
+        "SELECT id, closed_ts - due_ts, late_moves FROM promises "
+        "WHERE status = 'kept' AND closed_ts >= ? AND deleted_ts IS NULL "
+        "AND (closed_ts > due_ts OR late_moves > 0) ORDER BY closed_ts DESC LIMIT ?",
+        (ts(since), limit),
+    )
+    return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+
+def recent_kept_spans(conn: sqlite3.Connection, limit: int = 200) -> list[tuple[int, int]]:
+    """(seconds promised, seconds taken) of the latest kept promises, newest first."""
+    rows = conn.execute(
+        "SELECT original_due_ts - made_ts, closed_ts - made_ts FROM promises "
+        "WHERE status = 'kept' AND deleted_ts IS NULL ORDER BY closed_ts DESC LIMIT ?",
+        (limit,),
+    )
+    return [(int(r[0]), max(int(r[1]), 0)) for r in rows]
 
 
 def reminded_since(conn: sqlite3.Connection, since: datetime) -> dict[int, list[str]]:
@@ -490,3 +573,411 @@ def undo_change(conn: sqlite3.Connection, change_id: int, at: datetime) -> list[
 
 def uuids(conn: sqlite3.Connection) -> set[str]:
     return {row[0] for row in conn.execute("SELECT uuid FROM promises")}
+
+
+# ---------------------------------------------------------------------------------------------
+# Keeping the file safe: creating it whole, refusing what is not a ledger, backups and copies.
+# (Used by connect/_migrate above and by maintenance.py for pk doctor, backup and restore.)
+# ---------------------------------------------------------------------------------------------
+MIGRATION_BACKUPS_KEPT = 3
+LEDGER_TABLES = ("promises", "events", "changes", "people", "promise_people")
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def _create_ledger(path: Path, create_dirs: bool) -> None:
+    """Create a new ledger whole, or not at all.
+
+    The schema is written into a private temporary file next to the ledger, which is then linked
+    into place: a pk killed half-way leaves no ledger (or a stray temporary file), never an empty
+    or half-made one. When two processes race, the first link wins and both use it.
+    """
+    parent = path.parent
+    if not parent.exists():
+        if not create_dirs:
+            raise LedgerError(f"cannot create ledger {path}: directory {parent} does not exist")
+        try:
+            parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise describe_error(path, exc) from None
+    try:
+        tmp = temp_file_for(path, ".new")
+    except OSError as exc:
+        raise LedgerError(f"cannot create ledger {path}: {exc.strerror or exc}") from None
+    try:
+        conn = sqlite3.connect(f"file:{_uri_path(tmp)}?mode=rw", uri=True, isolation_level=None)
+        try:
+            _migrate(conn, 0)
+        finally:
+            conn.close()
+        _publish(tmp, path)
+    except sqlite3.Error as exc:
+        raise describe_error(path, exc) from None
+    except OSError as exc:
+        raise LedgerError(f"cannot create ledger {path}: {exc.strerror or exc}") from None
+    finally:
+        remove_quietly(tmp)
+
+
+def _publish(tmp: Path, path: Path) -> None:
+    """Put a finished file at `path` unless something is already there."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        return  # another pk created the ledger first: use that one
+    except OSError:
+        if path.exists():
+            return
+        os.rename(tmp, path)  # a file system without hard links
+    fsync_dir(path.parent)
+
+
+def _check_file(path: Path) -> None:
+    """Refuse, untouched, a ledger path that cannot hold a ledger (pk never makes an empty one)."""
+    import stat
+
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise describe_error(path, exc) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise LedgerError(f"ledger path {path} is not a regular file")
+    if info.st_size == 0:
+        raise LedgerError(
+            f"ledger {path} is an empty file, not a PromiseKeeper ledger; if it should hold "
+            "your promises, `pk restore` a backup; to start a new ledger, remove it"
+        )
+    if not os.access(path, os.R_OK):
+        raise LedgerError(f"cannot open ledger {path}: Permission denied")
+    if path.with_name(path.name + "-wal").exists():
+        _check_header(path)
+
+
+def _check_header(path: Path) -> None:
+    """Refuse a file that is not an SQLite database before SQLite opens it for real: it would
+    remove the -wal lying next to it, and that log may be all that is left of the ledger.
+
+    The header is read through SQLite, immutable (no locks, no -wal, no -shm), never with
+    open(): closing a second descriptor of the file drops the locks this process's connections
+    hold on it, and another pk could then delete the -wal they use. Only "not a database" counts
+    here; an immutable read of a ledger in use can see a page mid-checkpoint, so anything else
+    is left to the real open to judge.
+    """
+    try:
+        probe = sqlite3.connect(f"file:{_uri_path(path)}?mode=ro&immutable=1", uri=True)
+        try:
+            probe.execute("PRAGMA user_version").fetchone()
+        finally:
+            probe.close()
+    except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc):
+            raise describe_error(path, exc) from None
+    except sqlite3.Error:
+        pass
+
+
+def _ensure_wal(conn: sqlite3.Connection) -> None:
+    """Switch back to WAL a ledger that was copied into place by hand from a backup."""
+    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError:
+            pass  # in use by another process, or read-only: it works without, only slower
+
+
+def _unopenable(path: Path, exc: sqlite3.Error, write: bool) -> sqlite3.Connection:
+    """SQLite could not open the ledger's -wal/-shm files: usually a read-only directory.
+
+    Reading still works then, from the file alone, when no -wal file is waiting to be applied
+    (nobody can be writing: a writer would need to create one).
+    """
+    parent = path.parent
+    if not directory_writable(parent):
+        if not write and not path.with_name(path.name + "-wal").exists():
+            return _open_immutable(path)
+        raise LedgerError(
+            f"cannot use ledger {path}: its directory {parent} is read-only, and SQLite needs to "
+            f"keep {path.name}-wal and {path.name}-shm next to it; make the directory writable"
+        )
+    raise describe_error(path, exc)
+
+
+def _file_writable(path: Path) -> bool:
+    """Whether the ledger file can be written: mode bits, a read-only mount, or (for root too)
+    an immutable file. Asked with access(), never by opening it (see _check_file)."""
+    return os.access(path, os.W_OK)
+
+
+def _open_immutable(path: Path) -> sqlite3.Connection:
+    """Read a ledger that nobody can be writing (read-only, and no -wal waiting), creating
+    nothing next to it: SQLite is told the file cannot change, so it needs no -wal or -shm."""
+    try:
+        conn = sqlite3.connect(
+            f"file:{_uri_path(path)}?mode=ro&immutable=1", uri=True, isolation_level=None
+        )
+    except sqlite3.Error as exc:
+        raise describe_error(path, exc) from None
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise LedgerError(
+                f"ledger {path} was written by a newer PromiseKeeper (schema {version}, this "
+                f"pk knows {SCHEMA_VERSION}); upgrade pk to use it"
+            )
+        if version == 0:
+            _check_empty(conn, path)
+        if version < SCHEMA_VERSION:
+            raise LedgerError(
+                f"ledger {path} needs upgrading to schema {SCHEMA_VERSION} but is read-only; "
+                "make it (and its directory) writable"
+            )
+    except sqlite3.Error as exc:
+        conn.close()
+        raise describe_error(path, exc) from None
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def directory_writable(directory: Path) -> bool:
+    """Whether a file can be created in `directory` (tried, since root ignores mode bits)."""
+    import tempfile
+
+    try:
+        fd, name = tempfile.mkstemp(prefix=".pk-probe-", dir=directory)
+    except OSError:
+        return False
+    os.close(fd)
+    os.unlink(name)
+    return True
+
+
+def temp_file_for(path: Path, suffix: str) -> Path:
+    """A new empty user-only (0600) file next to `path`, hidden, named after it."""
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def temp_files_of(path: Path) -> list[Path]:
+    """Temporary files that an interrupted pk may have left next to the ledger."""
+    import glob
+
+    pattern = f".{glob.escape(path.name)}.*"
+    return sorted(
+        p
+        for p in path.parent.glob(pattern)
+        if p.name.endswith((".new", ".tmp")) or any(p.name.endswith(s) for s in _SIDE_FILES)
+    )
+
+
+def remove_quietly(path: Path) -> None:
+    """Remove a file and SQLite's side files for it, if they are there."""
+    for name in (path, *(path.with_name(path.name + s) for s in _SIDE_FILES)):
+        try:
+            os.unlink(name)
+        except FileNotFoundError:
+            pass
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a rename or link in `directory` durable (best effort: not every system allows it)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def utc_stamp() -> str:
+    """The current time for file names: 20261123T090000Z (real time, not PK_NOW)."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def stamped_path(path: Path, label: str) -> Path:
+    """`<ledger>.<label>-<UTC time>`, with -2, -3... when that name is taken."""
+    base = path.with_name(f"{path.name}.{label}-{utc_stamp()}")
+    candidate, n = base, 1
+    while candidate.exists():
+        n += 1
+        candidate = base.with_name(f"{base.name}-{n}")
+    return candidate
+
+
+def open_existing(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """An existing SQLite file, opened as it is: no migration, no schema written, no WAL change.
+
+    For pk doctor, backup and restore, which must look at broken or foreign files safely. A
+    file that cannot be written, or is asked for read-only, is read without creating anything
+    next to it when no -wal is waiting to be applied.
+    """
+    _check_file(path)
+    mode = "ro" if readonly else "rw"
+    if not path.with_name(path.name + "-wal").exists() and (
+        readonly or not _file_writable(path) or not directory_writable(path.parent)
+    ):
+        mode = "ro&immutable=1"
+    uri = f"file:{_uri_path(path)}?mode={mode}"
+    try:
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA user_version").fetchone()
+    except sqlite3.Error as exc:
+        raise describe_error(path, exc) from None
+    return conn
+
+
+def describe_database(conn: sqlite3.Connection) -> dict[str, Any]:
+    """Schema version, journal mode, size and row counts, as far as the file allows."""
+    info: dict[str, Any] = {
+        "schema_version": conn.execute("PRAGMA user_version").fetchone()[0],
+        "journal_mode": conn.execute("PRAGMA journal_mode").fetchone()[0],
+        "page_size": conn.execute("PRAGMA page_size").fetchone()[0],
+        "page_count": conn.execute("PRAGMA page_count").fetchone()[0],
+    }
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    info["missing_tables"] = [t for t in LEDGER_TABLES if t not in tables]
+    info["counts"] = {}
+    if not info["missing_tables"]:
+        info["counts"] = {
+            "promises": count_promises(conn, "p.deleted_ts IS NULL"),
+            "deleted": count_promises(conn, "p.deleted_ts IS NOT NULL"),
+            "events": conn.execute("SELECT count(*) FROM events").fetchone()[0],
+            "people": conn.execute("SELECT count(*) FROM people").fetchone()[0],
+            "changes": conn.execute("SELECT count(*) FROM changes").fetchone()[0],
+        }
+    return info
+
+
+def integrity_problems(conn: sqlite3.Connection, limit: int = 10) -> list[str]:
+    """What PRAGMA integrity_check finds wrong (empty when the file is sound)."""
+    rows = [str(r[0]) for r in conn.execute(f"PRAGMA integrity_check({int(limit)})")]
+    return [] if rows == ["ok"] else rows
+
+
+def all_histories(conn: sqlite3.Connection) -> list[tuple[Promise, list[Event]]]:
+    """Every promise row, deleted ones included, with its events (one query for all events)."""
+    promises = select_promises(conn, order="p.id")
+    by_id: dict[int, list[Event]] = {p.id or 0: [] for p in promises}
+    rows = conn.execute(
+        "SELECT id, promise_id, change_id, at_ts, kind, data FROM events ORDER BY promise_id, id"
+    )
+    for row in rows:
+        by_id.setdefault(int(row[1]), []).append(_event(row))
+    return [(p, by_id[p.id or 0]) for p in promises]
+
+
+def orphan_event_promises(conn: sqlite3.Connection) -> list[int]:
+    """Promise ids that have events but no row."""
+    rows = conn.execute(
+        "SELECT DISTINCT promise_id FROM events WHERE promise_id NOT IN (SELECT id FROM promises)"
+    )
+    return sorted(int(r[0]) for r in rows)
+
+
+def copy_database(conn: sqlite3.Connection, dest: Path) -> None:
+    """A consistent copy of the open database at `dest`, made with SQLite's backup API.
+
+    Safe while other processes use the ledger. The copy is written to a temporary file next to
+    `dest` and renamed over it, so `dest` is never half-written; it is user-only (0600) and a
+    single self-contained file (rollback journal, no -wal).
+    """
+    tmp = temp_file_for(dest, ".tmp")
+    try:
+        target = sqlite3.connect(f"file:{_uri_path(tmp)}?mode=rw", uri=True, isolation_level=None)
+        try:
+            conn.backup(target)
+            target.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            target.close()
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, dest)
+        fsync_dir(dest.parent)
+    finally:
+        remove_quietly(tmp)
+
+
+def restore_into(source: sqlite3.Connection, conn: sqlite3.Connection) -> None:
+    """Replace the whole content of the open ledger `conn` with `source`, in one transaction.
+
+    The backup API copies every page under the ledger's write lock; other processes see the old
+    ledger or the new one, never a mixture, and a process killed half-way leaves the old one.
+    """
+    source.backup(conn)
+
+
+def backup_before_migration(conn: sqlite3.Connection, path: Path, version: int) -> Path:
+    """Copy the ledger to `<ledger>.backup-v<version>-<UTC time>` before migrating it; keep the
+    newest MIGRATION_BACKUPS_KEPT such copies. Nothing is migrated when the copy fails."""
+    target = stamped_path(path, f"backup-v{version}")
+    try:
+        copy_database(conn, target)
+    except (OSError, sqlite3.Error) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise LedgerError(
+            f"cannot back up ledger {path} before upgrading it from schema {version} "
+            f"({reason}); nothing was changed"
+        ) from None
+    for old in migration_backups(path)[:-MIGRATION_BACKUPS_KEPT]:
+        remove_quietly(old)
+    return target
+
+
+def migration_backups(path: Path) -> list[Path]:
+    """The ledger's automatic pre-migration backups, oldest first."""
+    import glob
+    import re
+
+    pattern = re.compile(
+        re.escape(path.name) + r"\.backup-v(\d+)-(\d{8}T\d{6}Z)(?:-(\d+))?$", re.ASCII
+    )
+    found = []
+    for candidate in path.parent.glob(f"{glob.escape(path.name)}.backup-v*"):
+        match = pattern.match(candidate.name)
+        if match:
+            found.append(((match.group(2), int(match.group(3) or 1)), candidate))
+    return [p for _key, p in sorted(found)]
+
+
+def backups_of(path: Path) -> list[Path]:
+    """Every backup pk keeps next to the ledger (before migrations, before restores, and
+    `pk backup` without a path), oldest first by modification time."""
+    import glob
+
+    found = [
+        p
+        for p in path.parent.glob(f"{glob.escape(path.name)}.*")
+        if p.is_file()
+        and (".backup-" in p.name or ".before-restore-" in p.name)
+        and not any(p.name.endswith(s) for s in _SIDE_FILES)
+    ]
+    return sorted(found, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+def set_wal(path: Path) -> None:
+    """Put a ledger file (a restored copy, not yet in use) in WAL mode, leaving no -wal behind."""
+    conn = sqlite3.connect(f"file:{_uri_path(path)}?mode=rw", uri=True, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+    finally:
+        conn.close()
+
+
+def journal_mode_of(path: Path) -> str:
+    """The journal mode, wal or delete, as the file header says (bytes 18-19); PRAGMA cannot
+    tell when the file was opened immutable. While a -wal exists the ledger is in WAL mode and
+    may be open: the header is then not read (closing a descriptor would drop SQLite's locks),
+    and without one no WAL connection is open, so reading it is safe."""
+    if path.with_name(path.name + "-wal").exists():
+        return "wal"
+    with open(path, "rb") as handle:
+        header = handle.read(100)
+    return "wal" if len(header) == 100 and header[18] == 2 and header[19] == 2 else "delete"

@@ -53,13 +53,26 @@ def state(ctx: typer.Context) -> State:
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON only (for scripts).")]
-IdArgument = Annotated[int, typer.Argument(help="The promise's id, as shown by pk list.")]
+IdArgument = Annotated[
+    # Bounded: a larger number cannot be an id, and SQLite cannot even compare with it.
+    int, typer.Argument(help="The promise's id, as shown by pk list.", min=1, max=2**63 - 1)
+]
 
 
 def when(ledger: Ledger, text: str, *, prefer: str = "future") -> datetime:
+    """A due-like time: a date alone means the end of the working day."""
     from promisekeeper.dates import parse_when
 
     return parse_when(text, ledger.now, day_ends=ledger.config.day_ends, prefer=prefer)
+
+
+def since(ledger: Ledger, text: str) -> datetime:
+    """The start of a period (--since): a date alone means the start of that day."""
+    from datetime import time
+
+    from promisekeeper.dates import parse_when
+
+    return parse_when(text, ledger.now, day_ends=time(0, 0), prefer="past")
 
 
 def print_json(value: Any) -> None:

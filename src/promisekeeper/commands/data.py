@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -36,12 +37,18 @@ def export(
         typer.echo(text)
         return
     try:
+        # User-only, like the ledger: an export holds every promise. Whole or not at all.
         tmp = output.with_name(output.name + ".tmp")
-        tmp.write_text(text + "\n", encoding="utf-8")
+        fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        with open(fd, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+        os.chmod(tmp, 0o600)
         tmp.replace(output)
     except OSError as exc:
         fail(f"cannot write {output}: {exc.strerror}")
-    say(f"Exported to {output}")
+    from promisekeeper.display import safe
+
+    say(f"Exported to {safe(str(output))}")
 
 
 def import_(
@@ -93,8 +100,11 @@ def _where(ctx: typer.Context, as_json: bool) -> None:
         )
         return
     cfg = load_config()
-    say(f"ledger:  {path}{'' if path.exists() else '  (not created yet)'}")
-    say(f"config:  {cfg_path}{'' if cfg_path.exists() else '  (not present; defaults in use)'}")
+    from promisekeeper.display import safe
+
+    say(f"ledger:  {safe(str(path))}{'' if path.exists() else '  (not created yet)'}")
+    shown = safe(str(cfg_path))
+    say(f"config:  {shown}{'' if cfg_path.exists() else '  (not present; defaults in use)'}")
     say(f'day_ends = "{cfg.day_ends:%H:%M}"')
     hours = cfg.risk_window.total_seconds() / 3600
     say(f'risk_window = "{hours:g}h"')

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -49,6 +50,14 @@ def promise(
     force: Annotated[
         bool, typer.Option("--force", help="Accept a due time in the past (back-filling).")
     ] = False,
+    effort: Annotated[
+        str | None,
+        typer.Option(
+            "--effort",
+            metavar="DURATION",
+            help="Work it takes (6h, 2d = two working days): at risk when working time runs short.",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Record a promise: what, to whom, by when.
@@ -80,7 +89,9 @@ def promise(
             ctx.fail("Missing option '--due': a promise without a date is a wish.")
     due_at = when(ledger, due)
     to = [_check_name(ledger, name) for name in to]
-    made = ledger.make(text, to, due_at, note=note, tags=tag or [], force=force)
+    due_at = _be_realistic(ledger, to, due_at, tag or [], as_json)
+    work = _effort(ledger, effort) if effort else None
+    made = ledger.make(text, to, due_at, note=note, tags=tag or [], force=force, effort=work)
     if as_json:
         print_json(promise_object(ledger, made))
         return
@@ -140,8 +151,10 @@ def status(
       pk status
       pk status --json
     """
+    from promisekeeper.render import STATUS_ROWS
+
     ledger = state(ctx).ledger()
-    view = ledger.status()
+    view = ledger.status(limit=None if as_json else STATUS_ROWS)
     if as_json:
         groups = ("overdue", "at_risk", "on_track", "recently_kept")
         result: dict[str, Any] = {
@@ -393,17 +406,29 @@ def edit(
     untag: Annotated[
         list[str] | None, typer.Option("--untag", metavar="TAG", help="Remove a tag.")
     ] = None,
+    effort: Annotated[
+        str | None,
+        typer.Option("--effort", metavar="DURATION", help="How much work it is; 0 removes it."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Change what a promise says, who it is to, its note or tags. (Dates change with pk move.)
+    """Change what a promise says, who it is to, its note, tags or effort. (Dates: pk move.)
 
     \b
     Examples:
       pk edit 12 --what "Send the Q3 and Q4 numbers"
       pk edit 12 --to alice --to bob --tag finance --untag draft
+      pk edit 12 --effort 6h
     """
+    from datetime import timedelta
+
     ledger = state(ctx).ledger()
-    edited = ledger.edit(promise_id, what=what, to=to, note=note, add_tags=tag, remove_tags=untag)
+    work = None
+    if effort is not None:
+        work = timedelta(0) if effort.strip() == "0" else _effort(ledger, effort)
+    edited = ledger.edit(
+        promise_id, what=what, to=to, note=note, add_tags=tag, remove_tags=untag, effort=work
+    )
     _confirm_change(ledger, edited, as_json, "Edited")
 
 
@@ -449,7 +474,10 @@ def undo(ctx: typer.Context) -> None:
     undone = ledger.undo()
     from promisekeeper.dates import format_when
 
-    ids = ", ".join(f"#{i}" for i in undone.promise_ids)
+    shown = undone.promise_ids[:5]
+    ids = ", ".join(f"#{i}" for i in shown)
+    if len(undone.promise_ids) > len(shown):
+        ids += f" and {len(undone.promise_ids) - len(shown):,} more"
     say(f"Undid `pk {undone.command}` of {format_when(undone.at, ledger.now)} ({ids})")
 
 
@@ -466,3 +494,44 @@ def _check_name(ledger: Ledger, name: str) -> str:
 
     typer.echo(f"pk: new person {one_line(name)!r} (did you mean {one_line(similar)!r}?)", err=True)
     return name
+
+
+def _be_realistic(
+    ledger: Ledger, to: list[str], due: datetime, tags: list[str], as_json: bool
+) -> datetime:
+    """Warn before saving when the day is full or your record says you need longer; on a
+    terminal offer the suggested date and ask, elsewhere warn on stderr and go on."""
+    from promisekeeper import realistic
+    from promisekeeper.display import one_line
+
+    verdict = realistic.check(ledger, to, due, tags)
+    if not verdict.warnings:
+        return due
+    if not common.interactive() or as_json:
+        for warning in verdict.warnings:
+            typer.echo(f"pk: warning: {one_line(warning)}", err=True)
+        return due
+    from promisekeeper.dates import format_day_time
+
+    for warning in verdict.warnings:
+        say(f"Careful: {one_line(warning)}")
+    if verdict.suggested_due is not None:
+        offer = format_day_time(verdict.suggested_due, ledger.now)
+        if typer.confirm(f"Promise {offer} instead?", default=False):
+            return verdict.suggested_due
+    if not typer.confirm("Make this promise anyway?", default=True):
+        fail("not promised")
+    return due
+
+
+def _effort(ledger: Ledger, text: str) -> Any:
+    """--effort: hours of work, where a day is one working day (day_starts to day_ends)."""
+    from datetime import date, datetime
+
+    from promisekeeper.dates import parse_effort
+
+    cfg = ledger.config
+    workday = datetime.combine(date.today(), cfg.day_ends) - datetime.combine(
+        date.today(), cfg.day_starts
+    )
+    return parse_effort(text, workday)

@@ -1,0 +1,234 @@
+"""Upgrades: every older ledger reaches the current schema with every promise and event intact;
+a backup is made first; a failed upgrade or a ledger from a newer pk leaves the file as it was.
+
+Each schema version has a fixture under tests/fixtures (ledger-v<N>.db, made by
+tests/fixtures/make_fixtures.py with the real CLI at that version, and ledger-v<N>.json, its
+`pk export` at the time). Adding a migration means adding a fixture for the new version.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Pk
+from ledger_checks import assert_sound, snapshot
+
+from promisekeeper import storage
+
+FIXTURES = Path(__file__).parent / "fixtures"
+LEDGERS = sorted(FIXTURES.glob("ledger-v*.db"), key=lambda p: int(p.stem.split("-v")[1]))
+FIXTURE_NOW = "2026-11-23T10:00:00+01:00"  # as in make_fixtures.py
+
+
+def version_of(fixture: Path) -> int:
+    return int(fixture.stem.split("-v")[1])
+
+
+def user_version(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_there_is_a_fixture_for_every_schema_version() -> None:
+    assert [version_of(p) for p in LEDGERS] == list(range(1, storage.SCHEMA_VERSION + 1))
+    for fixture in LEDGERS:
+        assert fixture.with_suffix(".json").is_file()
+        assert user_version(fixture) == version_of(fixture)
+
+
+def _expected(fixture: Path) -> dict[str, Any]:
+    import json
+
+    return json.loads(fixture.with_suffix(".json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("fixture", LEDGERS, ids=lambda p: p.stem)
+def test_every_fixture_upgrades_with_every_promise_and_event(
+    fixture: Path, ok: Pk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = tmp_path / "old" / "ledger.db"
+    ledger.parent.mkdir()
+    shutil.copy(fixture, ledger)
+    monkeypatch.setenv("PK_DB", str(ledger))
+    exported = ok("export", now=FIXTURE_NOW).json  # opening it runs the migrations
+    assert user_version(ledger) == storage.SCHEMA_VERSION
+    expected = _expected(fixture)
+    assert exported["exported_at"] == expected["exported_at"]
+    assert len(exported["promises"]) == len(expected["promises"])
+    got = {p["uuid"]: p for p in exported["promises"]}
+    for old in expected["promises"]:
+        new = got[old["uuid"]]
+        # Every field the old export had is still there, with the same value (new fields may
+        # appear), and the history is the same event for event.
+        assert {k: new.get(k) for k in old} == old, old["id"]
+    assert_sound(ledger)
+    # An upgrade from an older schema left a backup of the ledger as it was.
+    backups = storage.migration_backups(ledger)
+    if version_of(fixture) < storage.SCHEMA_VERSION:
+        assert len(backups) == 1
+        assert backups[0].read_bytes() != b""
+        assert user_version(backups[0]) == version_of(fixture)
+        assert stat.S_IMODE(backups[0].stat().st_mode) == 0o600
+    else:
+        assert backups == []
+    # And the upgraded ledger keeps working.
+    ok("promise", "After the upgrade", "--to", "alice", "--due", "fri")
+    assert_sound(ledger)
+
+
+def test_fixtures_hold_a_varied_history() -> None:
+    kinds = {
+        event["kind"]
+        for promise in _expected(LEDGERS[0])["promises"]
+        for event in promise["history"]
+    }
+    assert {"made", "moved", "kept", "broken", "released", "reopened", "note", "edited"} <= kinds
+    assert {"deleted"} <= kinds
+
+
+# -------------------------------------------------------------------------------------------------
+# The backup made before a migration, tried with a temporary extra migration
+# -------------------------------------------------------------------------------------------------
+def m999_add_a_column(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE people ADD COLUMN test_only TEXT")
+
+
+def m999_that_fails(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE people ADD COLUMN test_only TEXT")
+    conn.execute("SELECT * FROM no_such_table")
+
+
+def with_extra_migration(monkeypatch: pytest.MonkeyPatch, step: Any) -> int:
+    monkeypatch.setattr(storage, "MIGRATIONS", [*storage.MIGRATIONS, step])
+    monkeypatch.setattr(storage, "SCHEMA_VERSION", len(storage.MIGRATIONS))
+    return storage.SCHEMA_VERSION
+
+
+@pytest.fixture
+def current_ledger(ok: Pk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    ledger = tmp_path / "data" / "ledger.db"
+    ledger.parent.mkdir()
+    monkeypatch.setenv("PK_DB", str(ledger))
+    ok("promise", "Send the numbers", "--to", "alice", "--due", "fri")
+    ok("promise", "Review the RFC", "--to", "bob", "--due", "mon")
+    ok("keep", "1")
+    return ledger
+
+
+def test_a_migration_backs_up_the_ledger_first(
+    ok: Pk, current_ledger: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old_version = storage.SCHEMA_VERSION
+    before = ok("export").json
+    new_version = with_extra_migration(monkeypatch, m999_add_a_column)
+    assert ok("list", "--json").json  # any command upgrades the ledger
+    assert user_version(current_ledger) == new_version
+    (backup,) = storage.migration_backups(current_ledger)
+    assert backup.name.startswith(f"ledger.db.backup-v{old_version}-")
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    assert user_version(backup) == old_version
+    # The backup is the ledger as it was: restore it with the old code and it says the same.
+    monkeypatch.undo()
+    monkeypatch.setenv("PK_DB", str(backup))
+    assert ok("export").json["promises"] == before["promises"]
+    assert not Path(str(backup) + "-wal").exists()
+
+
+def test_only_the_newest_three_migration_backups_are_kept(
+    ok: Pk, current_ledger: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = [
+        current_ledger.with_name(f"ledger.db.backup-v1-2025010{day}T000000Z") for day in range(1, 5)
+    ]
+    for path in old:
+        shutil.copy(current_ledger, path)
+    mine = current_ledger.with_name("ledger.db.backup-mine")  # the user's own: never pruned
+    shutil.copy(current_ledger, mine)
+    with_extra_migration(monkeypatch, m999_add_a_column)
+    ok("list")
+    kept = storage.migration_backups(current_ledger)
+    assert len(kept) == storage.MIGRATION_BACKUPS_KEPT == 3
+    assert kept[:2] == old[2:]  # the oldest went first
+    assert kept[2].name.startswith(f"ledger.db.backup-v{storage.SCHEMA_VERSION - 1}-")
+    assert mine.exists()
+
+
+def test_no_migration_without_a_backup(
+    pk: Pk, current_ledger: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the backup cannot be written (here: a directory is in its way), nothing changes."""
+    before = snapshot(current_ledger.parent)
+
+    def no_room(conn: sqlite3.Connection, dest: Path) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(storage, "copy_database", no_room)
+    with_extra_migration(monkeypatch, m999_add_a_column)
+    result = pk("promise", "x", "--to", "a", "--due", "fri")
+    assert result.exit_code == 1
+    assert "cannot back up ledger" in result.stderr
+    assert "No space left on device" in result.stderr
+    assert "nothing was changed" in result.stderr
+    assert snapshot(current_ledger.parent) == before
+
+
+def test_a_failed_migration_leaves_the_ledger_at_its_old_version(
+    pk: Pk, ok: Pk, current_ledger: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old_version = storage.SCHEMA_VERSION
+    before = ok("export").json
+    with_extra_migration(monkeypatch, m999_that_fails)
+    result = pk("list")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("pk: could not upgrade ledger")
+    assert f"unchanged at schema {old_version}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert user_version(current_ledger) == old_version
+    conn = sqlite3.connect(current_ledger)
+    columns = [c[1] for c in conn.execute("PRAGMA table_info(people)")]
+    conn.close()
+    assert "test_only" not in columns  # the half-done step was rolled back
+    monkeypatch.undo()
+    monkeypatch.setenv("PK_DB", str(current_ledger))
+    assert ok("export").json["promises"] == before["promises"]
+
+
+def test_a_fresh_ledger_is_not_backed_up(ok: Pk, tmp_path: Path) -> None:
+    ok("promise", "x", "--to", "a", "--due", "fri")
+    assert storage.migration_backups(tmp_path / "ledger.db") == []
+    assert list(snapshot(tmp_path)) == ["ledger.db"]  # and no temporary file left behind
+
+
+# -------------------------------------------------------------------------------------------------
+# A ledger from a newer pk
+# -------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "args", [["today"], ["list"], ["promise", "x", "--to", "a", "--due", "fri"]]
+)
+def test_a_ledger_from_a_newer_pk_is_refused_untouched(
+    args: list[str], pk: Pk, ok: Pk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = tmp_path / "newer" / "ledger.db"
+    ledger.parent.mkdir()
+    monkeypatch.setenv("PK_DB", str(ledger))
+    ok("promise", "From the future", "--to", "alice", "--due", "fri")
+    conn = sqlite3.connect(ledger)
+    conn.execute(f"PRAGMA user_version = {storage.SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    before = snapshot(ledger.parent)
+    result = pk(*args)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"pk: ledger {ledger} was written by a newer PromiseKeeper")
+    assert "upgrade pk" in result.stderr
+    assert snapshot(ledger.parent) == before
+    assert os.listdir(ledger.parent) == ["ledger.db"]

@@ -1,0 +1,178 @@
+"""Start-up stays light: what the hot commands import, checked in a real process.
+
+`pk today` runs every morning and from cron, `pk promise` in the middle of a conversation, so
+they must not pay for what they do not use. These tests run the real entry point in a fresh
+interpreter and look at `sys.modules` when it exits, so an innocent-looking top-level import
+cannot silently undo the work. There is no timing here: bench/run.py measures time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from promisekeeper.cli import app, app_for
+
+NOW = "2026-11-23T10:00:00+01:00"
+
+# Run the console-script entry point as `pk ARGS...`; write the imported modules at exit.
+PROBE = """
+import atexit, json, os, sys
+
+def _report():
+    with open(os.environ["PK_TEST_MODULES"], "w", encoding="utf-8") as out:
+        json.dump(sorted(sys.modules), out)
+
+atexit.register(_report)
+sys.argv = ["pk", *sys.argv[1:]]
+from promisekeeper.entry import main
+main()
+"""
+
+# Heavy, and never needed by the daily commands: rich's tables and console (the daily text
+# is plain), what typer>=0.29 drags in (pydantic), sqlite-utils and its CLI's plugins, and
+# dateutil's free-text parser.
+HEAVY = (
+    "rich",
+    "rich.console",
+    "rich.table",
+    "rich.markdown",
+    "pygments",
+    "markdown_it",
+    "pydantic",
+    "sqlite_utils",
+    "click_default_group",
+    "pluggy",
+    "dateutil.parser",
+)
+
+
+def imported(tmp_path: Path, *args: str) -> set[str]:
+    """The modules loaded by one `pk ARGS...` run (which must succeed)."""
+    report = tmp_path / "modules.json"
+    env = dict(os.environ)
+    for name in ("PK_DEBUG", "NO_COLOR", "PYTHONWARNINGS"):
+        env.pop(name, None)
+    env.update(
+        PK_DB=str(tmp_path / "ledger.db"),
+        PK_CONFIG=str(tmp_path / "config.toml"),
+        PK_NOW=NOW,
+        TZ="Europe/Berlin",
+        PK_TEST_MODULES=str(report),
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return set(json.loads(report.read_text(encoding="utf-8")))
+
+
+def loaded(modules: set[str], name: str) -> bool:
+    return name in modules or any(m.startswith(name + ".") for m in modules)
+
+
+@pytest.fixture
+def ledger_with_promises(tmp_path: Path) -> Path:
+    """A ledger with something overdue-free to show: two promises, one at risk."""
+    imported(tmp_path, "promise", "Send the numbers", "--to", "alice", "--due", "fri")
+    imported(tmp_path, "promise", "Review the RFC", "--to", "bob", "--due", "tomorrow 9am")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--version",),
+        ("today",),
+        (),
+        ("promise", "Call the plumber", "--to", "carol", "--due", "fri"),
+        ("promise", "Book the room", "--to", "dave", "--due", "tomorrow 3pm", "--json"),
+    ],
+    ids=["version", "today", "plain-pk", "promise", "promise-json"],
+)
+def test_hot_commands_leave_heavy_modules_alone(ledger_with_promises: Path, args) -> None:
+    modules = imported(ledger_with_promises, *args)
+    assert not [name for name in HEAVY if loaded(modules, name)]
+    # Not even dateutil: showing dates and everyday phrases like `fri` do without it.
+    assert not loaded(modules, "dateutil")
+
+
+def test_version_does_not_load_the_cli_framework(tmp_path: Path) -> None:
+    modules = imported(tmp_path, "--version")
+    assert not loaded(modules, "typer")
+    assert not loaded(modules, "sqlite3")
+
+
+def test_the_probe_sees_what_status_imports(ledger_with_promises: Path) -> None:
+    """The tables of `pk status` do use rich, so the probe above would notice it."""
+    modules = imported(ledger_with_promises, "status")
+    assert loaded(modules, "rich.table")
+    assert not loaded(modules, "pydantic")
+    assert not loaded(modules, "sqlite_utils")
+
+
+def test_absolute_dates_still_parse(tmp_path: Path) -> None:
+    """dateutil is loaded when a phrase needs it, not before."""
+    modules = imported(tmp_path, "promise", "Ship it", "--to", "erin", "--due", "1 Dec 3pm")
+    assert loaded(modules, "dateutil.parser")
+
+
+# -------------------------------------------------------------------------------------------------
+# cli.app_for: building only the command being run must not change what any run does
+# -------------------------------------------------------------------------------------------------
+SAME_RUNS = [
+    [],
+    ["today"],
+    ["today", "--json"],
+    ["today", "--help"],
+    ["--db", "{db}", "today"],
+    ["--db={db}", "status"],
+    ["promise", "Send the numbers", "--to", "alice", "--due", "fri"],
+    ["promise", "Send the numbers", "--to", "alice"],
+    ["promise", "--bogus"],
+    ["keep", "1"],
+    ["keep", "x"],
+    ["list", "--status", "done"],
+    ["--help"],
+    ["lst"],
+    ["--db"],
+    ["--version"],
+]
+
+
+@pytest.mark.parametrize("args", SAME_RUNS, ids=lambda a: " ".join(a) or "(none)")
+def test_app_for_runs_exactly_like_the_whole_app(tmp_path: Path, args: list[str]) -> None:
+    runner = CliRunner()
+    results = []
+    for which, target in (("whole", app), ("slim", None)):
+        db = tmp_path / which / "ledger.db"
+        db.parent.mkdir()
+        argv = [a.replace("{db}", str(db)) for a in args]
+        env = {"PK_DB": str(db)}
+        seed = runner.invoke(app, ["promise", "First", "--to", "bob", "--due", "mon"], env=env)
+        assert seed.exit_code == 0, seed.output
+        result = runner.invoke(target or app_for(argv), argv, env=env, prog_name="pk")
+        if result.exception and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        output = (result.stdout + result.stderr).replace(str(db), "DB")
+        results.append((result.exit_code, output))
+    assert results[0] == results[1]
+
+
+def test_app_for_builds_only_the_named_command() -> None:
+    assert [c.callback.__name__ for c in app_for(["today"]).registered_commands] == ["today"]
+    assert len(app_for(["--db", "x.db", "break", "3"]).registered_commands) == 1
+    assert app_for([]).registered_commands == []
+    assert app_for(["--help"]) is app
+    assert app_for(["lst"]) is app
