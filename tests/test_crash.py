@@ -211,10 +211,12 @@ def test_kill_during_an_upgrade(isolated: Path) -> None:
         conn = sqlite3.connect(db)
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         recorded = [v for (v,) in conn.execute("SELECT version FROM migrations ORDER BY version")]
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert conn.execute("SELECT count(*) FROM promises").fetchone() == (7,)
         conn.close()
-        assert recorded == list(range(1, version + 1))
-        assert len(assert_sound(db)["histories"]) == 7
+        assert recorded == list(range(1, version + 1))  # each step whole, or not at all
         assert pk("list").returncode == 0  # and the upgrade finishes next time
+        assert len(assert_sound(db)["histories"]) == 7
 
 
 def test_kill_during_restore_and_backup(base_ledger: Path, tmp_path: Path) -> None:

@@ -42,16 +42,16 @@ WORDS = [
     "2026-12-01", "9998-12-31", "9999-12-31", "0001-01-01", "alice", "Bob", "x.json",
     "backup.db", "ledger.db", "--json", "--yes", "--force", "--help",
 ]  # fmt: skip
-# No "/" or "~": a random path must not leave the scratch directory. No NUL: a command line
-# cannot carry one (NUL in text is tried through import and in test_hostile).
+# No "/" or "~": a random path must not leave the scratch directory. (NUL cannot come from a
+# real command line, but pk copes with it in-process too.)
 SAFE_TEXT = st.text(
-    st.characters(blacklist_characters="/~\x00", blacklist_categories=("Cs",)), max_size=40
+    st.characters(blacklist_characters="/~", blacklist_categories=("Cs",)), max_size=40
 )
 VALUES = st.one_of(
     st.sampled_from(WORDS),
     SAFE_TEXT,
     st.integers(min_value=-(2**70), max_value=2**70).map(str),
-    st.sampled_from(["\x1b[31m", "[bold]x[/bold]", "'; DROP TABLE promises; --"]),
+    st.sampled_from(["\x1b[31m", "[bold]x[/bold]", "\x00", "'; DROP TABLE promises; --"]),
 )
 
 
@@ -107,6 +107,7 @@ def reset(ledger: Path, template: Path) -> None:
     shutil.copy(template, ledger)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=150,
     deadline=None,

@@ -385,6 +385,24 @@ def test_ids_that_cannot_be_ids_are_usage_errors(ident: str, pk: Pk, filled: Pat
     assert snapshot(filled.parent) == before
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "--output", "a\x00b"],
+        ["backup", "a\x00b"],
+        ["restore", "a\x00b", "--yes"],
+        ["import", "a\x00b"],
+        ["report", "--output", "a\x00b"],
+    ],
+    ids=lambda a: a[0],
+)
+def test_a_nul_in_a_file_name_is_a_clear_error(args: list[str], pk: Pk, filled: Path) -> None:
+    """A shell cannot pass NUL; a script calling pk in-process can: still one clear line."""
+    before = snapshot(filled.parent)
+    one_line_error(pk(*args), "NUL")
+    assert snapshot(filled.parent) == before
+
+
 def test_the_last_supported_year_works(ok: Pk) -> None:
     ident = ok("promise", "x", "--to", "a", "--due", "9998-12-31", "--json").json["id"]
     assert ok("show", str(ident), "--json").json["due"].startswith("9998-12-31")

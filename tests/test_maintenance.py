@@ -71,6 +71,17 @@ def test_doctor_on_a_healthy_ledger(ok: Pk, ledger: Path, place: Path) -> None:
     assert snapshot(place) == before  # the doctor changes nothing
 
 
+def test_doctor_on_an_older_ledger_changes_nothing(ok: Pk, place: Path) -> None:
+    fixture = Path(__file__).parent / "fixtures" / "ledger-v1.db"
+    (place / "ledger.db").write_bytes(fixture.read_bytes())
+    (place / "ledger.db").chmod(0o600)
+    before = snapshot(place)
+    out = ok("doctor").stdout
+    assert f"Schema     version 1 (upgraded to {storage.SCHEMA_VERSION} on next use" in out
+    assert "Integrity  ok" in out and "No problems found." in out
+    assert snapshot(place) == before  # not upgraded by looking at it
+
+
 def test_doctor_before_the_first_promise(ok: Pk, place: Path) -> None:
     out = ok("doctor").stdout
     assert "not created yet" in out and "No problems found." in out

@@ -47,6 +47,8 @@ class PkGroup(TyperGroup):
         except Exception as exc:
             if _is_click_exception(exc) or os.environ.get("PK_DEBUG"):
                 raise
+            if isinstance(exc, ValueError) and "null byte" in str(exc):
+                fail("a file name cannot contain a NUL character")  # os.* refuse it everywhere
             fail(f"internal error: {type(exc).__name__}: {exc} (set PK_DEBUG=1 for the traceback)")
 
     def list_commands(self, ctx: Any) -> list[str]:

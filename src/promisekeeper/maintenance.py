@@ -178,8 +178,8 @@ def _inspect(report: Report, conn: sqlite3.Connection) -> None:
             f"`sqlite3 {path} .recover | sqlite3 rescued.db` and `pk restore rescued.db`",
         )
         return
-    if not report.counts:
-        return
+    if not report.counts or version != storage.SCHEMA_VERSION:
+        return  # an older schema is read by this pk only after its upgrade
     mismatched = rows_that_disagree_with_history(conn)
     if mismatched:
         shown = ", ".join(f"#{i}" for i in mismatched[:10])
