@@ -126,7 +126,7 @@ def test_trust_bank_balances_weakest_first(ok: Pk, history) -> None:
 def test_trust_text_for_one_person(ok: Pk, history) -> None:
     out = ok("trust", "Carol").stdout
     assert "Trust bank: carol" in out
-    assert "balance -7 (deposits +0, withdrawals -7); last 30 days -7 ↓" in out
+    assert "balance -7 (deposits 0, withdrawals -7); last 30 days -7 ↓" in out
     assert "Fri 20 Nov 17:00   -2  overdue, no notice" in out
     assert "Wed 18 Nov 17:00" not in out  # the withdrawal is dated when it was broken
     assert "Thu 19 Nov 10:00   -5  broken" in out

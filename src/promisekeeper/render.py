@@ -442,9 +442,14 @@ def trust_table(rows: list[tuple[str, float, float, float, float]], out: Console
         arrow = "↑" if trend > 0 else "↓" if trend < 0 else "→"
         table.add_row(
             _text(person),
-            _text(f"{balance:+g}", "red" if balance < 0 else "green"),
-            _text(f"{trend:+g} {arrow}"),
-            f"{deposits:+g}",
-            f"{withdrawals:+g}",
+            _text(signed(balance), "red" if balance < 0 else "green" if balance > 0 else ""),
+            _text(f"{signed(trend)} {arrow}"),
+            signed(deposits),
+            signed(withdrawals),
         )
     out.print(table)
+
+
+def signed(value: float) -> str:
+    """'+3', '-2', and a plain '0'."""
+    return f"{value:+g}" if value else "0"

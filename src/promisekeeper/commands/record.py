@@ -170,7 +170,9 @@ def account_json(account: Account, ledger: Ledger) -> dict[str, Any]:
 
 
 def _signed(value: float) -> str:
-    return f"{value:+g}"
+    from promisekeeper.render import signed
+
+    return signed(value)
 
 
 def account_text(account: Account, ledger: Ledger) -> list[str]:
