@@ -129,25 +129,6 @@ def describe_error(path: Path, exc: BaseException) -> LedgerError:
     return LedgerError(f"cannot use ledger {path}: {text}")
 
 
-def _create_file(path: Path, create_dirs: bool) -> None:
-    """Create the ledger file (and, for the default location, its directory) user-only."""
-    parent = path.parent
-    if not parent.exists():
-        if not create_dirs:
-            raise LedgerError(f"cannot create ledger {path}: directory {parent} does not exist")
-        try:
-            parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        except OSError as exc:
-            raise describe_error(path, exc) from None
-    try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    except FileExistsError:
-        return
-    except OSError as exc:
-        raise describe_error(path, exc) from None
-    os.close(fd)
-
-
 def connect(path: Path, *, write: bool, create_dirs: bool = False) -> sqlite3.Connection | None:
     """Open the ledger, migrating it to the current schema.
 
@@ -178,14 +159,7 @@ def connect(path: Path, *, write: bool, create_dirs: bool = False) -> sqlite3.Co
         raise describe_error(path, exc) from None
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise LedgerError(
-                f"ledger {path} was written by a newer PromiseKeeper (schema {version}, this "
-                f"pk knows {SCHEMA_VERSION}); upgrade pk to use it"
-            )
-        if version == 0:
-            _check_empty(conn, path)
+        version = _schema_version(conn, path)
         if version < SCHEMA_VERSION:
             _migrate(conn, version, path)
         elif write:
@@ -707,6 +681,20 @@ def _file_writable(path: Path) -> bool:
     return os.access(path, os.W_OK)
 
 
+def _schema_version(conn: sqlite3.Connection, path: Path) -> int:
+    """The ledger's schema version; a newer pk's ledger, or another program's database, is
+    refused before anything is written to it."""
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if version > SCHEMA_VERSION:
+        raise LedgerError(
+            f"ledger {path} was written by a newer PromiseKeeper (schema {version}, this "
+            f"pk knows {SCHEMA_VERSION}); upgrade pk to use it"
+        )
+    if version == 0:
+        _check_empty(conn, path)
+    return version
+
+
 def _open_immutable(path: Path) -> sqlite3.Connection:
     """Read a ledger that nobody can be writing (read-only, and no -wal waiting), creating
     nothing next to it: SQLite is told the file cannot change, so it needs no -wal or -shm."""
@@ -717,14 +705,7 @@ def _open_immutable(path: Path) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise describe_error(path, exc) from None
     try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise LedgerError(
-                f"ledger {path} was written by a newer PromiseKeeper (schema {version}, this "
-                f"pk knows {SCHEMA_VERSION}); upgrade pk to use it"
-            )
-        if version == 0:
-            _check_empty(conn, path)
+        version = _schema_version(conn, path)
         if version < SCHEMA_VERSION:
             raise LedgerError(
                 f"ledger {path} needs upgrading to schema {SCHEMA_VERSION} but is read-only; "
