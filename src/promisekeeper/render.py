@@ -439,11 +439,10 @@ def trust_table(rows: list[tuple[str, float, float, float, float]], out: Console
     table.add_column("Deposits", justify="right")
     table.add_column("Withdrawals", justify="right")
     for person, balance, trend, deposits, withdrawals in rows:
-        arrow = "↑" if trend > 0 else "↓" if trend < 0 else "→"
         table.add_row(
             _text(person),
             _text(signed(balance), "red" if balance < 0 else "green" if balance > 0 else ""),
-            _text(f"{signed(trend)} {arrow}"),
+            _text(f"{signed(trend)} {trend_arrow(trend)}"),
             signed(deposits),
             signed(withdrawals),
         )
@@ -453,3 +452,7 @@ def trust_table(rows: list[tuple[str, float, float, float, float]], out: Console
 def signed(value: float) -> str:
     """'+3', '-2', and a plain '0'."""
     return f"{value:+g}" if value else "0"
+
+
+def trend_arrow(trend: float) -> str:
+    return "↑" if trend > 0 else "↓" if trend < 0 else "→"

@@ -467,15 +467,7 @@ def events_for(conn: sqlite3.Connection, promise_id: int) -> list[Event]:
 
 def histories(conn: sqlite3.Connection) -> list[tuple[Promise, list[Event]]]:
     """Every promise that is not deleted, with its history (for the track record)."""
-    promises = select_promises(conn, "p.deleted_ts IS NULL", order="p.id")
-    by_id: dict[int, list[Event]] = {p.id or 0: [] for p in promises}
-    rows = conn.execute(
-        "SELECT id, promise_id, change_id, at_ts, kind, data FROM events ORDER BY promise_id, id"
-    )
-    for row in rows:
-        if row[1] in by_id:
-            by_id[row[1]].append(_event(row))
-    return [(p, by_id[p.id or 0]) for p in promises]
+    return [(p, events) for p, events in all_histories(conn) if p.deleted_at is None]
 
 
 def last_change(conn: sqlite3.Connection) -> tuple[int, str, datetime] | None:

@@ -169,18 +169,14 @@ def account_json(account: Account, ledger: Ledger) -> dict[str, Any]:
     }
 
 
-def _signed(value: float) -> str:
-    from promisekeeper.render import signed
-
-    return signed(value)
-
-
 def account_text(account: Account, ledger: Ledger) -> list[str]:
     from promisekeeper.dates import format_day_time
     from promisekeeper.display import one_line, safe
+    from promisekeeper.render import signed as _signed
+    from promisekeeper.render import trend_arrow
 
     trend = account.trend(ledger.now)
-    arrow = "↑" if trend > 0 else "↓" if trend < 0 else "→"
+    arrow = trend_arrow(trend)
     lines = [
         f"Trust bank: {safe(account.person)}",
         f"  balance {_signed(account.balance)} (deposits {_signed(account.deposits)}, "
