@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from promisekeeper.cli import app
+from promisekeeper.face.cli import app
 
 NOW = "2026-11-23T10:00:00+01:00"
 

@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
-from promisekeeper import storage
-from promisekeeper.history import fold
-from promisekeeper.maintenance import stored
+from promisekeeper.model.history import fold
+from promisekeeper.services.maintenance import stored
+from promisekeeper.store import connection, queries, schema
 
 
 def open_plain(path: Path) -> sqlite3.Connection:
@@ -40,7 +40,7 @@ def assert_sound(path: Path) -> dict[str, Any]:
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-        if conn.execute("PRAGMA user_version").fetchone()[0] < storage.SCHEMA_VERSION:
+        if conn.execute("PRAGMA user_version").fetchone()[0] < schema.SCHEMA_VERSION:
             import tempfile
 
             with tempfile.TemporaryDirectory() as scratch:
@@ -48,16 +48,16 @@ def assert_sound(path: Path) -> dict[str, Any]:
                 target = sqlite3.connect(copy)
                 conn.backup(target)
                 target.close()
-                upgraded = storage.connect(copy, write=True)
+                upgraded = connection.connect(copy, write=True)
                 assert upgraded is not None
                 upgraded.close()
                 return assert_sound(copy)
-        histories = storage.all_histories(conn)
+        histories = queries.all_histories(conn)
         for promise, events in histories:
             folded = fold(events)
             assert folded is not None, f"promise #{promise.id} has no history"
             assert stored(folded) == stored(promise), f"promise #{promise.id} != its history"
-        assert storage.orphan_event_promises(conn) == []
+        assert queries.orphan_event_promises(conn) == []
         changes = conn.execute("SELECT id, command, undone_ts FROM changes ORDER BY id").fetchall()
         return {"histories": histories, "changes": changes}
     finally:

@@ -17,7 +17,7 @@ import time
 
 from typer.testing import CliRunner
 
-from promisekeeper.cli import app
+from promisekeeper.face.cli import app
 
 RUNNER = CliRunner()
 

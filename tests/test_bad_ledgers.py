@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from conftest import Pk
 
-from promisekeeper import storage
+from promisekeeper.store import connection
 
 # (name, arguments, kind). {import_file} is replaced by a small valid JSON file.
 COMMANDS: list[tuple[str, list[str], str]] = [
@@ -224,7 +224,7 @@ def _emptied_by_undo(ok: Pk, db: Path) -> None:
 
 
 def _fresh(ok: Pk, db: Path) -> None:
-    conn = storage.connect(db, write=True)
+    conn = connection.connect(db, write=True)
     assert conn is not None
     conn.close()
 
@@ -326,6 +326,7 @@ BROKEN = {
     "another application's SQLite database": (_other_sqlite, "not a PromiseKeeper ledger"),
 }
 
+
 def _broken_params() -> list[Any]:
     params = []
     for case in BROKEN:
@@ -405,9 +406,7 @@ def test_newer_ledger_is_refused(
 
 
 @pytest.mark.parametrize("name", INFO)
-def test_newer_ledger_config_and_where(
-    name: str, pk: Pk, newer_ledger: Path, place: Path
-) -> None:
+def test_newer_ledger_config_and_where(name: str, pk: Pk, newer_ledger: Path, place: Path) -> None:
     before = snapshot(place)
     assert_prints_path(name, pk, newer_ledger)
     assert snapshot(place) == before
@@ -415,7 +414,7 @@ def test_newer_ledger_config_and_where(
 
 def test_every_command_is_covered() -> None:
     """A new command must be added to COMMANDS, EXTRA, NO_LEDGER or MAINTENANCE above."""
-    from promisekeeper.cli import app
+    from promisekeeper.face.cli import app
 
     registered = {c.name or c.callback.__name__ for c in app.registered_commands}
     covered = {args[0] for _name, args, _kind in COMMANDS} | {a[0] for a in EXTRA.values()}

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from ledger_checks import assert_sound, snapshot
 
-from promisekeeper import storage
+from promisekeeper.store import files, schema
 
 WORKER = Path(__file__).parent / "pk_worker.py"
 PK = [sys.executable, "-m", "promisekeeper"]
@@ -103,7 +103,7 @@ def test_four_writers_and_readers_at_once_lose_nothing(isolated: Path) -> None:
         "WHERE c.command IN ('promise', 'move', 'keep', 'note') GROUP BY c.id"
     ).fetchall()
     assert {n for _command, n in per_change} == {1}  # one event per change, none lost or doubled
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == storage.SCHEMA_VERSION
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
     conn.close()
     assert sorted(p.name for p in db.parent.glob(".ledger.db.*")) == []  # no temporary files
 
@@ -187,9 +187,9 @@ def test_processes_racing_to_upgrade_an_old_ledger(isolated: Path) -> None:
     conn = sqlite3.connect(db)
     versions = [v for (v,) in conn.execute("SELECT version FROM migrations ORDER BY version")]
     conn.close()
-    assert versions == list(range(1, storage.SCHEMA_VERSION + 1))  # each migration ran once
+    assert versions == list(range(1, schema.SCHEMA_VERSION + 1))  # each migration ran once
     assert_sound(db)
-    assert 1 <= len(storage.migration_backups(db)) <= storage.MIGRATION_BACKUPS_KEPT
+    assert 1 <= len(files.migration_backups(db)) <= files.MIGRATION_BACKUPS_KEPT
     before = snapshot(db.parent)
     assert run_pk("list").returncode == 0
     assert snapshot(db.parent) == before  # upgraded once: nothing more to do

@@ -7,7 +7,8 @@ from datetime import time, timedelta
 import pytest
 from conftest import Pk
 
-from promisekeeper.config import Config, ConfigError, load
+from promisekeeper.model.settings import Config
+from promisekeeper.services.config import ConfigError, load
 
 
 def test_missing_file_means_defaults(tmp_path) -> None:

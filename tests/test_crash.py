@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from ledger_checks import assert_sound
 
-from promisekeeper import storage
+from promisekeeper.store import queries
 
 WORKER = Path(__file__).parent / "pk_worker.py"
 PK = [sys.executable, "-m", "promisekeeper"]
@@ -245,4 +245,4 @@ def test_kill_during_restore_and_backup(base_ledger: Path, tmp_path: Path) -> No
         if target.exists():  # written whole, or not at all
             assert_sound(target)
     print(f"restore killed 6 times: {dict(seen)}")
-    assert storage.integrity_problems(sqlite3.connect(db)) == []
+    assert queries.integrity_problems(sqlite3.connect(db)) == []

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from promisekeeper.cron import MARKER, Schedule, line, with_ours, without_ours
+from promisekeeper.services.cron import MARKER, Schedule, line, with_ours, without_ours
 
 PK = Path(sys.executable).parent / "pk"
 FAKE_CRONTAB = """#!/bin/sh

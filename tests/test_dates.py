@@ -1,4 +1,4 @@
-"""Tests for promisekeeper.dates: every human date form `pk` accepts, and the words it prints."""
+"""Tests for rules.dates: every human date form `pk` accepts, and the words it prints."""
 
 from __future__ import annotations
 
@@ -10,19 +10,18 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from promisekeeper.dates import (
-    DEFAULT_DAY_ENDS,
+from promisekeeper.model.errors import DateParseError, PkError
+from promisekeeper.model.settings import DEFAULT_DAY_ENDS
+from promisekeeper.model.times import from_iso, iso
+from promisekeeper.rules.dates import (
     EXAMPLES,
     format_relative,
     format_span,
     format_when,
-    from_iso,
-    iso_utc,
     parse_duration,
     parse_when,
     to_local,
 )
-from promisekeeper.errors import DateParseError, PkError
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=BERLIN)  # Monday, 09:00 UTC
@@ -449,16 +448,16 @@ def test_parse_duration_rejects(text: str) -> None:
 # ------------------------------------------------------------------ storage format
 
 
-def test_iso_utc() -> None:
-    assert iso_utc(local(2026, 11, 27, 18, 0)) == "2026-11-27T17:00:00+00:00"
-    assert iso_utc(datetime(2026, 11, 27, 17, 0, 5, 999_999, tzinfo=UTC)) == (
+def test_iso() -> None:
+    assert iso(local(2026, 11, 27, 18, 0)) == "2026-11-27T17:00:00+00:00"
+    assert iso(datetime(2026, 11, 27, 17, 0, 5, 999_999, tzinfo=UTC)) == (
         "2026-11-27T17:00:05+00:00"
     )
 
 
-def test_iso_utc_refuses_naive() -> None:
+def test_iso_refuses_naive() -> None:
     with pytest.raises(ValueError):
-        iso_utc(datetime(2026, 11, 27, 17, 0))
+        iso(datetime(2026, 11, 27, 17, 0))
 
 
 @pytest.mark.parametrize(
@@ -631,7 +630,7 @@ def test_parse_duration_is_total(text: str) -> None:
 )
 def test_iso_round_trip(dt: datetime) -> None:
     # Compared in UTC: an aware time in a DST fold never equals one in another zone.
-    assert from_iso(iso_utc(dt)) == dt.replace(microsecond=0).astimezone(UTC)
+    assert from_iso(iso(dt)) == dt.replace(microsecond=0).astimezone(UTC)
 
 
 @PROPERTY
@@ -643,7 +642,7 @@ def test_iso_round_trip(dt: datetime) -> None:
     )
 )
 def test_iso_round_trip_fixed_offsets(dt: datetime) -> None:
-    assert from_iso(iso_utc(dt)) == dt.replace(microsecond=0)
+    assert from_iso(iso(dt)) == dt.replace(microsecond=0)
 
 
 @PROPERTY

@@ -1,11 +1,12 @@
-"""Neutralising user text for the terminal (display.py)."""
+"""Neutralising user text for the terminal (telling.text, face.paint)."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from promisekeeper.display import Painter, one_line, safe, use_color
+from promisekeeper.face.paint import Painter, use_color
+from promisekeeper.telling.text import one_line, safe
 
 
 def test_escape_sequences_become_visible() -> None:

@@ -11,7 +11,7 @@ import pytest
 from conftest import Pk
 from typer.main import get_command
 
-from promisekeeper.cli import app
+from promisekeeper.face.cli import app
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 COMMANDS = sorted(get_command(app).commands)  # type: ignore[attr-defined]

@@ -54,7 +54,7 @@ def test_delete_then_undo_brings_it_back(ok: Pk, pk: Pk, make) -> None:
 
 def test_delete_asks_on_a_terminal(ok: Pk, pk: Pk, make, monkeypatch) -> None:
     pid = make()
-    monkeypatch.setattr("promisekeeper.commands.common.interactive", lambda: True)
+    monkeypatch.setattr("promisekeeper.face.commands.common.interactive", lambda: True)
     refused = pk("delete", str(pid), input="n\n")
     assert refused.exit_code == 1
     assert len(ok("list", "--json").json) == 1

@@ -11,9 +11,9 @@ from conftest import Pk
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from promisekeeper.dates import parse_effort
-from promisekeeper.errors import DateParseError
-from promisekeeper.risk import EffortRule, working_time
+from promisekeeper.model.errors import DateParseError
+from promisekeeper.rules.dates import parse_effort
+from promisekeeper.rules.worktime import EffortRule, working_time
 
 BERLIN = ZoneInfo("Europe/Berlin")
 RULE = EffortRule(day_starts=time(9), day_ends=time(17))

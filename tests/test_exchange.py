@@ -148,9 +148,7 @@ def test_round_trip_keeps_every_field_and_the_full_history(
 
     # The kinds really were exercised (so the comparison above covers them).
     kinds = {
-        event["kind"]
-        for promise in exported(ok, other)["promises"]
-        for event in promise["history"]
+        event["kind"] for promise in exported(ok, other)["promises"] for event in promise["history"]
     }
     assert kinds == {
         "made", "moved", "kept", "broken", "released", "reopened", "edited", "note", "deleted"
@@ -360,14 +358,15 @@ ERROR_CASES: dict[str, tuple[str, list[str]]] = {
     "note a number": (json.dumps([{**plain(0), "note": 5}]), ["record 0", "'note'"]),
     "unknown status": (json.dumps([{**plain(0), "status": "done"}]), ["record 0", "status"]),
     "bad record in the middle of 100": (
-        json.dumps([plain(i) for i in range(50)] + [{**plain(50), "due": "soon"}]
-                   + [plain(i) for i in range(51, 100)]),
+        json.dumps(
+            [plain(i) for i in range(50)]
+            + [{**plain(50), "due": "soon"}]
+            + [plain(i) for i in range(51, 100)]
+        ),
         ["record 50", "'due'"],
     ),  # fmt: skip
     "unknown history kind": (
-        json.dumps(
-            [plain(0), {"history": [made_event(), {"at": MADE, "kind": "teleported"}]}]
-        ),
+        json.dumps([plain(0), {"history": [made_event(), {"at": MADE, "kind": "teleported"}]}]),
         ["record 1", "unknown kind 'teleported'"],
     ),
     "history not starting with made": (
@@ -392,27 +391,67 @@ ERROR_CASES: dict[str, tuple[str, list[str]]] = {
         ["record 0", "'to'"],
     ),
     "edited changes not an object": (
-        json.dumps([{"history": [made_event(), {
-            "at": MADE, "kind": "edited", "details": {"changes": "x"}
-        }]}]),
+        json.dumps(
+            [
+                {
+                    "history": [
+                        made_event(),
+                        {"at": MADE, "kind": "edited", "details": {"changes": "x"}},
+                    ]
+                }
+            ]
+        ),
         ["record 0", "changes"],
     ),  # fmt: skip
     "edited changes the due date": (
-        json.dumps([{"history": [made_event(), {
-            "at": MADE, "kind": "edited", "details": {"changes": {"due": [DUE, "tomorrow"]}}
-        }]}]),
+        json.dumps(
+            [
+                {
+                    "history": [
+                        made_event(),
+                        {
+                            "at": MADE,
+                            "kind": "edited",
+                            "details": {"changes": {"due": [DUE, "tomorrow"]}},
+                        },
+                    ]
+                }
+            ]
+        ),
         ["record 0", "'due'"],
     ),  # fmt: skip
     "edited to a string of names": (
-        json.dumps([{"history": [made_event(), {
-            "at": MADE, "kind": "edited", "details": {"changes": {"to": [["alice"], "zed"]}}
-        }]}]),
+        json.dumps(
+            [
+                {
+                    "history": [
+                        made_event(),
+                        {
+                            "at": MADE,
+                            "kind": "edited",
+                            "details": {"changes": {"to": [["alice"], "zed"]}},
+                        },
+                    ]
+                }
+            ]
+        ),
         ["record 0", "'to'"],
     ),  # fmt: skip
     "edited what to a number": (
-        json.dumps([{"history": [made_event(), {
-            "at": MADE, "kind": "edited", "details": {"changes": {"what": ["Ship it", 5]}}
-        }]}]),
+        json.dumps(
+            [
+                {
+                    "history": [
+                        made_event(),
+                        {
+                            "at": MADE,
+                            "kind": "edited",
+                            "details": {"changes": {"what": ["Ship it", 5]}},
+                        },
+                    ]
+                }
+            ]
+        ),
         ["record 0", "'what'"],
     ),  # fmt: skip
     "moved without a date": (
@@ -420,9 +459,16 @@ ERROR_CASES: dict[str, tuple[str, list[str]]] = {
         ["record 0"],
     ),
     "kept at garbage": (
-        json.dumps([{"history": [made_event(), {
-            "at": MADE, "kind": "kept", "details": {"closed_at": "garbage"}
-        }]}]),
+        json.dumps(
+            [
+                {
+                    "history": [
+                        made_event(),
+                        {"at": MADE, "kind": "kept", "details": {"closed_at": "garbage"}},
+                    ]
+                }
+            ]
+        ),
         ["record 0"],
     ),  # fmt: skip
     "export of a newer format": (
@@ -474,9 +520,7 @@ def test_bad_import_changes_nothing(
 
 
 @pytest.mark.parametrize("case", ["invalid JSON", "what is a number", "unknown history kind"])
-def test_bad_import_from_stdin_changes_nothing(
-    case: str, pk: Pk, ok: Pk, seeded: Path
-) -> None:
+def test_bad_import_from_stdin_changes_nothing(case: str, pk: Pk, ok: Pk, seeded: Path) -> None:
     text, fragments = ERROR_CASES[case]
     before_list = listed(ok)
     before_bytes = ledger_bytes(seeded)

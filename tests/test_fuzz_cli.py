@@ -24,7 +24,7 @@ from ledger_checks import assert_sound
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from promisekeeper.cli import app
+from promisekeeper.face.cli import app
 
 GROUP = get_command(app)
 LEFT_OUT = {"cron"}  # edits the user's crontab

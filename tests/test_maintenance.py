@@ -15,8 +15,8 @@ import pytest
 from conftest import Pk
 from ledger_checks import assert_sound, read_only, snapshot
 
-from promisekeeper import storage
-from promisekeeper.commands import common
+from promisekeeper.face.commands import common
+from promisekeeper.store import files, queries, schema
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_doctor_on_a_healthy_ledger(ok: Pk, ledger: Path, place: Path) -> None:
     report = ok("doctor", "--json").json
     assert report["ok"] is True and report["findings"] == []
     assert report["integrity"] == ["ok"]
-    assert report["schema_version"] == report["current_schema_version"] == storage.SCHEMA_VERSION
+    assert report["schema_version"] == report["current_schema_version"] == schema.SCHEMA_VERSION
     assert report["counts"] == {"promises": 2, "deleted": 0, "events": 3, "people": 2, "changes": 3}
     assert report["mode"] == "0600"
     assert snapshot(place) == before  # the doctor changes nothing
@@ -77,7 +77,7 @@ def test_doctor_on_an_older_ledger_changes_nothing(ok: Pk, place: Path) -> None:
     (place / "ledger.db").chmod(0o600)
     before = snapshot(place)
     out = ok("doctor").stdout
-    assert f"Schema     version 1 (upgraded to {storage.SCHEMA_VERSION} on next use" in out
+    assert f"Schema     version 1 (upgraded to {schema.SCHEMA_VERSION} on next use" in out
     assert "Integrity  ok" in out and "No problems found." in out
     assert snapshot(place) == before  # not upgraded by looking at it
 
@@ -128,7 +128,7 @@ def make_broken(case: str, db: Path, ok: Pk) -> None:
     assert not Path(f"{db}-wal").exists()
     conn = sqlite3.connect(db)
     if case == "newer":
-        conn.execute(f"PRAGMA user_version = {storage.SCHEMA_VERSION + 1}")
+        conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 1}")
         conn.commit()
     conn.close()
     if case == "truncated":
@@ -171,7 +171,7 @@ def test_doctor_points_at_the_newest_backup_of_a_damaged_ledger(
 def test_doctor_warns_about_files_others_can_read(ok: Pk, pk: Pk, ledger: Path) -> None:
     ok("backup")
     ledger.chmod(0o644)
-    (backup,) = storage.backups_of(ledger)
+    (backup,) = files.backups_of(ledger)
     backup.chmod(0o640)
     config = Path(os.environ["PK_CONFIG"])
     config.write_text('day_ends = "18:00"\n')
@@ -194,7 +194,7 @@ def test_doctor_warns_about_an_open_default_directory(
     monkeypatch.setenv("XDG_DATA_HOME", str(home))
     monkeypatch.setenv("HOME", str(home))
     assert pk("promise", "x", "--to", "a", "--due", "fri").exit_code == 0
-    from promisekeeper import paths
+    from promisekeeper.services import paths
 
     directory = paths.default_db_path().parent
     assert str(directory).startswith(str(home))
@@ -227,7 +227,7 @@ def test_doctor_finds_rows_that_disagree_with_their_history(pk: Pk, ledger: Path
 
 
 def test_doctor_finds_temporary_files_left_by_a_killed_pk(pk: Pk, ledger: Path) -> None:
-    stray = storage.temp_file_for(ledger, ".new")
+    stray = files.temp_file_for(ledger, ".new")
     assert pk("doctor").exit_code == 0  # fresh: maybe a pk at work right now
     old = time.time() - 3600
     os.utime(stray, (old, old))
@@ -261,11 +261,11 @@ def test_doctor_on_a_read_only_directory(pk: Pk, ledger: Path, place: Path) -> N
 # -------------------------------------------------------------------------------------------------
 def test_backup_next_to_the_ledger(ok: Pk, ledger: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = ok("backup").stdout
-    (backup,) = storage.backups_of(ledger)
+    (backup,) = files.backups_of(ledger)
     assert out == f"Backed up 2 promises (3 events) to {backup}\n"
     assert backup.name.startswith("ledger.db.backup-")
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
-    assert storage.journal_mode_of(backup) == "delete"  # one self-contained file
+    assert files.journal_mode_of(backup) == "delete"  # one self-contained file
     assert_sound(backup)
     expected = promises(ok)
     monkeypatch.setenv("PK_DB", str(backup))
@@ -278,7 +278,7 @@ def test_backup_to_a_file_or_a_directory(ok: Pk, ledger: Path, tmp_path: Path) -
     assert_sound(target)
     ok("promise", "Third", "--to", "carol", "--due", "fri")
     ok("backup", str(target))  # an older backup of a ledger is replaced
-    assert len(storage.all_histories(sqlite3.connect(target))) == 3
+    assert len(queries.all_histories(sqlite3.connect(target))) == 3
     folder = tmp_path / "usb"
     folder.mkdir()
     ok("backup", str(folder))
@@ -352,7 +352,7 @@ def test_restore_puts_the_backup_back_and_keeps_the_ledger(
     )
     assert promises(ok) == at_backup
     assert_sound(ledger)
-    assert storage.journal_mode_of(ledger) == "wal"
+    assert files.journal_mode_of(ledger) == "wal"
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600
     monkeypatch.setenv("PK_DB", str(kept))
     assert promises(ok) == before_restore  # nothing is lost: the replaced ledger is all there
@@ -415,7 +415,7 @@ def test_restore_refuses_what_is_not_a_sound_ledger(
     if case == "newer":
         source = backup
         conn = sqlite3.connect(source)
-        conn.execute(f"PRAGMA user_version = {storage.SCHEMA_VERSION + 1}")
+        conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 1}")
         conn.commit()
         conn.close()
     elif case == "damaged":
@@ -463,7 +463,7 @@ def test_restore_without_a_ledger_creates_it_user_only(
     out = ok("restore", str(backup), "--yes").stdout
     assert "kept as" not in out
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
-    assert storage.journal_mode_of(target) == "wal"
+    assert files.journal_mode_of(target) == "wal"
     assert len(promises(ok)) == 2
     assert sorted(p.name for p in target.parent.iterdir() if "-" not in p.name) == ["ledger.db"]
 
@@ -489,5 +489,5 @@ def test_restore_of_an_older_backup_upgrades_it(
     ok("restore", str(fixture), "--yes")
     assert len(ok("export").json["promises"]) == 7
     conn = sqlite3.connect(place / "ledger.db")
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == storage.SCHEMA_VERSION
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
     conn.close()

@@ -19,7 +19,7 @@ import pytest
 from conftest import Pk
 from ledger_checks import assert_sound, snapshot
 
-from promisekeeper import storage
+from promisekeeper.store import files, schema
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LEDGERS = sorted(FIXTURES.glob("ledger-v*.db"), key=lambda p: int(p.stem.split("-v")[1]))
@@ -39,7 +39,7 @@ def user_version(path: Path) -> int:
 
 
 def test_there_is_a_fixture_for_every_schema_version() -> None:
-    assert [version_of(p) for p in LEDGERS] == list(range(1, storage.SCHEMA_VERSION + 1))
+    assert [version_of(p) for p in LEDGERS] == list(range(1, schema.SCHEMA_VERSION + 1))
     for fixture in LEDGERS:
         assert fixture.with_suffix(".json").is_file()
         assert user_version(fixture) == version_of(fixture)
@@ -60,7 +60,7 @@ def test_every_fixture_upgrades_with_every_promise_and_event(
     shutil.copy(fixture, ledger)
     monkeypatch.setenv("PK_DB", str(ledger))
     exported = ok("export", now=FIXTURE_NOW).json  # opening it runs the migrations
-    assert user_version(ledger) == storage.SCHEMA_VERSION
+    assert user_version(ledger) == schema.SCHEMA_VERSION
     expected = _expected(fixture)
     assert exported["exported_at"] == expected["exported_at"]
     assert len(exported["promises"]) == len(expected["promises"])
@@ -72,8 +72,8 @@ def test_every_fixture_upgrades_with_every_promise_and_event(
         assert {k: new.get(k) for k in old} == old, old["id"]
     assert_sound(ledger)
     # An upgrade from an older schema left a backup of the ledger as it was.
-    backups = storage.migration_backups(ledger)
-    if version_of(fixture) < storage.SCHEMA_VERSION:
+    backups = files.migration_backups(ledger)
+    if version_of(fixture) < schema.SCHEMA_VERSION:
         assert len(backups) == 1
         assert backups[0].read_bytes() != b""
         assert user_version(backups[0]) == version_of(fixture)
@@ -108,9 +108,9 @@ def m999_that_fails(conn: sqlite3.Connection) -> None:
 
 
 def with_extra_migration(monkeypatch: pytest.MonkeyPatch, step: Any) -> int:
-    monkeypatch.setattr(storage, "MIGRATIONS", [*storage.MIGRATIONS, step])
-    monkeypatch.setattr(storage, "SCHEMA_VERSION", len(storage.MIGRATIONS))
-    return storage.SCHEMA_VERSION
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, step])
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", len(schema.MIGRATIONS))
+    return schema.SCHEMA_VERSION
 
 
 @pytest.fixture
@@ -127,12 +127,12 @@ def current_ledger(ok: Pk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> P
 def test_a_migration_backs_up_the_ledger_first(
     ok: Pk, current_ledger: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    old_version = storage.SCHEMA_VERSION
+    old_version = schema.SCHEMA_VERSION
     before = ok("export").json
     new_version = with_extra_migration(monkeypatch, m999_add_a_column)
     assert ok("list", "--json").json  # any command upgrades the ledger
     assert user_version(current_ledger) == new_version
-    (backup,) = storage.migration_backups(current_ledger)
+    (backup,) = files.migration_backups(current_ledger)
     assert backup.name.startswith(f"ledger.db.backup-v{old_version}-")
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
     assert user_version(backup) == old_version
@@ -155,10 +155,10 @@ def test_only_the_newest_three_migration_backups_are_kept(
     shutil.copy(current_ledger, mine)
     with_extra_migration(monkeypatch, m999_add_a_column)
     ok("list")
-    kept = storage.migration_backups(current_ledger)
-    assert len(kept) == storage.MIGRATION_BACKUPS_KEPT == 3
+    kept = files.migration_backups(current_ledger)
+    assert len(kept) == files.MIGRATION_BACKUPS_KEPT == 3
     assert kept[:2] == old[2:]  # the oldest went first
-    assert kept[2].name.startswith(f"ledger.db.backup-v{storage.SCHEMA_VERSION - 1}-")
+    assert kept[2].name.startswith(f"ledger.db.backup-v{schema.SCHEMA_VERSION - 1}-")
     assert mine.exists()
 
 
@@ -171,7 +171,7 @@ def test_no_migration_without_a_backup(
     def no_room(conn: sqlite3.Connection, dest: Path) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(storage, "copy_database", no_room)
+    monkeypatch.setattr(files, "copy_database", no_room)
     with_extra_migration(monkeypatch, m999_add_a_column)
     result = pk("promise", "x", "--to", "a", "--due", "fri")
     assert result.exit_code == 1
@@ -184,7 +184,7 @@ def test_no_migration_without_a_backup(
 def test_a_failed_migration_leaves_the_ledger_at_its_old_version(
     pk: Pk, ok: Pk, current_ledger: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    old_version = storage.SCHEMA_VERSION
+    old_version = schema.SCHEMA_VERSION
     before = ok("export").json
     with_extra_migration(monkeypatch, m999_that_fails)
     result = pk("list")
@@ -204,7 +204,7 @@ def test_a_failed_migration_leaves_the_ledger_at_its_old_version(
 
 def test_a_fresh_ledger_is_not_backed_up(ok: Pk, tmp_path: Path) -> None:
     ok("promise", "x", "--to", "a", "--due", "fri")
-    assert storage.migration_backups(tmp_path / "ledger.db") == []
+    assert files.migration_backups(tmp_path / "ledger.db") == []
     assert list(snapshot(tmp_path)) == ["ledger.db"]  # and no temporary file left behind
 
 
@@ -222,7 +222,7 @@ def test_a_ledger_from_a_newer_pk_is_refused_untouched(
     monkeypatch.setenv("PK_DB", str(ledger))
     ok("promise", "From the future", "--to", "alice", "--due", "fri")
     conn = sqlite3.connect(ledger)
-    conn.execute(f"PRAGMA user_version = {storage.SCHEMA_VERSION + 1}")
+    conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 1}")
     conn.commit()
     conn.close()
     before = snapshot(ledger.parent)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import Pk
 
-from promisekeeper.model import Promise
-from promisekeeper.notify import NotifyError, draft
+from promisekeeper.model.promise import Promise
+from promisekeeper.telling.messages import NotifyError, draft
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

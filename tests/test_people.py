@@ -51,7 +51,7 @@ def test_near_miss_warns_off_a_terminal(ok: Pk, make) -> None:
 
 def test_near_miss_asks_on_a_terminal(ok: Pk, make, monkeypatch) -> None:
     make("a", "alice", "fri")
-    monkeypatch.setattr("promisekeeper.commands.common.interactive", lambda: True)
+    monkeypatch.setattr("promisekeeper.face.commands.common.interactive", lambda: True)
     ok("promise", "b", "--to", "alcie", "--due", "fri", input="y\n")
     ok("promise", "c", "--to", "alicia", "--due", "fri", input="n\n")
     assert [p["to"] for p in ok("list", "--json").json] == [["alice"], ["alice"], ["alicia"]]

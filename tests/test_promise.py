@@ -95,7 +95,7 @@ def test_markup_in_text_is_shown_literally(ok: Pk) -> None:
 
 
 def test_prompts_for_missing_parts_on_a_terminal(ok: Pk, monkeypatch) -> None:
-    monkeypatch.setattr("promisekeeper.commands.common.interactive", lambda: True)
+    monkeypatch.setattr("promisekeeper.face.commands.common.interactive", lambda: True)
     result = ok("promise", input="Send it\nalice\nfri\n")
     assert "#1 Send it → alice" in result.stdout
     assert ok("list", "--json").json[0]["due"] == "2026-11-27T16:00:00+00:00"

@@ -100,7 +100,15 @@ def test_stats_filters(ok: Pk, pk: Pk, history) -> None:
     recent = ok("stats", "--since", "2026-11-16", "--json").json
     assert (recent["made"], recent["broken"], recent["open"]) == (4, 1, 2)
     assert pk("stats", "--to", "nobody").exit_code == 1
-    assert ok("stats", "--since", "2026-11-23 12:00", "--json").json["made"] == 0
+    future = pk("stats", "--since", "2026-11-23 12:00")
+    assert future.exit_code == 1 and "--since must be in the past" in future.stderr
+
+
+def test_stats_since_a_duration_means_that_long_ago(ok: Pk, history) -> None:
+    """`--since 60d` is the last sixty days, as in pk report (it once read 60 days ahead)."""
+    everything = ok("stats", "--json").json
+    assert ok("stats", "--since", "60d", "--json").json["made"] == everything["made"] > 0
+    assert ok("stats", "--since", "1d", "--json").json["made"] < everything["made"]
 
 
 def test_trust_bank_balances_weakest_first(ok: Pk, history) -> None:
@@ -167,7 +175,7 @@ def test_your_record_suggests_a_realistic_date(ok: Pk, pk: Pk, make, monkeypatch
     assert "typically 1 day late when late" in warning
     assert "you usually need 1.5x the time you promise — consider Thu 26 Nov 17:00" in warning
     # On a terminal pk offers the suggested date before saving.
-    monkeypatch.setattr("promisekeeper.commands.common.interactive", lambda: True)
+    monkeypatch.setattr("promisekeeper.face.commands.common.interactive", lambda: True)
     asked = ok("promise", "third report", "--to", "frank", "--due", "wed 10am", input="y\n")
     assert "Careful: your record with frank" in asked.stdout
     assert ok("show", "5", "--json").json["due"] == "2026-11-26T16:00:00+00:00"

@@ -1,4 +1,4 @@
-"""The standing rule (risk.py), on its own."""
+"""The standing rule (rules.standing), on its own."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from promisekeeper.model import Promise
-from promisekeeper.risk import is_at_risk, kept_on_time, standing
+from promisekeeper.model.promise import Promise
+from promisekeeper.rules.standing import is_at_risk, standing
+from promisekeeper.rules.timing import kept_on_time
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 DAY = timedelta(days=1)

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from conftest import NOW, Pk
 
-from promisekeeper.config import Config
-from promisekeeper.ledger import Ledger
-from promisekeeper.render import STATUS_ROWS
+from promisekeeper.face.render import STATUS_ROWS
+from promisekeeper.model.settings import Config
+from promisekeeper.services.ledger import Ledger
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW_UTC = datetime.fromisoformat(NOW).astimezone(UTC)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from promisekeeper.cli import app, app_for
+from promisekeeper.face.cli import app, app_for
 
 NOW = "2026-11-23T10:00:00+01:00"
 
@@ -31,7 +31,7 @@ def _report():
 
 atexit.register(_report)
 sys.argv = ["pk", *sys.argv[1:]]
-from promisekeeper.entry import main
+from promisekeeper.face.entry import main
 main()
 """
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from promisekeeper import storage
-from promisekeeper.errors import LedgerError
+from promisekeeper.model.errors import LedgerError
+from promisekeeper.store import connection, schema
 
 EXPECTED_TABLES = {
     "people": ["id", "name", "name_key", "email", "handle", "channel", "note"],
@@ -45,7 +45,7 @@ EXPECTED_INDEXES = {
 }
 
 
-def schema(conn: sqlite3.Connection) -> dict[str, list[str]]:
+def schema_of(conn: sqlite3.Connection) -> dict[str, list[str]]:
     tables = [
         row[0]
         for row in conn.execute(
@@ -56,57 +56,57 @@ def schema(conn: sqlite3.Connection) -> dict[str, list[str]]:
 
 
 def test_fresh_ledger_has_the_expected_schema(tmp_path: Path) -> None:
-    conn = storage.connect(tmp_path / "l.db", write=True)
+    conn = connection.connect(tmp_path / "l.db", write=True)
     assert conn is not None
-    assert schema(conn) == EXPECTED_TABLES
+    assert schema_of(conn) == EXPECTED_TABLES
     indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert EXPECTED_INDEXES <= indexes
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == storage.SCHEMA_VERSION
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     recorded = conn.execute("SELECT version, name FROM migrations ORDER BY version").fetchall()
-    assert recorded == [(i + 1, m.__name__) for i, m in enumerate(storage.MIGRATIONS)]
+    assert recorded == [(i + 1, m.__name__) for i, m in enumerate(schema.MIGRATIONS)]
 
 
 def test_new_ledger_file_is_user_only(tmp_path: Path) -> None:
     path = tmp_path / "l.db"
-    storage.connect(path, write=True)
+    connection.connect(path, write=True)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
 def test_default_location_directory_is_created_user_only(tmp_path: Path) -> None:
     path = tmp_path / "data" / "promisekeeper" / "l.db"
-    storage.connect(path, write=True, create_dirs=True)
+    connection.connect(path, write=True, create_dirs=True)
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
 
 def test_explicit_path_in_missing_directory_is_refused(tmp_path: Path) -> None:
     with pytest.raises(LedgerError, match="does not exist"):
-        storage.connect(tmp_path / "nope" / "l.db", write=True)
+        connection.connect(tmp_path / "nope" / "l.db", write=True)
     assert not (tmp_path / "nope").exists()
 
 
 def test_reading_a_missing_ledger_creates_nothing(tmp_path: Path) -> None:
-    assert storage.connect(tmp_path / "l.db", write=False) is None
+    assert connection.connect(tmp_path / "l.db", write=False) is None
     assert list(tmp_path.iterdir()) == []
 
 
 def test_reopening_does_not_migrate_again(tmp_path: Path) -> None:
     path = tmp_path / "l.db"
-    storage.connect(path, write=True).close()  # type: ignore[union-attr]
-    conn = storage.connect(path, write=True)
+    connection.connect(path, write=True).close()  # type: ignore[union-attr]
+    conn = connection.connect(path, write=True)
     assert conn is not None
-    assert conn.execute("SELECT count(*) FROM migrations").fetchone()[0] == len(storage.MIGRATIONS)
+    assert conn.execute("SELECT count(*) FROM migrations").fetchone()[0] == len(schema.MIGRATIONS)
 
 
 def test_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
     path = tmp_path / "l.db"
-    conn = storage.connect(path, write=True)
+    conn = connection.connect(path, write=True)
     assert conn is not None
     conn.execute("PRAGMA user_version = 99")
     conn.close()
     before = path.read_bytes()
     with pytest.raises(LedgerError, match="newer"):
-        storage.connect(path, write=True)
+        connection.connect(path, write=True)
     assert path.read_bytes() == before
 
 
@@ -117,21 +117,21 @@ def test_other_applications_database_is_refused(tmp_path: Path) -> None:
     other.commit()
     other.close()
     with pytest.raises(LedgerError, match="not a PromiseKeeper ledger"):
-        storage.connect(path, write=True)
+        connection.connect(path, write=True)
 
 
 def test_not_a_database(tmp_path: Path) -> None:
     path = tmp_path / "l.db"
     path.write_text("hello\n" * 200)
     with pytest.raises(LedgerError, match="not a PromiseKeeper ledger"):
-        storage.connect(path, write=False)
+        connection.connect(path, write=False)
     assert path.read_text() == "hello\n" * 200
 
 
 def test_a_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
-    conn = storage.connect(tmp_path / "l.db", write=True)
+    conn = connection.connect(tmp_path / "l.db", write=True)
     assert conn is not None
-    with pytest.raises(RuntimeError), storage.transaction(conn):
+    with pytest.raises(RuntimeError), connection.transaction(conn):
         conn.execute("INSERT INTO changes (at_ts, command) VALUES (1, 'x')")
         raise RuntimeError("boom")
     assert conn.execute("SELECT count(*) FROM changes").fetchone()[0] == 0
@@ -139,14 +139,14 @@ def test_a_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
 
 def test_lock_held_longer_than_busy_timeout_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:
     path = tmp_path / "l.db"
-    storage.connect(path, write=True).close()  # type: ignore[union-attr]
+    connection.connect(path, write=True).close()  # type: ignore[union-attr]
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
-    monkeypatch.setattr(storage, "BUSY_TIMEOUT_MS", 100)
-    conn = storage.connect(path, write=True)
+    monkeypatch.setattr(connection, "BUSY_TIMEOUT_MS", 100)
+    conn = connection.connect(path, write=True)
     assert conn is not None
     with pytest.raises(sqlite3.OperationalError) as info:
-        with storage.transaction(conn):
+        with connection.transaction(conn):
             pass
-    assert "locked" in str(storage.describe_error(path, info.value))
+    assert "locked" in str(connection.describe_error(path, info.value))
     holder.execute("ROLLBACK")

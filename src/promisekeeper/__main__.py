@@ -1,5 +1,5 @@
 """`python -m promisekeeper` runs the same CLI as `pk`."""
 
-from promisekeeper.entry import main
+from promisekeeper.face.entry import main
 
 main()

@@ -1,0 +1,178 @@
+"""The `pk` command line: the app, its global options, the list of commands, and the boundary
+where errors become messages and exit codes.
+
+Commands live in promisekeeper.face.commands (one module per area) and are registered below in the
+order `pk --help` shows them. Domain errors (errors.PkError) become one line on stderr and exit
+status 1 in PkGroup.invoke, the only place that decides exit codes; usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import sys
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from promisekeeper import __version__
+from promisekeeper.face.commands import (
+    data,
+    maintenance,
+    people,
+    promises,
+    record,
+    reminders,
+    report,
+    tell,
+)
+from promisekeeper.face.commands.common import State, fail
+from promisekeeper.model.errors import PkError
+
+
+class PkGroup(TyperGroup):
+    """Turns domain errors into one line and an exit status, and hides tracebacks."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PkError as exc:
+            fail(str(exc), exc.exit_code)
+        except KeyboardInterrupt:
+            typer.echo("", err=True)
+            fail("interrupted; nothing was changed", 130)
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:
+            if _is_click_exception(exc) or os.environ.get("PK_DEBUG"):
+                raise
+            if isinstance(exc, ValueError) and "null byte" in str(exc):
+                fail("a file name cannot contain a NUL character")  # os.* refuse it everywhere
+            fail(f"internal error: {type(exc).__name__}: {exc} (set PK_DEBUG=1 for the traceback)")
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        """Commands in the order they are registered below (a tour), not alphabetically."""
+        return list(self.commands)
+
+
+def _is_click_exception(exc: Exception) -> bool:
+    return any(cls.__name__ in ("ClickException", "Exit", "Abort") for cls in type(exc).__mro__)
+
+
+app = typer.Typer(
+    name="pk",
+    cls=PkGroup,
+    rich_markup_mode=None,
+    add_completion=False,
+    no_args_is_help=False,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    help="""PromiseKeeper: the ledger of what you promised, to whom, and by when.
+
+    Record promises, see each morning what is due and at risk, and keep, move or drop them.
+    Plain `pk` runs `pk today`.
+
+    \b
+    Examples:
+      pk promise "Send the Q3 numbers" --to alice --due fri
+      pk today
+      pk keep 1
+    """,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"pk (PromiseKeeper) {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def main_options(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            metavar="PATH",
+            help="Ledger file to use (default: $PK_DB, else ledger.db in the user data dir).",
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    ctx.obj = State(db=db)
+    if ctx.invoked_subcommand is None:
+        promises.today(ctx, as_json=False)
+
+
+# The commands, in the order of a tour.
+app.command()(promises.promise)
+app.command()(promises.today)
+app.command()(promises.status)
+app.command("list")(promises.list_promises)
+app.command()(promises.show)
+app.command()(promises.keep)
+app.command()(promises.move)
+app.command("break")(promises.break_promise)
+app.command()(promises.release)
+app.command()(promises.reopen)
+app.command()(promises.note)
+app.command()(promises.edit)
+app.command()(promises.delete)
+app.command()(promises.undo)
+app.command()(tell.notify)
+app.command()(people.people)
+app.command()(people.person)
+app.command()(reminders.remind)
+app.command()(reminders.cron)
+app.command()(report.report)
+app.command()(record.stats)
+app.command()(record.trust)
+app.command()(data.export)
+app.command("import")(data.import_)
+app.command()(data.config)
+app.command()(data.where)
+app.command()(maintenance.doctor)
+app.command()(maintenance.backup)
+app.command()(maintenance.restore)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app_for(sys.argv[1:])(prog_name="pk")
+    except BrokenPipeError:
+        # `pk list | head`: the reader went away; that is not an error worth a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)
+
+
+def app_for(args: list[str]) -> typer.Typer:
+    """`app`, or a copy of it that knows only the command about to run.
+
+    Typer turns every registered command into a click command, inspecting its signature and
+    type hints, on every run: with twenty commands that is a tenth of `pk today`. When the
+    command is named right away (after `--db PATH` at most), only that one is built, and plain
+    `pk` needs none. The run is the same: only the group's own help and typo hints look at the
+    other commands, and those cases (`pk --help`, `pk lst`, other options) get the whole app.
+    """
+    index = 0
+    while index < len(args) and (args[index] == "--db" or args[index].startswith("--db=")):
+        index += 1 if "=" in args[index] else 2
+    wanted = []
+    if index < len(args):
+        wanted = [
+            info
+            for info in app.registered_commands
+            if info.callback is not None
+            and (info.name or info.callback.__name__.lower().replace("_", "-")) == args[index]
+        ]
+        if not wanted:
+            return app
+    slim = copy.copy(app)
+    slim.registered_commands = wanted
+    return slim

@@ -1,0 +1,105 @@
+"""What every command shares: the ledger for this run, option types, output and prompts."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+from promisekeeper.services import clock, paths
+
+if TYPE_CHECKING:
+    from promisekeeper.model.settings import Config
+    from promisekeeper.services.ledger import Ledger
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print one line to stderr and exit: the only way pk reports a user's mistake."""
+    from promisekeeper.telling.text import one_line
+
+    typer.echo(f"pk: {one_line(message)}", err=True)
+    raise typer.Exit(code)
+
+
+@dataclass
+class State:
+    db: str | None = None
+    _ledger: Ledger | None = None
+
+    def ledger(self) -> Ledger:
+        if self._ledger is None:
+            from promisekeeper.services.ledger import Ledger
+
+            path, explicit = paths.db_path(self.db)
+            self._ledger = Ledger(
+                path, now=clock.now(), config=load_config(), create_dirs=not explicit
+            )
+        return self._ledger
+
+
+def load_config() -> Config:
+    from promisekeeper.services.config import load
+
+    return load(paths.config_path())
+
+
+def state(ctx: typer.Context) -> State:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, State)
+    return obj
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON only (for scripts).")]
+IdArgument = Annotated[
+    # Bounded: a larger number cannot be an id, and SQLite cannot even compare with it.
+    int, typer.Argument(help="The promise's id, as shown by pk list.", min=1, max=2**63 - 1)
+]
+
+
+def when(ledger: Ledger, text: str, *, prefer: str = "future") -> datetime:
+    """A due-like time: a date alone means the end of the working day."""
+    from promisekeeper.rules.dates import parse_when
+
+    return parse_when(text, ledger.now, day_ends=ledger.config.day_ends, prefer=prefer)
+
+
+def since(ledger: Ledger, text: str) -> datetime:
+    """The start of a period (--since): always in the past (see rules.since)."""
+    from promisekeeper.rules.since import parse_since
+
+    return parse_since(text, ledger.now)
+
+
+def print_json(value: Any) -> None:
+    from promisekeeper.services.exchange import dumps
+
+    typer.echo(dumps(value))
+
+
+def promise_object(ledger: Ledger, promise: Any) -> dict[str, Any]:
+    """The JSON contract for a promise, plus whether its people were told (and need to be)."""
+    from promisekeeper.model.times import iso
+    from promisekeeper.services.exchange import promise_json
+
+    obj = promise_json(promise, ledger.standing(promise))
+    obj["notified_at"] = iso(promise.told_at) if promise.told_at else None
+    obj["notified_before_deadline"] = promise.told_before_deadline
+    obj["needs_telling"] = ledger.needs_telling(promise)
+    return obj
+
+
+def say(text: str) -> None:
+    typer.echo(text)
+
+
+def painter() -> Any:
+    from promisekeeper.face.paint import Painter, use_color
+
+    return Painter(use_color())
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()

@@ -1,0 +1,124 @@
+"""Commands about the ledger as a whole: export, import, and where things are."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from promisekeeper.face.commands.common import JsonOption, fail, load_config, print_json, say, state
+from promisekeeper.services import paths
+
+
+def export(
+    ctx: typer.Context,
+    format_: Annotated[str, typer.Option("--format", "-f", help="Output format: json.")] = "json",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """Write every promise with its full history as JSON (the format pk import reads).
+
+    \b
+    Examples:
+      pk export > promises.json
+      pk export --output backup.json
+    """
+    if format_ != "json":
+        ctx.fail(f"--format must be json, not {format_!r}")
+    from promisekeeper.services.exchange import dumps
+    from promisekeeper.services.exchange import export as export_ledger
+
+    text = dumps(export_ledger(state(ctx).ledger()))
+    if output is None:
+        typer.echo(text)
+        return
+    from promisekeeper.services.output import write_output
+
+    write_output(output, text + "\n", private=True)
+    from promisekeeper.telling.text import safe
+
+    say(f"Exported to {safe(str(output))}")
+
+
+def import_(
+    ctx: typer.Context,
+    file: Annotated[
+        str,
+        typer.Argument(
+            metavar="FILE", help="A pk export, or a JSON list of promises; - for stdin."
+        ),
+    ],
+) -> None:
+    """Import promises from JSON, skipping those already in the ledger (same uuid).
+
+    All or nothing: a bad record stops the import with its index, and the ledger is unchanged.
+
+    \b
+    Examples:
+      pk import promises.json
+      pk export --db old.db | pk import -
+    """
+    from promisekeeper.services.exchange import import_records, parse_document
+
+    if file == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            fail(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}")
+    ledger = state(ctx).ledger()
+    imported, skipped = import_records(ledger, parse_document(text))
+    message = f"Imported {imported} promise{'s' if imported != 1 else ''}"
+    if skipped:
+        message += f" ({skipped} already in the ledger, skipped)"
+    say(message)
+
+
+def _where(ctx: typer.Context, as_json: bool) -> None:
+    path, _explicit = paths.db_path(state(ctx).db)
+    cfg_path = paths.config_path()
+    if as_json:
+        print_json(
+            {
+                "ledger": str(path),
+                "config": str(cfg_path),
+                "ledger_exists": path.exists(),
+                "config_exists": cfg_path.exists(),
+            }
+        )
+        return
+    cfg = load_config()
+    from promisekeeper.telling.text import safe
+
+    say(f"ledger:  {safe(str(path))}{'' if path.exists() else '  (not created yet)'}")
+    shown = safe(str(cfg_path))
+    say(f"config:  {shown}{'' if cfg_path.exists() else '  (not present; defaults in use)'}")
+    say(f'day_ends = "{cfg.day_ends:%H:%M}"')
+    hours = cfg.risk_window.total_seconds() / 3600
+    say(f'risk_window = "{hours:g}h"')
+    say(f"risk_fraction = {cfg.risk_fraction:g}")
+
+
+def config(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Show where the ledger and the config file are, and the settings in use.
+
+    \b
+    Examples:
+      pk config
+      pk config --json
+    """
+    _where(ctx, as_json)
+
+
+def where(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Same as pk config: the paths in use.
+
+    \b
+    Examples:
+      pk where
+    """
+    _where(ctx, as_json)

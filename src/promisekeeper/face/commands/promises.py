@@ -1,0 +1,533 @@
+"""Commands that make, show and change promises: the daily life of the ledger."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from promisekeeper.face.commands import common, tell
+from promisekeeper.face.commands.common import (
+    IdArgument,
+    JsonOption,
+    fail,
+    painter,
+    print_json,
+    promise_object,
+    say,
+    state,
+    when,
+)
+
+if TYPE_CHECKING:
+    from promisekeeper.services.ledger import Ledger
+
+
+def promise(
+    ctx: typer.Context,
+    what: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="WHAT", help="What you promise (several words are joined)."),
+    ] = None,
+    to: Annotated[
+        list[str] | None,
+        typer.Option("--to", "-t", metavar="PERSON", help="Who you promise it to (repeatable)."),
+    ] = None,
+    due: Annotated[
+        str | None,
+        typer.Option(
+            "--due",
+            "-d",
+            metavar="WHEN",
+            help="When it is due: fri, tomorrow 9am, 2026-12-01, in 3 days.",
+        ),
+    ] = None,
+    note: Annotated[str, typer.Option("--note", "-n", help="A note for yourself.")] = "",
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", metavar="TAG", help="A tag (repeatable).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Accept a due time in the past (back-filling).")
+    ] = False,
+    effort: Annotated[
+        str | None,
+        typer.Option(
+            "--effort",
+            metavar="DURATION",
+            help="Work it takes (6h, 2d = two working days): at risk when working time runs short.",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record a promise: what, to whom, by when.
+
+    A promise needs a person and a date; on a terminal pk asks for them when missing.
+
+    \b
+    Examples:
+      pk promise "Send the Q3 numbers" --to alice --due fri
+      pk promise fix the login bug --to bob --to carol --due "tomorrow 3pm" --tag release
+      pk promise "Review the RFC" -t dana -d "in 3 days" --note "sections 2-4"
+    """
+    ledger = state(ctx).ledger()
+    text = " ".join(what or []).strip()
+    if not text:
+        if common.interactive():
+            text = typer.prompt("What do you promise")
+        else:
+            ctx.fail("Missing argument 'WHAT': say what you promise.")
+    if not to:
+        if common.interactive():
+            to = [typer.prompt("To whom")]
+        else:
+            ctx.fail("Missing option '--to': a promise without a person is a wish.")
+    if not due:
+        if common.interactive():
+            due = typer.prompt("Due when (e.g. fri, tomorrow 3pm, 2026-12-01)")
+        else:
+            ctx.fail("Missing option '--due': a promise without a date is a wish.")
+    due_at = when(ledger, due)
+    to = [_check_name(ledger, name) for name in to]
+    due_at = _be_realistic(ledger, to, due_at, tag or [], as_json)
+    work = _effort(ledger, effort) if effort else None
+    made = ledger.make(text, to, due_at, note=note, tags=tag or [], force=force, effort=work)
+    if as_json:
+        print_json(promise_object(ledger, made))
+        return
+    from promisekeeper.face.render import promise_summary
+    from promisekeeper.rules.dates import format_when
+
+    paint = painter()
+    say(f"Promised {paint(promise_summary(made, ledger.now), 'bold')}")
+    say(f"  due {format_when(made.due, ledger.now)}")
+
+
+NoPromptOption = Annotated[
+    bool, typer.Option("--no-prompt", help="Do not ask about promises at risk (terminal only).")
+]
+
+
+def today(
+    ctx: typer.Context, as_json: JsonOption = False, no_prompt: NoPromptOption = False
+) -> None:
+    """The daily check: overdue, due today, at risk, and what you kept today.
+
+    On a terminal it then walks you through each promise at risk whose person has not been
+    told yet: notify, move, keep, skip for today, or quit.
+
+    \b
+    Examples:
+      pk today
+      pk today --no-prompt
+      pk today --json | jq '.overdue[].id'
+    """
+    ledger = state(ctx).ledger()
+    view = ledger.today()
+    if as_json:
+        print_json(
+            {
+                group: [promise_object(ledger, p) for p in getattr(view, group)]
+                for group in ("overdue", "due_today", "at_risk", "kept_today")
+            }
+        )
+        return
+    from promisekeeper.face.render import today_text
+
+    say("\n".join(today_text(view, ledger, painter())))
+    if tell.should_walk(no_prompt, as_json):
+        tell.walk(ledger)
+
+
+def status(
+    ctx: typer.Context, as_json: JsonOption = False, no_prompt: NoPromptOption = False
+) -> None:
+    """The full picture: overdue, at risk, on track and recently kept, as tables.
+
+    On a terminal it then walks you through the promises at risk, like pk today.
+
+    \b
+    Examples:
+      pk status
+      pk status --json
+    """
+    from promisekeeper.face.render import STATUS_ROWS
+
+    ledger = state(ctx).ledger()
+    view = ledger.status(limit=None if as_json else STATUS_ROWS)
+    if as_json:
+        groups = ("overdue", "at_risk", "on_track", "recently_kept")
+        result: dict[str, Any] = {
+            group: [promise_object(ledger, p) for p in getattr(view, group)] for group in groups
+        }
+        result["summary"] = {
+            "open": len(view.overdue) + len(view.at_risk) + len(view.on_track),
+            "at_risk": len(view.at_risk),
+            "overdue": len(view.overdue),
+            "kept_on_time_this_month": view.kept_on_time_this_month,
+        }
+        print_json(result)
+        return
+    from promisekeeper.face.render import console, status_tables
+
+    status_tables(view, ledger, console())
+    if tell.should_walk(no_prompt, as_json):
+        tell.walk(ledger)
+
+
+STATUS_CHOICES = ("open", "kept", "broken", "released", "all")
+
+
+def list_promises(
+    ctx: typer.Context,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", "-t", metavar="PERSON", help="Only promises to this person."),
+    ] = None,
+    status_: Annotated[
+        str,
+        typer.Option(
+            "--status", "-s", metavar="STATUS", help="open, kept, broken, released or all."
+        ),
+    ] = "open",
+    tag: Annotated[
+        str | None, typer.Option("--tag", metavar="TAG", help="Only promises with this tag.")
+    ] = None,
+    due_before: Annotated[
+        str | None,
+        typer.Option("--due-before", metavar="WHEN", help="Only promises due before this."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List promises, filtered (open ones by default), soonest due first.
+
+    \b
+    Examples:
+      pk list
+      pk list --to alice --status all
+      pk list --tag release --due-before "next week" --json
+    """
+    if status_ not in STATUS_CHOICES:
+        ctx.fail(f"--status must be one of {', '.join(STATUS_CHOICES)}, not {status_!r}")
+    ledger = state(ctx).ledger()
+    before = when(ledger, due_before) if due_before else None
+    found = ledger.list(to=to, status=status_, tag=tag, due_before=before)
+    if as_json:
+        print_json([promise_object(ledger, p) for p in found])
+        return
+    from promisekeeper.face.render import console, list_table
+
+    list_table(found, ledger, console())
+
+
+def show(ctx: typer.Context, promise_id: IdArgument, as_json: JsonOption = False) -> None:
+    """One promise with its full history.
+
+    \b
+    Examples:
+      pk show 12
+      pk show 12 --json
+    """
+    ledger = state(ctx).ledger()
+    found = ledger.get(promise_id)
+    events = ledger.history(promise_id)
+    if as_json:
+        from promisekeeper.services.exchange import event_json
+
+        result = promise_object(ledger, found)
+        result["history"] = [event_json(e) for e in events]
+        print_json(result)
+        return
+    from promisekeeper.face.render import console, show_promise
+
+    show_promise(found, events, ledger, console())
+
+
+def _confirm_change(
+    ledger: Ledger, changed: Any, as_json: bool, verb: str, extra: str = ""
+) -> None:
+    if as_json:
+        print_json(promise_object(ledger, changed))
+        return
+    from promisekeeper.face.render import promise_summary
+
+    say(f"{verb} {promise_summary(changed, ledger.now)}{extra}")
+
+
+def keep(
+    ctx: typer.Context,
+    promise_id: IdArgument,
+    note: Annotated[str, typer.Option("--note", "-n", help="What you delivered.")] = "",
+    at: Annotated[
+        str | None, typer.Option("--at", metavar="WHEN", help="When you delivered (default: now).")
+    ] = None,
+    tell_them: Annotated[
+        bool | None,
+        typer.Option(
+            "--tell/--no-tell",
+            help="Send the 'delivered' note (default: offer it on a terminal).",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Mark a promise kept, and see whether it was on time.
+
+    Close the loop: on a terminal pk offers to tell them it's done ("delivered").
+
+    \b
+    Examples:
+      pk keep 12
+      pk keep 12 --at "yesterday 16:00" --note "sent by mail"
+      pk keep 12 --tell
+    """
+    ledger = state(ctx).ledger()
+    delivered = when(ledger, at, prefer="past") if at else None
+    kept = ledger.keep(promise_id, at=delivered, note=note)
+    from promisekeeper.face.render import timing
+
+    _confirm_change(ledger, kept, as_json, "Kept", f" — {timing(kept, ledger.now)}")
+    tell.after_keep(ledger, kept, tell_them, quiet=as_json)
+
+
+def move(
+    ctx: typer.Context,
+    promise_id: IdArgument,
+    new_due: Annotated[str, typer.Argument(metavar="WHEN", help="The new due date.")],
+    reason: Annotated[str, typer.Option("--reason", "-r", help="Why it moves.")] = "",
+    force: Annotated[bool, typer.Option("--force", help="Accept a new date in the past.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Renegotiate the due date. The original date and the number of moves are kept.
+
+    A move before the deadline is honest; a move after it does not erase the lateness.
+
+    \b
+    Examples:
+      pk move 12 "next monday" --reason "waiting for the data"
+      pk move 12 2026-12-04
+    """
+    ledger = state(ctx).ledger()
+    before = ledger.get(promise_id)
+    moved = ledger.move(promise_id, when(ledger, new_due), reason=reason, force=force)
+    if as_json:
+        print_json(promise_object(ledger, moved))
+        return
+    from promisekeeper.face.render import people, promise_summary
+    from promisekeeper.rules.dates import format_when
+
+    say(f"Moved {promise_summary(moved, ledger.now)}")
+    say(f"  now due {format_when(moved.due, ledger.now)} (move {moved.moves})")
+    if ledger.now < before.due:
+        say(f"  Moved before the deadline. Tell {people(moved)} the new date now.")
+    else:
+        say(
+            "  Moved after the deadline: it stays on the record as late. Tell "
+            f"{people(moved)} and apologise."
+        )
+
+
+def _settle(ctx: typer.Context, promise_id: int, kind: str, reason: str, as_json: bool) -> None:
+    ledger = state(ctx).ledger()
+    settled = ledger.settle(promise_id, kind, reason=reason)
+    verb = "Broke" if kind == "broken" else "Released"
+    _confirm_change(ledger, settled, as_json, verb)
+
+
+def break_promise(
+    ctx: typer.Context,
+    promise_id: IdArgument,
+    reason: Annotated[str, typer.Option("--reason", "-r", help="Why you couldn't.")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """You could not keep it. Say so: it is recorded as broken.
+
+    \b
+    Examples:
+      pk break 12 --reason "the vendor never delivered"
+    """
+    _settle(ctx, promise_id, "broken", reason, as_json)
+
+
+def release(
+    ctx: typer.Context,
+    promise_id: IdArgument,
+    reason: Annotated[str, typer.Option("--reason", "-r", help="Why they let you off.")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """They released you from it: closed, and not your failure.
+
+    \b
+    Examples:
+      pk release 12 --reason "project cancelled"
+    """
+    _settle(ctx, promise_id, "released", reason, as_json)
+
+
+def reopen(ctx: typer.Context, promise_id: IdArgument, as_json: JsonOption = False) -> None:
+    """Open a kept, broken or released promise again.
+
+    \b
+    Examples:
+      pk reopen 12
+    """
+    ledger = state(ctx).ledger()
+    _confirm_change(ledger, ledger.reopen(promise_id), as_json, "Reopened")
+
+
+def note(
+    ctx: typer.Context,
+    promise_id: IdArgument,
+    text: Annotated[list[str], typer.Argument(help="The note (several words are joined).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Add a note to a promise's history (progress, a heads-up you gave, ...).
+
+    \b
+    Examples:
+      pk note 12 "draft done, waiting for review"
+    """
+    ledger = state(ctx).ledger()
+    _confirm_change(ledger, ledger.add_note(promise_id, " ".join(text)), as_json, "Noted on")
+
+
+def edit(
+    ctx: typer.Context,
+    promise_id: IdArgument,
+    what: Annotated[str | None, typer.Option("--what", help="New text of the promise.")] = None,
+    to: Annotated[
+        list[str] | None,
+        typer.Option("--to", "-t", metavar="PERSON", help="New person (repeatable; replaces)."),
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", "-n", help='New note ("" clears).')] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", metavar="TAG", help="Add a tag.")
+    ] = None,
+    untag: Annotated[
+        list[str] | None, typer.Option("--untag", metavar="TAG", help="Remove a tag.")
+    ] = None,
+    effort: Annotated[
+        str | None,
+        typer.Option("--effort", metavar="DURATION", help="How much work it is; 0 removes it."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change what a promise says, who it is to, its note, tags or effort. (Dates: pk move.)
+
+    \b
+    Examples:
+      pk edit 12 --what "Send the Q3 and Q4 numbers"
+      pk edit 12 --to alice --to bob --tag finance --untag draft
+      pk edit 12 --effort 6h
+    """
+    from datetime import timedelta
+
+    ledger = state(ctx).ledger()
+    work = None
+    if effort is not None:
+        work = timedelta(0) if effort.strip() == "0" else _effort(ledger, effort)
+    edited = ledger.edit(
+        promise_id, what=what, to=to, note=note, add_tags=tag, remove_tags=untag, effort=work
+    )
+    _confirm_change(ledger, edited, as_json, "Edited")
+
+
+def delete(
+    ctx: typer.Context,
+    promise_id: IdArgument,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Delete a promise recorded by mistake (pk undo brings it back).
+
+    To record that you could not keep it, use pk break; if they let you off, pk release.
+
+    \b
+    Examples:
+      pk delete 12
+      pk delete 12 --yes
+    """
+    ledger = state(ctx).ledger()
+    target = ledger.get(promise_id)
+    if not yes and common.interactive():
+        from promisekeeper.face.render import promise_summary
+
+        if not typer.confirm(f"Delete {promise_summary(target, ledger.now)}?", default=False):
+            fail("not deleted")
+    _confirm_change(
+        ledger,
+        ledger.delete(promise_id),
+        as_json,
+        "Deleted",
+        "" if as_json else " (pk undo brings it back)",
+    )
+
+
+def undo(ctx: typer.Context) -> None:
+    """Take back the last change (repeat to go further back).
+
+    \b
+    Examples:
+      pk undo
+    """
+    ledger = state(ctx).ledger()
+    undone = ledger.undo()
+    from promisekeeper.rules.dates import format_when
+
+    shown = undone.promise_ids[:5]
+    ids = ", ".join(f"#{i}" for i in shown)
+    if len(undone.promise_ids) > len(shown):
+        ids += f" and {len(undone.promise_ids) - len(shown):,} more"
+    say(f"Undid `pk {undone.command}` of {format_when(undone.at, ledger.now)} ({ids})")
+
+
+def _check_name(ledger: Ledger, name: str) -> str:
+    """A new name close to someone you know is probably a typo: ask on a terminal."""
+    similar = ledger.similar_person(name.strip())
+    if similar is None:
+        return name
+    if common.interactive():
+        if typer.confirm(f"No one called {name!r} yet. Did you mean {similar}?", default=True):
+            return similar
+        return name
+    from promisekeeper.telling.text import one_line
+
+    typer.echo(f"pk: new person {one_line(name)!r} (did you mean {one_line(similar)!r}?)", err=True)
+    return name
+
+
+def _be_realistic(
+    ledger: Ledger, to: list[str], due: datetime, tags: list[str], as_json: bool
+) -> datetime:
+    """Warn before saving when the day is full or your record says you need longer; on a
+    terminal offer the suggested date and ask, elsewhere warn on stderr and go on."""
+    from promisekeeper.services import realism as realistic
+    from promisekeeper.telling.text import one_line
+
+    verdict = realistic.check(ledger, to, due, tags)
+    if not verdict.warnings:
+        return due
+    if not common.interactive() or as_json:
+        for warning in verdict.warnings:
+            typer.echo(f"pk: warning: {one_line(warning)}", err=True)
+        return due
+    from promisekeeper.rules.dates import format_day_time
+
+    for warning in verdict.warnings:
+        say(f"Careful: {one_line(warning)}")
+    if verdict.suggested_due is not None:
+        offer = format_day_time(verdict.suggested_due, ledger.now)
+        if typer.confirm(f"Promise {offer} instead?", default=False):
+            return verdict.suggested_due
+    if not typer.confirm("Make this promise anyway?", default=True):
+        fail("not promised")
+    return due
+
+
+def _effort(ledger: Ledger, text: str) -> Any:
+    """--effort: hours of work, where a day is one working day (day_starts to day_ends)."""
+    from promisekeeper.rules.dates import parse_effort
+    from promisekeeper.rules.worktime import workday_length
+
+    cfg = ledger.config
+    return parse_effort(text, workday_length(cfg.day_starts, cfg.day_ends))

@@ -1,0 +1,194 @@
+"""How reliable am I? `pk stats` (the track record) and `pk trust` (the trust bank)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from promisekeeper.face.commands import common
+from promisekeeper.face.commands.common import JsonOption, print_json, say, state
+from promisekeeper.model.errors import PkError
+
+if TYPE_CHECKING:
+    from promisekeeper.rules.track import Account, Outcome
+    from promisekeeper.services.ledger import Ledger
+
+KIND_WORDS = {
+    "kept_on_time": "kept on time",
+    "kept_early": "kept early",
+    "told_before_deadline": "told before the deadline",
+    "moved_in_advance": "moved in advance",
+    "broken": "broken",
+    "kept_late_without_notice": "kept late, no notice",
+    "kept_late_with_notice": "kept late, with notice",
+    "overdue_without_notice": "overdue, no notice",
+    "moved_after_deadline": "moved after the deadline",
+}
+
+
+def _outcomes(ledger: Ledger, person: str | None, since: str | None) -> list[Outcome]:
+    from promisekeeper.rules.track import outcomes
+
+    histories = ledger.histories()
+    if person:
+        key = person.strip().casefold()
+        histories = [(p, e) for p, e in histories if key in {n.casefold() for n in p.to}]
+        if not histories and ledger.person(person) is None:
+            raise PkError(f"no one called {person!r} in the ledger")
+    if since:
+        start = common.since(ledger, since)
+        histories = [(p, e) for p, e in histories if p.made >= start]
+    return outcomes(histories, ledger.now)
+
+
+def stats(
+    ctx: typer.Context,
+    since: Annotated[
+        str | None, typer.Option("--since", metavar="WHEN", help="Only promises made since.")
+    ] = None,
+    to: Annotated[
+        str | None, typer.Option("--to", "-t", metavar="PERSON", help="Only promises to them.")
+    ] = None,
+    weeks: Annotated[int, typer.Option("--weeks", min=1, max=104, help="Weeks in the chart.")] = 12,
+    as_json: JsonOption = False,
+) -> None:
+    """Your track record: kept on time, late, broken; lateness; moves; no-surprise rate.
+
+    \b
+    Examples:
+      pk stats
+      pk stats --to alice --since "2026-09-01"
+      pk stats --json | jq .on_time_rate
+    """
+    from promisekeeper.rules.track import stats as compute
+
+    ledger = state(ctx).ledger()
+    figures = compute(_outcomes(ledger, to, since), ledger.now, weeks)
+    if as_json:
+        print_json(figures)
+        return
+    say("\n".join(stats_text(figures, to, since)))
+
+
+def _percent(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:.0%}"
+
+
+def _hours(hours: float | None) -> str:
+    from datetime import timedelta
+
+    from promisekeeper.rules.dates import format_span
+
+    return "-" if hours is None else format_span(timedelta(hours=hours))
+
+
+def stats_text(f: dict[str, Any], to: str | None, since: str | None) -> list[str]:
+    """The figures in words, plus the week-by-week chart in plain characters."""
+    from promisekeeper.telling.text import safe
+
+    scope = f"promises to {safe(to)}" if to else "all promises"
+    lines = [f"Track record: {scope}" + (f" made since {safe(since)}" if since else "")]
+    if not f["made"]:
+        return [*lines, "  No promises yet."]
+    decided = f["kept"] + f["broken"]
+    lines += [
+        f"  made {f['made']} · open {f['open']} ({f['overdue']} overdue) · kept {f['kept']} "
+        f"({f['kept_on_time']} on time, {f['kept_late']} late) · broken {f['broken']} · "
+        f"released {f['released']}",
+        f"  on-time rate {_percent(f['on_time_rate'])} ({f['kept_on_time']} of {decided} kept "
+        "or broken)",
+        f"  lateness when late: median {_hours(f['lateness_median_hours'])}, "
+        f"90th percentile {_hours(f['lateness_p90_hours'])}",
+        f"  moves {f['moved']}, {f['moved_before_deadline']} of them before the deadline",
+        f"  no surprises {_percent(f['no_surprise_rate'])}: told before the deadline for "
+        f"{f['told_before_deadline']} of {f['slipped']} promises that slipped",
+        "",
+        "On time, week by week (kept or broken promises, by the week they were due):",
+    ]
+    for week in f["weeks"]:
+        rate = week["on_time_rate"]
+        filled = 0 if rate is None else round(rate * 20)
+        bar = "█" * filled + "░" * (20 - filled)
+        figure = "   -" if rate is None else f"{rate:4.0%}  {week['on_time']}/{week['due']}"
+        lines.append(f"  {week['week']}  {bar} {figure}")
+    return lines
+
+
+def trust(
+    ctx: typer.Context,
+    person: Annotated[
+        str | None, typer.Argument(help="One person (default: everyone, weakest first).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The trust bank: deposits (kept, early notice) and withdrawals (broken, late unannounced).
+
+    Weights are in the README and can be changed under [trust] in config.toml.
+
+    \b
+    Examples:
+      pk trust
+      pk trust alice
+      pk trust --json
+    """
+    from promisekeeper.rules.track import accounts
+
+    ledger = state(ctx).ledger()
+    found = accounts(_outcomes(ledger, person, None), ledger.now, ledger.config.trust or None)
+    if person:
+        key = person.strip().casefold()
+        found = [a for a in found if a.person.casefold() == key]
+    if as_json:
+        print_json([account_json(a, ledger) for a in found])
+        return
+    if person:
+        say("\n".join(account_text(found[0], ledger)) if found else f"No record with {person}.")
+        return
+    from promisekeeper.face.render import console, trust_table
+
+    trust_table(
+        [(a.person, a.balance, a.trend(ledger.now), a.deposits, a.withdrawals) for a in found],
+        console(),
+    )
+
+
+def account_json(account: Account, ledger: Ledger) -> dict[str, Any]:
+    from promisekeeper.model.times import iso
+
+    return {
+        "person": account.person,
+        "balance": account.balance,
+        "trend": account.trend(ledger.now),
+        "deposits": account.deposits,
+        "withdrawals": account.withdrawals,
+        "recent": [
+            {"at": iso(e.at), "kind": e.kind, "amount": e.amount, "promise": e.promise}
+            for e in account.entries[-5:][::-1]
+        ],
+    }
+
+
+def account_text(account: Account, ledger: Ledger) -> list[str]:
+    from promisekeeper.face.render import signed as _signed
+    from promisekeeper.face.render import trend_arrow
+    from promisekeeper.rules.dates import format_day_time
+    from promisekeeper.telling.text import one_line, safe
+
+    trend = account.trend(ledger.now)
+    arrow = trend_arrow(trend)
+    lines = [
+        f"Trust bank: {safe(account.person)}",
+        f"  balance {_signed(account.balance)} (deposits {_signed(account.deposits)}, "
+        f"withdrawals {_signed(account.withdrawals)}); last 30 days {_signed(trend)} {arrow}",
+        "  Last entries:",
+    ]
+    titles = {p.id: p.what for p, _events in ledger.histories()}
+    for entry in account.entries[-5:][::-1]:
+        day = format_day_time(entry.at, ledger.now)
+        what = one_line(titles.get(entry.promise, ""), 40)
+        lines.append(
+            f"    {day}  {_signed(entry.amount):>3}  {KIND_WORDS[entry.kind]:<26} "
+            f"#{entry.promise} {what}"
+        )
+    return lines

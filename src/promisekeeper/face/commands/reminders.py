@@ -1,0 +1,206 @@
+"""`pk remind` for cron, and `pk cron` to set it up."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from promisekeeper.face.commands.common import fail, print_json, promise_object, say, state
+from promisekeeper.services import paths
+
+if TYPE_CHECKING:
+    from promisekeeper.services.ledger import Ledger
+    from promisekeeper.services.remind import Reminder
+
+EXIT_DUE = 3
+HEADINGS = {
+    "overdue": "Overdue",
+    "due_soon": "Due soon",
+    "at_risk": "At risk, and they haven't been told",
+}
+
+
+def remind(
+    ctx: typer.Context,
+    within: Annotated[
+        str | None,
+        typer.Option(
+            "--within",
+            metavar="DURATION",
+            help="Remind of what is due within this (default: rest of the working day + risk "
+            "window).",
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only the one-line summary.")
+    ] = False,
+    desktop: Annotated[
+        bool,
+        typer.Option("--desktop", help="Also raise one desktop notification (notify-send)."),
+    ] = False,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    fail_if_due: Annotated[
+        bool,
+        typer.Option("--fail-if-due", help=f"Exit {EXIT_DUE} when something needs you."),
+    ] = False,
+) -> None:
+    """What needs you now, for cron: never asks anything, prints nothing when all is well.
+
+    Lists overdue promises, those due soon, and those at risk whose people were not told,
+    each with the command to run next. A promise is not repeated the same day unless it got
+    worse. Exit status 0 (or 3 with --fail-if-due when something is due), 1 on an error.
+
+    \b
+    Examples:
+      pk remind
+      pk remind --within 2d --desktop
+      pk remind --format json --fail-if-due
+    """
+    if output_format not in ("text", "json"):
+        ctx.fail(f"--format must be text or json, not {output_format!r}")
+    from promisekeeper.services import remind as reminding
+
+    ledger = state(ctx).ledger()
+    span = None
+    if within:
+        from promisekeeper.rules.dates import parse_duration
+
+        span = parse_duration(within)
+    reminders = reminding.due(ledger, span)
+    if output_format == "json":
+        print_json(
+            [
+                {**promise_object(ledger, r.promise), "reason": r.reason, "next": r.next}
+                for r in reminders
+            ]
+        )
+    elif reminders:
+        say("\n".join(digest(ledger, reminders, quiet)))
+    if desktop and reminders:
+        _desktop(summary(reminders))
+    reminding.record(ledger, reminders)
+    if fail_if_due and reminders:
+        raise typer.Exit(EXIT_DUE)
+
+
+def summary(reminders: list[Reminder]) -> str:
+    counts = {reason: 0 for reason in HEADINGS}
+    for r in reminders:
+        counts[r.reason] += 1
+    parts = [f"{n} {HEADINGS[reason].split(',')[0].lower()}" for reason, n in counts.items() if n]
+    noun = "promise needs" if len(reminders) == 1 else "promises need"
+    return f"{len(reminders)} {noun} you: {', '.join(parts)}"
+
+
+def digest(ledger: Ledger, reminders: list[Reminder], quiet: bool) -> list[str]:
+    """Plain text that reads well as a cron e-mail."""
+    from promisekeeper.face.render import promise_summary
+    from promisekeeper.rules.dates import format_day_time, format_relative, format_span
+
+    now = ledger.now
+    lines = [f"PromiseKeeper, {format_day_time(now, now)}: {summary(reminders)}."]
+    if quiet:
+        return lines
+    for reason, heading in HEADINGS.items():
+        group = [r for r in reminders if r.reason == reason]
+        if not group:
+            continue
+        lines += ["", heading]
+        for r in group:
+            p = r.promise
+            if p.due <= now:
+                when = f"was due {format_day_time(p.due, now)}, {format_span(now - p.due)} late"
+            else:
+                when = f"due {format_day_time(p.due, now)}, {format_relative(p.due, now)}"
+            lines.append(f"  {promise_summary(p, now)} · {when}")
+            lines.append(f"    next: {r.next}")
+    return lines
+
+
+def _desktop(text: str) -> None:
+    """One notification for the lot, when a desktop session is reachable; silent otherwise."""
+    tool = shutil.which("notify-send")
+    if tool is None or not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        return
+    try:
+        subprocess.run(
+            [tool, "--app-name=PromiseKeeper", "PromiseKeeper", text],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+
+
+def cron(
+    ctx: typer.Context,
+    at: Annotated[str, typer.Option("--at", metavar="HH:MM", help="When to run.")] = "09:00",
+    every: Annotated[
+        str | None,
+        typer.Option("--every", metavar="HOURS", help="Repeat every N hours after --at (2h)."),
+    ] = None,
+    weekdays: Annotated[bool, typer.Option("--weekdays", help="Monday to Friday only.")] = False,
+    desktop: Annotated[
+        bool, typer.Option("--desktop/--no-desktop", help="Run pk remind --desktop.")
+    ] = False,
+    install: Annotated[bool, typer.Option("--install", help="Add it to your crontab.")] = False,
+    remove: Annotated[
+        bool, typer.Option("--remove", help="Remove the line --install added.")
+    ] = False,
+    show: Annotated[
+        bool, typer.Option("--show", help="Show the line installed now, if any.")
+    ] = False,
+) -> None:
+    """Print the crontab line that runs pk remind; --install or --remove it.
+
+    The line names this pk and the ledger by absolute path, so cron needs none of your
+    shell's environment. Installing twice leaves one line; --remove takes out only ours.
+
+    \b
+    Examples:
+      pk cron
+      pk cron --at 08:30 --weekdays --install
+      pk cron --every 2h --desktop --install
+      pk cron --remove
+    """
+    from promisekeeper.services import cron as crontab
+
+    if sum((install, remove, show)) > 1:
+        ctx.fail("use only one of --install, --remove and --show")
+    if remove:
+        current = crontab.read()
+        if crontab.installed(current) is None:
+            say("No pk remind line in your crontab; nothing to remove.")
+            return
+        crontab.write(crontab.without_ours(current))
+        say("Removed the pk remind line from your crontab.")
+        return
+    if show:
+        found = crontab.installed(crontab.read())
+        if found is None:
+            fail("no pk remind line in your crontab; add one with pk cron --install")
+        say(found)
+        return
+    schedule = crontab.Schedule(
+        at=at, every_hours=crontab.parse_every(every) if every else None, weekdays=weekdays
+    )
+    ledger_path, _explicit = paths.db_path(state(ctx).db)
+    config = paths.config_path() if os.environ.get("PK_CONFIG") else None
+    job = crontab.line(schedule, ledger_path, config, desktop)
+    if not install:
+        say(job)
+        return
+    current = crontab.read()
+    if crontab.installed(current) == job:
+        say("Already in your crontab:")
+        say(job)
+        return
+    crontab.write(crontab.with_ours(current, job))
+    say("Added to your crontab:")
+    say(job)

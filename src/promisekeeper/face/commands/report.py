@@ -1,0 +1,66 @@
+"""`pk report`: a status report for the people you promised things to."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from promisekeeper.face.commands import common
+from promisekeeper.face.commands.common import say, state
+
+
+def report(
+    ctx: typer.Context,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to", "-t", metavar="PERSON", help="Only promises to this person (default: everyone)."
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="WHEN",
+            help="Start of the period: 2w, 30d, 2026-11-01, yesterday (default: 30 days ago).",
+        ),
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="text, markdown or html.")
+    ] = "text",
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write to this file instead of stdout."
+        ),
+    ] = None,
+) -> None:
+    """A status report of what you promised: delivered, in progress, moved and why.
+
+    Ready to paste into an e-mail (text, markdown) or to send as one self-contained HTML page
+    (no script, nothing loaded from elsewhere). A promise is in it when it was made, closed or
+    due in the period, or is still open. Without --to, everyone, grouped by person.
+
+    \b
+    Examples:
+      pk report --to alice
+      pk report --to alice --since 2w --format markdown
+      pk report --format html --output status.html
+    """
+    from promisekeeper.services.reports import build
+    from promisekeeper.telling.report import FORMATS, render
+
+    if output_format not in FORMATS:
+        ctx.fail(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}")
+    ledger = state(ctx).ledger()
+    start = common.since(ledger, since) if since is not None else None
+    text = render(build(ledger, to=to, since=start), output_format)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    from promisekeeper.services.output import write_output
+
+    write_output(output, text)
+    say(f"Report written to {output}")

@@ -1,0 +1,31 @@
+"""Times as events and JSON write them: ISO 8601 in UTC, whole seconds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from promisekeeper.model.errors import DateParseError
+
+
+def iso(dt: datetime) -> str:
+    """'2026-11-27T17:00:00+00:00': the form of times in events and JSON. Naive input is a
+    bug, so it raises."""
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ValueError("iso needs an aware datetime")
+    return dt.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def from_iso(text: str) -> datetime:
+    """Inverse of iso; any ISO 8601 with offset or 'Z' works, naive input counts as UTC."""
+    if not isinstance(text, str):
+        raise DateParseError(f"not an ISO 8601 date-time: {repr(text)[:60]}")
+    stripped = text.strip()
+    if stripped.endswith("z"):  # fromisoformat takes only the upper-case 'Z'
+        stripped = stripped[:-1] + "Z"
+    try:
+        parsed = datetime.fromisoformat(stripped)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC).replace(microsecond=0)
+    except (ValueError, OverflowError):
+        raise DateParseError(f'not an ISO 8601 date-time: "{text[:60]}"') from None

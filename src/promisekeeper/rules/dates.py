@@ -1,0 +1,582 @@
+"""Human dates for `pk`: the one place text becomes a moment and a moment becomes words.
+
+Every command (`--due`, `--at`, `move`, `--due-before`) goes through `parse_when`, so
+"tomorrow" means the same thing everywhere. Parsing works on naive *local wall time*
+(what the user means by "5pm") and converts to UTC only at the end, which keeps day
+arithmetic correct across DST changes. Events and JSON use `iso`/`from_iso`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import TYPE_CHECKING
+
+from promisekeeper.model.errors import DateParseError
+from promisekeeper.model.settings import DEFAULT_DAY_ENDS
+from promisekeeper.rules.worktime import working_day_end
+
+if TYPE_CHECKING:
+    from dateutil.relativedelta import relativedelta as RelativeDelta
+
+
+def relativedelta(**units: int) -> RelativeDelta:
+    """dateutil's relativedelta, imported on first use: showing dates and the everyday phrases
+    (`fri`, `tomorrow 9am`) never need it, so neither `pk today` nor those load dateutil."""
+    from dateutil.relativedelta import relativedelta as delta
+
+    return delta(**units)
+
+
+EXAMPLES = ("tomorrow", "fri 3pm", "2026-12-01 14:00")
+DURATION_EXAMPLES = ("2h", "90min", "3d")
+
+_MIN_YEAR, _MAX_YEAR = 1900, 9998
+_MAX_PHRASE = 100  # nothing sensible is longer; also bounds the work done on junk
+_LAST_MINUTE = time(23, 59)
+_SHOWN_CHARS = 60
+_UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+WEEKDAYS = {
+    "mon": 0, "monday": 0,
+    "tue": 1, "tues": 1, "tuesday": 1,
+    "wed": 2, "weds": 2, "wednesday": 2,
+    "thu": 3, "thur": 3, "thurs": 3, "thursday": 3,
+    "fri": 4, "friday": 4,
+    "sat": 5, "saturday": 5,
+    "sun": 6, "sunday": 6,
+}  # fmt: skip
+_MONTHS = frozenset(
+    "jan january feb february mar march apr april may jun june jul july aug august"
+    " sep sept september oct october nov november dec december".split()
+)
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+_UNITS = {
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), "minutes"),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), "hours"),
+    **dict.fromkeys(("d", "day", "days"), "days"),
+    **dict.fromkeys(("w", "wk", "wks", "week", "weeks"), "weeks"),
+    **dict.fromkeys(("mo", "mos", "month", "months"), "months"),
+    **dict.fromkeys(("y", "yr", "yrs", "year", "years"), "years"),
+}
+_EXACT_UNITS = frozenset({"minutes", "hours"})
+_CALENDAR_UNITS = frozenset({"months", "years"})
+
+# Patterns run on normalised text: lower case, single spaces, no commas. ASCII so that
+# non-ASCII digits (which int() would happily accept) are not numbers here.
+_A = re.ASCII
+_AMPM = re.compile(r"\b([0-9]{1,2}(?::[0-9]{2})?) ?([ap])\.?m\.?(?= |$)", _A)
+_CLOCK_24 = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?", _A)
+_CLOCK_12 = re.compile(r"([0-9]{1,2})(?::([0-9]{2}))?([ap])m", _A)
+_PART = r"(?:[0-9]+ ?|an? )[a-z]+"
+_DURATION = re.compile(rf"(?:in |\+ ?)?({_PART}(?:(?: and | )?{_PART})*)", _A)
+_DURATION_PARTS = re.compile(r"(?:([0-9]+) ?|(an?) )([a-z]+)", _A)
+_NUMERIC_DATE = re.compile(
+    r"[0-9]{1,2}([-/.])[0-9]{1,2}(?:\1(?:[0-9]{2}|[0-9]{4}))?"
+    r"|[0-9]{4}([-/.])[0-9]{1,2}\2[0-9]{1,2}"
+    r"(?:t[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?:z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?",
+    _A,
+)
+# Words allowed next to a month name or numeric date; dateutil alone would accept far more.
+_DAY_NUMBER = re.compile(r"[0-9]{1,2}(?:st|nd|rd|th)?", _A)
+_YEAR_NUMBER = re.compile(r"[0-9]{4}", _A)
+_ZONE = re.compile(r"[+-][0-9]{2}(?::?[0-9]{2})?|utc|gmt|z", _A)
+
+# Defaults that differ in every field, so comparing two parses tells what the text gave.
+# Both years are leap years so that a yearless "feb 29" parses.
+_PROBE_A = datetime(2000, 1, 1, 0, 0, 0)
+_PROBE_B = datetime(2004, 2, 2, 1, 1, 1)
+
+
+class _OutOfRange(Exception):
+    """Internal: the text was understood but lands outside the supported years."""
+
+
+@dataclass(frozen=True)
+class _Clock:
+    """A time of day; `midnight` is 00:00 of the following day, hence `day_offset`."""
+
+    time: time
+    day_offset: int = 0
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    """What a phrase is resolved against: `now` both as UTC instant and local wall time."""
+
+    now_utc: datetime
+    now_local: datetime  # naive local wall time
+    day_ends: time
+    prefer: str
+
+    @property
+    def today(self) -> date:
+        return self.now_local.date()
+
+    def at(self, day: date, clock: _Clock | None) -> datetime:
+        """Naive local moment on `day` at `clock`, or at day end when no time was given."""
+        if clock is None:
+            return working_day_end(day, self.day_ends)
+        return datetime.combine(day + timedelta(days=clock.day_offset), clock.time)
+
+    def is_past(self, moment: datetime) -> bool:
+        return _to_utc(moment) < self.now_utc
+
+    def is_future(self, moment: datetime) -> bool:
+        return _to_utc(moment) > self.now_utc
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def parse_when(
+    text: str, now: datetime, *, day_ends: time = DEFAULT_DAY_ENDS, prefer: str = "future"
+) -> datetime:
+    """Parse human date text relative to `now`; return an aware UTC datetime (whole seconds).
+
+    A date without a time means `day_ends` on that date. Raises DateParseError, and
+    nothing else, for any text that is not understood or lands outside years 1900-9998.
+    """
+    if prefer not in ("future", "past"):
+        raise ValueError(f"prefer must be 'future' or 'past', not {prefer!r}")
+    if not isinstance(text, str):
+        raise DateParseError(_not_understood(repr(text)))
+    try:
+        result = _parse(_normalise(text), _context(now, day_ends, prefer))
+    except (_OutOfRange, OverflowError, ValueError):
+        # Every arithmetic step that can overflow ends up here (`in 99999999 days`).
+        raise DateParseError(f'date "{_show(text)}" is out of range (years 1900-9998)') from None
+    if result is None:
+        raise DateParseError(_not_understood(text))
+    return result
+
+
+def parse_duration(text: str) -> timedelta:
+    """'2h', '90min', '1h30m', 'in 2 hours' -> a positive timedelta.
+
+    Months and years are refused: they have no fixed length.
+    """
+    shown = _show(text if isinstance(text, str) else repr(text))
+    try:
+        units = _duration_units(_normalise(text)) if isinstance(text, str) else None
+        fixed = units is not None and not units.keys() & _CALENDAR_UNITS
+        delta = timedelta(**units) if fixed else None
+    except (_OutOfRange, OverflowError):
+        raise DateParseError(f'duration "{shown}" is too long') from None
+    if delta is None:
+        examples = ", ".join(f'"{e}"' for e in DURATION_EXAMPLES)
+        raise DateParseError(f'cannot understand duration "{shown}"; try e.g. {examples}')
+    if delta <= timedelta(0):
+        raise DateParseError(f'duration "{shown}" must be longer than zero')
+    return delta
+
+
+def _context(now: datetime, day_ends: time, prefer: str) -> _Ctx:
+    """Fix `now` to whole seconds once, so 'past' comparisons match the returned precision."""
+    now_utc = now.astimezone(UTC).replace(microsecond=0)
+    now_local = now_utc.astimezone().replace(tzinfo=None)
+    return _Ctx(now_utc, now_local, day_ends.replace(microsecond=0, tzinfo=None), prefer)
+
+
+def _normalise(text: str) -> str:
+    """Lower case, commas and runs of whitespace to one space, '3 p.m.' to '3pm', no 'at'."""
+    phrase = " ".join(text.lower().replace(",", " ").split())
+    phrase = _AMPM.sub(lambda m: f"{m[1]}{m[2]}m", phrase)
+    return " ".join(word for word in phrase.split(" ") if word != "at")
+
+
+def _parse(phrase: str, ctx: _Ctx) -> datetime | None:
+    """The grammar, most specific first; None means 'not understood'."""
+    if not phrase or len(phrase) > _MAX_PHRASE:
+        return None
+    if phrase == "now":
+        return ctx.now_utc
+    units = _duration_units(phrase)
+    if units is not None and units.keys() & _EXACT_UNITS:
+        # Hours and minutes are exact elapsed time, not wall-clock arithmetic.
+        return _finish(ctx.now_utc + relativedelta(**units))
+    moment = _parse_moment(phrase, ctx)
+    return None if moment is None else _finish(moment)
+
+
+def _parse_moment(phrase: str, ctx: _Ctx) -> datetime | None:
+    """Split off a leading or trailing time of day, then resolve the day part."""
+    clock = _parse_clock(phrase)
+    if clock is not None:
+        return _clock_alone(clock, ctx)
+    words = phrase.split(" ")
+    if len(words) > 1:
+        clock = _parse_clock(words[-1])
+        if clock is not None:
+            return _resolve_day(" ".join(words[:-1]), clock, ctx)
+        clock = _parse_clock(words[0])
+        if clock is not None:
+            return _resolve_day(" ".join(words[1:]), clock, ctx)
+    return _resolve_day(phrase, None, ctx)
+
+
+def _finish(moment: datetime) -> datetime:
+    """Naive local or aware moment -> aware UTC, whole seconds, range-checked."""
+    _check_year(moment)
+    result = _to_utc(moment)
+    _check_year(result)
+    return result.replace(microsecond=0)
+
+
+def _check_year(moment: datetime) -> None:
+    if not _MIN_YEAR <= moment.year <= _MAX_YEAR:
+        raise _OutOfRange
+
+
+def _to_utc(moment: datetime) -> datetime:
+    """Naive means local wall time (DST-correct via the system zone, honouring TZ)."""
+    try:
+        return moment.astimezone(UTC)
+    except (OverflowError, ValueError, OSError):
+        raise _OutOfRange from None
+
+
+# ---------------------------------------------------------------- times of day
+
+
+def _parse_clock(word: str) -> _Clock | None:
+    """'14:30', '3pm', '9:30am', 'noon', 'midnight' -> _Clock; anything else None."""
+    if word in ("noon", "midday"):
+        return _Clock(time(12, 0))
+    if word == "midnight":
+        return _Clock(time(0, 0), day_offset=1)
+    match = _CLOCK_24.fullmatch(word)
+    if match:
+        hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
+        if hour < 24 and minute < 60 and second < 60:
+            return _Clock(time(hour, minute, second))
+        return None
+    match = _CLOCK_12.fullmatch(word)
+    if match:
+        hour, minute = int(match[1]), int(match[2] or 0)
+        if 1 <= hour <= 12 and minute < 60:
+            return _Clock(time(hour % 12 + (12 if match[3] == "p" else 0), minute))
+    return None
+
+
+def _clock_alone(clock: _Clock, ctx: _Ctx) -> datetime:
+    """A bare time is the nearest such moment on the `prefer` side of now: for a due date
+    today or tomorrow if already gone; for when something happened, today or yesterday."""
+    moment = ctx.at(ctx.today, clock)
+    if ctx.prefer == "past":
+        if ctx.is_future(moment):
+            moment = ctx.at(ctx.today - timedelta(days=1), clock)
+    elif ctx.is_past(moment):
+        moment = ctx.at(ctx.today + timedelta(days=1), clock)
+    return moment
+
+
+# ---------------------------------------------------------------- day expressions
+
+
+def _resolve_day(phrase: str, clock: _Clock | None, ctx: _Ctx) -> datetime | None:
+    """A day expression (optionally with its time) -> naive local or aware moment."""
+    keyword = _KEYWORDS.get(phrase)
+    if keyword is not None:
+        return keyword(ctx, clock)
+    words = phrase.split(" ")
+    if words[0] == "next" and len(words) == 2:
+        words = words[1:]
+    if len(words) == 1 and words[0] in WEEKDAYS:
+        ahead = (WEEKDAYS[words[0]] - ctx.today.weekday() - 1) % 7 + 1
+        return ctx.at(ctx.today + timedelta(days=ahead), clock)
+    units = _duration_units(phrase)
+    if units is not None:
+        if units.keys() & _EXACT_UNITS:
+            return None  # "in 2h 9am" makes no sense
+        return ctx.at(ctx.today + relativedelta(**units), clock)
+    return _absolute(phrase, clock, ctx)
+
+
+def _today(ctx: _Ctx, clock: _Clock | None) -> datetime:
+    """Today at day end; once the working day is over, the last minute of today."""
+    moment = ctx.at(ctx.today, clock)
+    if clock is None and ctx.is_past(moment):
+        moment = datetime.combine(ctx.today, _LAST_MINUTE)
+    return moment
+
+
+def _tonight(ctx: _Ctx, clock: _Clock | None) -> datetime:
+    return ctx.at(ctx.today, clock or _Clock(_LAST_MINUTE))
+
+
+def _tomorrow(ctx: _Ctx, clock: _Clock | None) -> datetime:
+    return ctx.at(ctx.today + timedelta(days=1), clock)
+
+
+def _yesterday(ctx: _Ctx, clock: _Clock | None) -> datetime:
+    return ctx.at(ctx.today - timedelta(days=1), clock)
+
+
+def _end_of_week(ctx: _Ctx, clock: _Clock | None) -> datetime:
+    """This week's Friday, or next week's once this one is over."""
+    friday = ctx.today + timedelta(days=4 - ctx.today.weekday())
+    moment = ctx.at(friday, clock)
+    return ctx.at(friday + timedelta(days=7), clock) if ctx.is_past(moment) else moment
+
+
+def _end_of_month(ctx: _Ctx, clock: _Clock | None) -> datetime:
+    """Last day of this month, or of next month once this one is over."""
+    moment = ctx.at(ctx.today + relativedelta(day=31), clock)
+    if ctx.is_past(moment):
+        moment = ctx.at(ctx.today + relativedelta(months=1, day=31), clock)
+    return moment
+
+
+def _next_week(ctx: _Ctx, clock: _Clock | None) -> datetime:
+    return ctx.at(ctx.today + timedelta(days=7), clock)
+
+
+def _next_month(ctx: _Ctx, clock: _Clock | None) -> datetime:
+    return ctx.at(ctx.today + relativedelta(months=1), clock)
+
+
+_KEYWORDS: dict[str, Callable[[_Ctx, _Clock | None], datetime]] = {
+    "today": _today,
+    "eod": _today,
+    "tonight": _tonight,
+    "tomorrow": _tomorrow,
+    "yesterday": _yesterday,
+    "eow": _end_of_week,
+    "eom": _end_of_month,
+    "next week": _next_week,
+    "next month": _next_month,
+}
+
+
+def _duration_units(phrase: str) -> dict[str, int] | None:
+    """'in 1h30m', '+3d', '2 weeks' -> {'hours': 1, 'minutes': 30}; None if not a duration.
+
+    A unit may appear once; numbers are non-negative (a sign is never part of a number).
+    """
+    match = _DURATION.fullmatch(phrase)
+    if match is None:
+        return None
+    units: dict[str, int] = {}
+    for number, _article, word in _DURATION_PARTS.findall(match[1]):
+        unit = _UNITS.get(word)
+        if unit is None or unit in units:
+            return None
+        if len(number) > 15:
+            raise _OutOfRange  # no need to build a huge int to know it overflows
+        units[unit] = int(number) if number else 1
+    return units
+
+
+# ---------------------------------------------------------------- absolute dates
+
+
+def _absolute(phrase: str, clock: _Clock | None, ctx: _Ctx) -> datetime | None:
+    """Calendar dates via dateutil, guarded because dateutil accepts nearly anything."""
+    words = phrase.split(" ")
+    if not any(w in _MONTHS or _NUMERIC_DATE.fullmatch(w) for w in words):
+        return None
+    if not _is_date_phrase(words):
+        return None
+    fields = _dateutil_fields(phrase)
+    if fields is None:
+        return None
+    year, month, day, parsed_time, zone = fields
+    if parsed_time is not None and clock is not None:
+        return None  # two times of day
+    if parsed_time is not None:
+        clock = _Clock(parsed_time)
+    moment = _pick_year(year, month, day, clock, zone, ctx)
+    weekdays = {WEEKDAYS[w] for w in words if w in WEEKDAYS}
+    if moment is None or weekdays - {_date_part(moment, clock).weekday()}:
+        return None  # "mon 27 nov 2026" is a Friday: say so rather than guess
+    return moment
+
+
+def _is_date_phrase(words: list[str]) -> bool:
+    """Only calendar words, at most one day number and one year ('dec 1 14' is ambiguous)."""
+    days = sum(1 for w in words if _DAY_NUMBER.fullmatch(w))
+    years = sum(1 for w in words if _YEAR_NUMBER.fullmatch(w))
+    return days <= 1 and years <= 1 and all(_is_date_word(w) for w in words)
+
+
+def _is_date_word(word: str) -> bool:
+    if word in _MONTHS or word in WEEKDAYS or word == "of" or _parse_clock(word) is not None:
+        return True
+    patterns = (_NUMERIC_DATE, _DAY_NUMBER, _YEAR_NUMBER, _ZONE)
+    return any(p.fullmatch(word) for p in patterns)
+
+
+def _dateutil_fields(
+    phrase: str,
+) -> tuple[int | None, int, int, time | None, tzinfo | None] | None:
+    """Parse twice with different defaults: fields that differ were not in the text."""
+    from dateutil import parser  # lazy: slow to import, and most commands never need it
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # unknown time zone names must not pass silently
+            # Upper case so dateutil recognises UTC/GMT; month names are case-insensitive.
+            a, b = (
+                parser.parse(phrase.upper(), default=probe, dayfirst=False, fuzzy=False)
+                for probe in (_PROBE_A, _PROBE_B)
+            )
+    except Exception:  # noqa: BLE001 - dateutil raises many types; all mean "not a date"
+        return None
+    if (a.month, a.day) != (b.month, b.day):
+        return None  # "may", "2026-12": no day, so no date
+    year = a.year if a.year == b.year else None
+    parsed_time = a.time().replace(microsecond=0) if a.hour == b.hour else None
+    return year, a.month, a.day, parsed_time, a.tzinfo
+
+
+def _pick_year(
+    year: int | None, month: int, day: int, clock: _Clock | None, zone: tzinfo | None, ctx: _Ctx
+) -> datetime | None:
+    """Build the moment; a yearless date takes the nearest year on the `prefer` side of now."""
+
+    def build(y: int) -> datetime | None:
+        try:
+            return ctx.at(date(y, month, day), clock).replace(tzinfo=zone)
+        except ValueError:
+            return None  # Feb 29 in a common year
+
+    if year is not None:
+        if not _MIN_YEAR <= year <= _MAX_YEAR:
+            raise _OutOfRange
+        return build(year)
+    step = 1 if ctx.prefer == "future" else -1
+    wrong_side = ctx.is_past if ctx.prefer == "future" else ctx.is_future
+    for y in range(ctx.today.year, ctx.today.year + 9 * step, step):  # 8 years covers Feb 29
+        moment = build(y)
+        if moment is not None and not wrong_side(moment):
+            return moment
+    return None
+
+
+def _date_part(moment: datetime, clock: _Clock | None) -> date:
+    """The calendar date the text named (midnight belongs to the day before)."""
+    offset = clock.day_offset if clock is not None else 0
+    return moment.date() - timedelta(days=offset)
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def _not_understood(text: str) -> str:
+    examples = ", ".join(f'"{e}"' for e in EXAMPLES)
+    return f'cannot understand date "{_show(text)}"; try e.g. {examples}'
+
+
+def _show(text: str) -> str:
+    """User text fit for a one-line message: clipped, control characters escaped."""
+    if len(text) > _SHOWN_CHARS:
+        text = text[:_SHOWN_CHARS] + "…"
+    return "".join(_escape_char(c) for c in text)
+
+
+def _escape_char(char: str) -> str:
+    if unicodedata.category(char) not in _UNPRINTABLE:
+        return char
+    code = ord(char)
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+# ----------------------------------------------------------------- storage and display
+
+
+def to_local(dt: datetime) -> datetime:
+    """Aware datetime in the system local zone (honours TZ, DST-correct)."""
+    return dt.astimezone()
+
+
+def format_when(dt: datetime, now: datetime) -> str:
+    """'Fri 27 Nov 17:00, in 4 days'; the year appears only when it is not this year."""
+    return f"{format_day_time(dt, now)}, {format_relative(dt, now)}"
+
+
+def format_day_time(dt: datetime, now: datetime) -> str:
+    """'Fri 27 Nov 17:00' in local time, with the year only when it is not this year."""
+    local, local_now = to_local(dt), to_local(now)
+    year = f" {local.year}" if local.year != local_now.year else ""
+    day = f"{_DAY_NAMES[local.weekday()]} {local.day} {_MONTH_NAMES[local.month - 1]}"
+    return f"{day}{year} {local:%H:%M}"
+
+
+def format_relative(dt: datetime, now: datetime) -> str:
+    """'in 4 days', '1 hour ago', 'now': one unit, coarser as the distance grows.
+
+    Amounts are truncated, never rounded up, so '1 hour' covers 90-119 minutes and a
+    promise due in 47 hours is not yet 'in 2 days'.
+    """
+    seconds = (dt - now).total_seconds()
+    if abs(seconds) < 60:
+        return "now"
+    amount, unit = _relative_amount(abs(seconds))
+    words = _count(amount, unit)
+    return f"in {words}" if seconds > 0 else f"{words} ago"
+
+
+def _relative_amount(seconds: float) -> tuple[int, str]:
+    minute, hour, day = 60, 3600, 86400
+    if seconds < 90 * minute:
+        return int(seconds // minute), "minute"
+    if seconds < 36 * hour:
+        return int(seconds // hour), "hour"
+    if seconds < 14 * day:
+        return int(seconds // day), "day"
+    if seconds < 56 * day:
+        return int(seconds // (7 * day)), "week"
+    months = int(seconds // (30 * day))
+    if months < 12:
+        return months, "month"
+    return max(1, int(seconds // (365 * day))), "year"
+
+
+def format_span(delta: timedelta) -> str:
+    """'1 day 4 hours', '45 minutes': how late or early, sign ignored, whole minutes."""
+    minutes = abs(delta) // timedelta(minutes=1)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
+    for index, (amount, unit) in enumerate(parts):
+        if amount:
+            shown = [_count(amount, unit)]
+            if index + 1 < len(parts) and parts[index + 1][0]:
+                shown.append(_count(*parts[index + 1]))
+            return " ".join(shown)
+    return "0 minutes"
+
+
+def _count(amount: int, unit: str) -> str:
+    return f"{amount} {unit}" if amount == 1 else f"{amount} {unit}s"
+
+
+_WORK_DAYS = re.compile(r"(\d+(?:\.\d+)?)\s*(weeks?|wks?|w|days?|d)(?![a-z])")
+
+
+def parse_effort(text: str, workday: timedelta) -> timedelta:
+    """An amount of work: like parse_duration, but a day is one working day (`workday`) and a
+    week five of them, because "2 days of work" is not 48 hours."""
+    if not isinstance(text, str):
+        raise DateParseError("an effort must be text like 6h, 2d or 1w")
+    phrase = text.strip().lower()
+    days = 0.0
+    for match in _WORK_DAYS.finditer(phrase):
+        days += float(match[1]) * (5 if match[2].startswith("w") else 1)
+    rest = _WORK_DAYS.sub(" ", phrase).replace(" and ", " ").strip()
+    rest = rest.removeprefix("in ").strip() if rest != "in" else ""
+    total = workday * days
+    if rest:
+        total += parse_duration(rest)
+    elif not days:
+        return parse_duration(phrase)  # its error message names the text as typed
+    return total

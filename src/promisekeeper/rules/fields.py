@@ -1,0 +1,70 @@
+"""What a promise's fields may hold: text, names, tags and effort, checked the same way whether
+they come from a command or from an import."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from promisekeeper.model.errors import InvalidInput
+
+MAX_TEXT = 1_000_000  # characters; a pasted e-mail fits, a runaway pipe does not
+
+MAX_NAME = 200  # characters in a person's name
+MIN_EFFORT = 60  # seconds
+MAX_EFFORT = 366 * 24 * 3600  # a year of work
+
+
+def clean_text(text: str, what: str, *, allow_empty: bool = False) -> str:
+    """Text as typed, minus surrounding white space; empty or oversized text is refused."""
+    text = (text or "").strip()
+    if not text and not allow_empty:
+        raise InvalidInput(f"{what} cannot be empty")
+    if len(text) > MAX_TEXT:
+        raise InvalidInput(f"{what} is too long ({len(text):,} characters; at most {MAX_TEXT:,})")
+    return text
+
+
+def clean_people(names: list[str]) -> list[str]:
+    """Names as typed, de-duplicated case-insensitively; a promise needs at least one person."""
+    people: list[str] = []
+    seen: set[str] = set()
+    for raw in names:
+        for name in raw.split(","):
+            name = name.strip()
+            if name and name.casefold() not in seen:
+                if len(name) > MAX_NAME:
+                    raise InvalidInput(f"a person's name is at most {MAX_NAME} characters")
+                seen.add(name.casefold())
+                people.append(name)
+    if not people:
+        raise InvalidInput("a promise needs a person: give --to NAME")
+    return people
+
+
+def clean_tags(tags: list[str]) -> list[str]:
+    result: list[str] = []
+    for tag in tags:
+        tag = tag.strip().lstrip("+")
+        if not tag:
+            raise InvalidInput("a tag cannot be empty")
+        if any(ch.isspace() for ch in tag):
+            raise InvalidInput(f"a tag cannot contain spaces: {tag!r}")
+        if tag not in result:
+            result.append(tag)
+    return result
+
+
+def effort_seconds(effort: timedelta) -> int:
+    """Effort as the history stores it; at most a year of work, at least a minute."""
+    return check_effort_seconds(int(effort.total_seconds()), "--effort")
+
+
+def check_effort_seconds(seconds: object, name: str) -> int:
+    """Effort in whole seconds, between a minute and a year of work."""
+    if (
+        not isinstance(seconds, int)
+        or isinstance(seconds, bool)
+        or not MIN_EFFORT <= seconds <= MAX_EFFORT
+    ):
+        raise InvalidInput(f"{name} must be between 1 minute and a year of work")
+    return seconds

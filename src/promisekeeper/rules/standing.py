@@ -1,0 +1,92 @@
+"""Standing and risk: how a promise stands right now, from its status, due time and the clock;
+when it becomes at risk; and whether its people need telling.
+
+Each rule lives here and nowhere else, so refinements (effort, your track record) change one
+function. The store's daily-view query is only a superset filter; these functions decide.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from promisekeeper.model.promise import Promise
+from promisekeeper.rules.timing import kept_on_time
+from promisekeeper.rules.worktime import EffortRule, short_of_time
+
+
+def is_at_risk(
+    promise: Promise,
+    now: datetime,
+    window: timedelta,
+    fraction: float,
+    effort: EffortRule | None = None,
+) -> bool:
+    """Open, not yet due, and too little time left: within `window`, or under `fraction`
+    of the span from making it to its due time."""
+    if promise.status != "open" or now >= promise.due:
+        return False
+    left = promise.due - now
+    if left <= window or short_of_time(promise, now, effort):
+        return True
+    span = promise.due - promise.made
+    return span.total_seconds() > 0 and left < span * fraction
+
+
+def standing(
+    promise: Promise,
+    now: datetime,
+    window: timedelta,
+    fraction: float,
+    effort: EffortRule | None = None,
+) -> str:
+    """One of model.STANDINGS."""
+    if promise.status == "kept":
+        return "kept" if kept_on_time(promise) else "kept_late"
+    if promise.status in ("broken", "released"):
+        return promise.status
+    if now >= promise.due:
+        return "overdue"
+    if is_at_risk(promise, now, window, fraction, effort):
+        return "at_risk"
+    return "on_track"
+
+
+def risk_start(promise: Promise, window: timedelta, fraction: float) -> datetime:
+    """The moment an open promise becomes at risk: the later of `window` before the due time
+    and the point where only `fraction` of its span is left."""
+    span = max(promise.due - promise.made, timedelta(0))
+    return promise.due - max(window, span * fraction)
+
+
+def needs_telling(
+    promise: Promise,
+    now: datetime,
+    window: timedelta,
+    fraction: float,
+    effort: EffortRule | None = None,
+) -> bool:
+    """Overdue or at risk, and the person has not been told since it became so; or moved
+    without telling them the new date.
+
+    Telling them once is enough until something changes: the due date passes (a heads-up does
+    not cover the miss) or the date is moved again. "Skip for today" silences it until the
+    snooze ends.
+    """
+    if promise.status != "open":
+        return False
+    if promise.snoozed_until is not None and now < promise.snoozed_until:
+        return False
+    if promise.moved_since_told:
+        return True  # they still expect the old date: a surprise waiting to happen
+    state = standing(promise, now, window, fraction, effort)
+    if state not in ("overdue", "at_risk"):
+        return False
+    if promise.told_at is None:
+        return True
+    if state == "overdue":
+        became = promise.due
+    elif is_at_risk(promise, now, window, fraction):
+        became = risk_start(promise, window, fraction)
+    else:  # at risk only by its effort: any word since it was made (or moved) counts
+        became = promise.made
+    return promise.told_at < became

@@ -1,0 +1,28 @@
+"""Timing: on time, late, and by how much, against the date in force.
+
+A promise is kept **on time** when it was kept by the due date in force and no move of that date
+came after the deadline it replaced; otherwise it was kept **late**. A move after the deadline
+never erases the lateness.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from promisekeeper.model.promise import Promise
+
+
+def kept_on_time(promise: Promise) -> bool:
+    """Kept by the due date in force, and no move of that date came after its deadline."""
+    return (
+        promise.status == "kept"
+        and promise.closed_at is not None
+        and promise.closed_at <= promise.due
+        and promise.late_moves == 0
+    )
+
+
+def lateness(promise: Promise, now: datetime) -> timedelta:
+    """How late (positive) or early (negative) the promise is or was, against the date in force."""
+    end = promise.closed_at if promise.status != "open" and promise.closed_at else now
+    return end - promise.due

@@ -1,0 +1,351 @@
+"""Your track record and the trust bank, computed from the event history alone.
+
+No counters are kept anywhere: every figure here is a fold over the history of each promise,
+so it can always be recomputed, and undo or import can never leave it out of step.
+
+Definitions (the README's "How reliable am I?" repeats them):
+- kept **on time**: kept by the due date in force, and every move of the date was made before
+  the deadline it replaced; otherwise kept **late**.
+- **lateness** of a late promise: how long after the deadline it was kept; for one kept on a
+  date moved after the deadline, how long after the missed deadline it was moved.
+- **on-time rate**: kept on time / (kept + broken). Released promises are not your failure.
+- **slipped**: moved, kept late, broken, or overdue now. The **no-surprise rate** is the share
+  of slipped promises whose people were told before the deadline.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from promisekeeper.model.promise import Event, Promise
+from promisekeeper.rules.timing import kept_on_time
+
+# The trust bank's weights: deposits positive, withdrawals negative. Override any of them
+# under [trust] in config.toml.
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "kept_on_time": 3,
+    "kept_early": 1,  # on top of kept_on_time, when kept a day or more early
+    "told_before_deadline": 1,
+    "moved_in_advance": 1,
+    "broken": -5,
+    "kept_late_without_notice": -3,
+    "kept_late_with_notice": -1,
+    "overdue_without_notice": -2,
+    "moved_after_deadline": -2,
+}
+TREND_DAYS = 30
+
+
+@dataclass
+class Move:
+    at: datetime
+    before_deadline: bool
+    old_due: datetime
+    reason: str = ""
+
+
+@dataclass
+class Outcome:
+    """What became of one promise, read from its history."""
+
+    promise: Promise
+    moves: list[Move] = field(default_factory=list)
+    told_before_deadline: list[datetime] = field(default_factory=list)
+    on_time: bool = False
+    late: bool = False
+    lateness: timedelta | None = None
+    overdue: bool = False
+
+    @property
+    def slipped(self) -> bool:
+        return bool(self.moves) or self.late or self.overdue or self.promise.status == "broken"
+
+    @property
+    def told_early(self) -> bool:
+        return bool(self.told_before_deadline)
+
+
+def outcome(promise: Promise, events: list[Event], now: datetime) -> Outcome:
+    from promisekeeper.model.times import from_iso
+
+    result = Outcome(promise)
+    for event in events:
+        if event.kind == "moved":
+            result.moves.append(
+                Move(
+                    at=event.at,
+                    before_deadline=bool(event.data.get("before_deadline", True)),
+                    old_due=from_iso(event.data["from"]),
+                    reason=str(event.data.get("reason", "")),
+                )
+            )
+        elif event.kind == "notified" and event.data.get("before_deadline"):
+            result.told_before_deadline.append(event.at)
+    if promise.status == "kept":
+        result.on_time = kept_on_time(promise)
+        result.late = not result.on_time
+        if result.late:
+            result.lateness = _lateness(promise, result.moves)
+    elif promise.status == "open" and now >= promise.due:
+        result.overdue = True
+    return result
+
+
+def _lateness(promise: Promise, moves: list[Move]) -> timedelta:
+    closed = promise.closed_at or promise.due
+    if closed > promise.due:
+        return closed - promise.due
+    late_moves = [m.at - m.old_due for m in moves if not m.before_deadline]
+    return max(late_moves, default=timedelta(0))
+
+
+def outcomes(histories: list[tuple[Promise, list[Event]]], now: datetime) -> list[Outcome]:
+    return [outcome(p, events, now) for p, events in histories]
+
+
+# -------------------------------------------------------------------------------------------------
+# pk stats
+# -------------------------------------------------------------------------------------------------
+def percentile(values: list[float], q: float) -> float | None:
+    """The q-th percentile (0..100) by linear interpolation; None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _hours(value: float | None) -> float | None:
+    return None if value is None else round(value / 3600, 2)
+
+
+def stats(found: list[Outcome], now: datetime, weeks: int = 12) -> dict[str, Any]:
+    """The figures of `pk stats`, with the field names of its --json."""
+    kept = [o for o in found if o.promise.status == "kept"]
+    on_time = [o for o in kept if o.on_time]
+    broken = [o for o in found if o.promise.status == "broken"]
+    moves = [m for o in found for m in o.moves]
+    slipped = [o for o in found if o.slipped]
+    late_seconds = [o.lateness.total_seconds() for o in kept if o.late and o.lateness is not None]
+    return {
+        "made": len(found),
+        "open": sum(1 for o in found if o.promise.status == "open"),
+        "overdue": sum(1 for o in found if o.overdue),
+        "kept": len(kept),
+        "kept_on_time": len(on_time),
+        "kept_late": len(kept) - len(on_time),
+        "broken": len(broken),
+        "released": sum(1 for o in found if o.promise.status == "released"),
+        "moved": len(moves),
+        "moved_before_deadline": sum(1 for m in moves if m.before_deadline),
+        "slipped": len(slipped),
+        "told_before_deadline": sum(1 for o in slipped if o.told_early),
+        "on_time_rate": _ratio(len(on_time), len(kept) + len(broken)),
+        "no_surprise_rate": _ratio(sum(1 for o in slipped if o.told_early), len(slipped)),
+        "lateness_median_hours": _hours(percentile(late_seconds, 50)),
+        "lateness_p90_hours": _hours(percentile(late_seconds, 90)),
+        "weeks": week_by_week(found, now, weeks),
+    }
+
+
+def week_by_week(found: list[Outcome], now: datetime, weeks: int) -> list[dict[str, Any]]:
+    """For each of the last `weeks` local weeks (Monday first): promises that came due that
+    week and were kept or broken, and how many of them were kept on time."""
+    local_now = now.astimezone().replace(tzinfo=None)
+    this_monday = (local_now - timedelta(days=local_now.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    rows = []
+    for back in range(weeks - 1, -1, -1):
+        start = this_monday - timedelta(weeks=back)
+        end = start + timedelta(weeks=1)
+        due = [
+            o
+            for o in found
+            if o.promise.status in ("kept", "broken")
+            and start <= o.promise.due.astimezone().replace(tzinfo=None) < end
+        ]
+        kept_in_time = sum(1 for o in due if o.on_time)
+        iso_year, iso_week, _ = start.isocalendar()
+        rows.append(
+            {
+                "week": f"{iso_year}-W{iso_week:02d}",
+                "start": start.date().isoformat(),
+                "due": len(due),
+                "on_time": kept_in_time,
+                "on_time_rate": _ratio(kept_in_time, len(due)),
+            }
+        )
+    return rows
+
+
+# -------------------------------------------------------------------------------------------------
+# pk trust
+# -------------------------------------------------------------------------------------------------
+@dataclass
+class Entry:
+    at: datetime
+    kind: str
+    amount: float
+    promise: int
+
+
+@dataclass
+class Account:
+    person: str
+    entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def balance(self) -> float:
+        return sum(e.amount for e in self.entries)
+
+    @property
+    def deposits(self) -> float:
+        return sum(e.amount for e in self.entries if e.amount > 0)
+
+    @property
+    def withdrawals(self) -> float:
+        return sum(e.amount for e in self.entries if e.amount < 0)
+
+    def trend(self, now: datetime) -> float:
+        """The net change over the last 30 days."""
+        since = now - timedelta(days=TREND_DAYS)
+        return sum(e.amount for e in self.entries if e.at >= since)
+
+
+def entries_for(result: Outcome, now: datetime, weights: dict[str, float]) -> list[Entry]:
+    """The deposits and withdrawals one promise makes, each dated when it happened."""
+    promise = result.promise
+    pid = promise.id or 0
+    out: list[Entry] = []
+
+    def add(at: datetime, kind: str) -> None:
+        if weights.get(kind, 0):
+            out.append(Entry(at, kind, weights[kind], pid))
+
+    if result.told_early:
+        add(result.told_before_deadline[0], "told_before_deadline")
+    for move in result.moves:
+        add(move.at, "moved_in_advance" if move.before_deadline else "moved_after_deadline")
+    closed = promise.closed_at or now
+    if promise.status == "kept":
+        if result.on_time:
+            add(closed, "kept_on_time")
+            if promise.due - closed >= timedelta(days=1):
+                add(closed, "kept_early")
+        else:
+            add(
+                closed, "kept_late_with_notice" if result.told_early else "kept_late_without_notice"
+            )
+    elif promise.status == "broken":
+        add(closed, "broken")
+    elif result.overdue and not result.told_early:
+        add(promise.due, "overdue_without_notice")
+    return out
+
+
+def accounts(
+    found: list[Outcome], now: datetime, weights: dict[str, float] | None = None
+) -> list[Account]:
+    """Everyone's trust bank, weakest balance first."""
+    weights = weights or DEFAULT_WEIGHTS
+    by_person: dict[str, Account] = {}
+    for result in found:
+        made = entries_for(result, now, weights)
+        for name in result.promise.to:
+            account = by_person.setdefault(name.casefold(), Account(person=name))
+            account.entries.extend(made)
+    for account in by_person.values():
+        account.entries.sort(key=lambda e: (e.at, e.promise))
+    return sorted(by_person.values(), key=lambda a: (a.balance, a.person.casefold()))
+
+
+# -------------------------------------------------------------------------------------------------
+# Being realistic: your record for promises like a new one
+# -------------------------------------------------------------------------------------------------
+@dataclass
+class Record:
+    """How promises like this one went: basis, on-time rate, typical lateness, slip factor."""
+
+    basis: str
+    count: int
+    on_time_rate: float | None
+    typical_lateness: timedelta | None
+    slip_factor: float | None  # the 80th percentile of (time taken / time promised)
+
+
+MIN_RECORD = 3
+
+
+def record_like(found: list[Outcome], to: list[str], tags: list[str]) -> Record | None:
+    """Your record for finished promises to the same person or with the same tag."""
+    people = {name.casefold() for name in to}
+    wanted = set(tags)
+    similar = [
+        o
+        for o in found
+        if o.promise.status in ("kept", "broken")
+        and ({n.casefold() for n in o.promise.to} & people or set(o.promise.tags) & wanted)
+    ]
+    if len(similar) < MIN_RECORD:
+        return None
+    kept = [o for o in similar if o.promise.status == "kept"]
+    ratios = []
+    for o in kept:
+        promised = (o.promise.original_due - o.promise.made).total_seconds()
+        taken = ((o.promise.closed_at or o.promise.due) - o.promise.made).total_seconds()
+        if promised > 0:
+            ratios.append(max(taken, 0) / promised)
+    late = [o.lateness.total_seconds() for o in kept if o.late and o.lateness is not None]
+    on_time = sum(1 for o in kept if o.on_time)
+    basis = " or ".join(
+        part
+        for part in (", ".join(sorted(to)) if to else "", " ".join(f"+{t}" for t in tags))
+        if part
+    )
+    median_late = percentile(late, 50)
+    return Record(
+        basis=basis,
+        count=len(similar),
+        on_time_rate=_ratio(on_time, len(similar)),
+        typical_lateness=None if median_late is None else timedelta(seconds=median_late),
+        slip_factor=percentile(ratios, 80),
+    )
+
+
+def suggested_due(made: datetime, due: datetime, record: Record | None) -> datetime | None:
+    """A due date you would have met 80% of the time, when your record says you need longer."""
+    if record is None or record.slip_factor is None or record.slip_factor <= 1.05:
+        return None
+    return made + (due - made) * record.slip_factor
+
+
+MAX_LEAD = timedelta(hours=72)
+
+
+def learned_lead_from(late_seconds: list[float]) -> timedelta:
+    """The median of these latenesses (with at least three), capped at MAX_LEAD."""
+    if len(late_seconds) < MIN_RECORD:
+        return timedelta(0)
+    median = percentile(late_seconds, 50) or 0
+    return min(timedelta(seconds=median), MAX_LEAD)
+
+
+def learned_lead(found: list[Outcome], now: datetime) -> timedelta:
+    """How much earlier promises should count as at risk: your median lateness over your
+    latest 200 late promises of the last 180 days (with at least three), capped at 72 hours."""
+    since = now - timedelta(days=180)
+    late = [
+        o.lateness.total_seconds()
+        for o in found
+        if o.late and o.lateness is not None and (o.promise.closed_at or now) >= since
+    ]
+    return learned_lead_from(late)

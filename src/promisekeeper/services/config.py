@@ -1,0 +1,144 @@
+"""Reading `config.toml` into the settings; every setting has a default so the file is optional."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Any
+
+from promisekeeper.model.errors import PkError
+from promisekeeper.model.settings import (
+    CHANNELS,
+    Config,
+    NotifySettings,
+)
+
+
+class ConfigError(PkError):
+    """The config file exists but says something `pk` cannot use."""
+
+
+def load(path: Path) -> Config:
+    """Read the config file; a missing file means all defaults."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return Config(path=path)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror}") from None
+    import tomllib
+
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config {path} is not valid TOML: {exc}") from None
+    default = Config()
+    return Config(
+        day_ends=_time_setting(raw, "day_ends", default.day_ends, path),
+        day_starts=_time_setting(raw, "day_starts", default.day_starts, path),
+        risk_window=_duration_setting(raw, "risk_window", default.risk_window, path),
+        risk_fraction=_fraction_setting(raw, "risk_fraction", default.risk_fraction, path),
+        notify=_notify_settings(raw, path),
+        trust=_trust_weights(raw, path),
+        load_threshold=_count_setting(raw, "load_threshold", default.load_threshold, path),
+        learn_from_record=_bool_setting(raw, "learn_from_record", default.learn_from_record, path),
+        path=path,
+        raw=raw,
+    )
+
+
+def _time_setting(raw: dict[str, Any], key: str, default: time, path: Path) -> time:
+    value = raw.get(key)
+    if value is None:
+        return default
+    if isinstance(value, time):
+        return value.replace(tzinfo=None)
+    if isinstance(value, str):
+        try:
+            hour, minute = value.strip().split(":")
+            return time(int(hour), int(minute))
+        except ValueError:
+            pass
+    raise ConfigError(f'config {path}: {key} must be a time like "17:00", not {value!r}')
+
+
+def _duration_setting(raw: dict[str, Any], key: str, default: timedelta, path: Path) -> timedelta:
+    value = raw.get(key)
+    if value is None:
+        return default
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return timedelta(hours=value)
+    if isinstance(value, str):
+        from promisekeeper.rules.dates import parse_duration
+
+        try:
+            return parse_duration(value)
+        except PkError:
+            pass
+    raise ConfigError(f'config {path}: {key} must be a duration like "24h", not {value!r}')
+
+
+def _fraction_setting(raw: dict[str, Any], key: str, default: float, path: Path) -> float:
+    value = raw.get(key)
+    if value is None:
+        return default
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1:
+        return float(value)
+    raise ConfigError(f"config {path}: {key} must be a number between 0 and 1, not {value!r}")
+
+
+def _notify_settings(raw: dict[str, Any], path: Path) -> NotifySettings:
+    notify = raw.get("notify", {})
+    smtp = raw.get("smtp", {})
+    if not isinstance(notify, dict) or not isinstance(smtp, dict):
+        raise ConfigError(f"config {path}: [notify] and [smtp] must be tables")
+    via = notify.get("via", NotifySettings.via)
+    if via not in CHANNELS:
+        raise ConfigError(f"config {path}: notify.via must be one of {', '.join(CHANNELS)}")
+    command = notify.get("command", [])
+    if not isinstance(command, list) or not all(isinstance(a, str) for a in command):
+        raise ConfigError(
+            f'config {path}: notify.command must be a list of strings, e.g. ["slack-send", '
+            '"{handle}", "{message}"]'
+        )
+    timeout = notify.get("timeout", 30)
+    if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+        raise ConfigError(f"config {path}: notify.timeout must be a number of seconds")
+    if smtp and not isinstance(smtp.get("host"), str):
+        raise ConfigError(f'config {path}: [smtp] needs host = "..."')
+    return NotifySettings(
+        via=via, command=tuple(command), command_timeout=float(timeout), smtp=dict(smtp)
+    )
+
+
+def _trust_weights(raw: dict[str, Any], path: Path) -> dict[str, float]:
+    """[trust] overrides of the trust bank's weights (see track.DEFAULT_WEIGHTS)."""
+    from promisekeeper.rules.track import DEFAULT_WEIGHTS
+
+    table = raw.get("trust", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"config {path}: [trust] must be a table of weights")
+    weights = dict(DEFAULT_WEIGHTS)
+    for key, value in table.items():
+        if key not in DEFAULT_WEIGHTS:
+            raise ConfigError(
+                f"config {path}: unknown trust weight {key!r}; known: {', '.join(DEFAULT_WEIGHTS)}"
+            )
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise ConfigError(f"config {path}: trust.{key} must be a number")
+        weights[key] = float(value)
+    return weights
+
+
+def _count_setting(raw: dict[str, Any], key: str, default: int, path: Path) -> int:
+    value = raw.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"config {path}: {key} must be a whole number of at least 1")
+    return value
+
+
+def _bool_setting(raw: dict[str, Any], key: str, default: bool, path: Path) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"config {path}: {key} must be true or false")
+    return value

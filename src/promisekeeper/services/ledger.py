@@ -1,0 +1,625 @@
+"""The ledger: making, keeping, moving and dropping promises, and the views over them.
+
+Every command that changes something is one `change`: its events are appended and the promise rows
+are re-derived from them inside one transaction, so a change lands whole or not at all and
+`pk undo` can take it back. This module knows nothing about the terminal.
+"""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from promisekeeper.model.errors import InvalidInput, PromiseNotFound
+from promisekeeper.model.history import apply, fold
+from promisekeeper.model.promise import Event, Person, Promise
+from promisekeeper.model.settings import Config
+from promisekeeper.model.times import iso
+from promisekeeper.rules.fields import clean_people, clean_tags, clean_text, effort_seconds
+from promisekeeper.rules.standing import is_at_risk, needs_telling, standing
+from promisekeeper.rules.timing import kept_on_time
+from promisekeeper.rules.worktime import EffortRule, local_day, local_month_start
+from promisekeeper.store import connection, queries
+from promisekeeper.store.connection import Connection
+
+RECENTLY_KEPT = timedelta(days=14)
+
+
+@dataclass
+class Today:
+    """What `pk today` shows: what needs attention now, and what was kept today."""
+
+    overdue: list[Promise] = field(default_factory=list)
+    due_today: list[Promise] = field(default_factory=list)
+    at_risk: list[Promise] = field(default_factory=list)
+    kept_today: list[Promise] = field(default_factory=list)
+
+
+@dataclass
+class Status:
+    """What `pk status` shows, grouped by standing, plus the summary figures."""
+
+    overdue: list[Promise] = field(default_factory=list)
+    at_risk: list[Promise] = field(default_factory=list)
+    on_track: list[Promise] = field(default_factory=list)
+    recently_kept: list[Promise] = field(default_factory=list)
+    kept_on_time_this_month: int = 0
+    # How many there are in all, when status(limit=...) read only the first few.
+    on_track_total: int = 0
+    recently_kept_total: int = 0
+
+
+@dataclass
+class Undone:
+    command: str
+    at: datetime
+    promise_ids: list[int]
+
+
+class Ledger:
+    """One ledger file, seen at one moment `now` with one set of settings."""
+
+    def __init__(
+        self, path: Path, *, now: datetime, config: Config | None = None, create_dirs: bool = False
+    ) -> None:
+        self.path = path
+        self.now = now
+        self.config = config or Config()
+        self.create_dirs = create_dirs
+        self._conn: Connection | None = None
+        self._risk_window: timedelta | None = None
+        self._effort_rule: EffortRule | None = None
+        self._writable = False
+
+    # -- connection ---------------------------------------------------------------------------
+    def _reader(self) -> Connection | None:
+        if self._conn is None:
+            self._conn = connection.connect(self.path, write=False, create_dirs=self.create_dirs)
+        return self._conn
+
+    def _writer(self) -> Connection:
+        if self._conn is None or not self._writable:
+            if self._conn is not None:
+                self._conn.close()
+            self._conn = connection.connect(self.path, write=True, create_dirs=self.create_dirs)
+            self._writable = True
+        assert self._conn is not None
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    @contextmanager
+    def change(
+        self, command: str, promise_id: int | None = None
+    ) -> Iterator[tuple[Connection, int]]:
+        """One command's change; a change to a promise in a ledger that does not exist yet fails
+        before anything (the file included) is created."""
+        if promise_id is not None and not self.path.exists():
+            self._reader()  # a ledger that can never exist (missing directory) says so
+            raise PromiseNotFound(f"no promise with id {promise_id}")
+        conn = self._writer()
+        with connection.guarded(self.path), connection.transaction(conn):
+            yield conn, queries.begin_change(conn, command, self.now)
+
+    def _query(self, fn: Any, *args: Any, default: Any = None, **kwargs: Any) -> Any:
+        """Run a read against the ledger; a missing ledger reads as empty."""
+        conn = self._reader()
+        if conn is None:
+            return default
+        with connection.guarded(self.path):
+            return fn(conn, *args, **kwargs)
+
+    def _record(
+        self, conn: Connection, change: int, promise: Promise, kind: str, data: dict
+    ) -> Promise:
+        """Append one event and store the promise as the history now says it is."""
+        event = Event(kind=kind, at=self.now, data=data, promise_id=promise.id, change_id=change)
+        new = apply(promise, event)
+        assert new is not None
+        new.id = promise.id
+        queries.save_promise(conn, new)
+        queries.append_event(conn, event)
+        return new
+
+    def _load(self, conn: Connection, promise_id: int) -> Promise:
+        found = queries.get_promise(conn, promise_id)
+        if found is None or found.deleted_at is not None:
+            raise PromiseNotFound(f"no promise with id {promise_id}")
+        return found
+
+    # -- reading ------------------------------------------------------------------------------
+    def get(self, promise_id: int) -> Promise:
+        found = self._query(queries.get_promise, promise_id)
+        if found is None or found.deleted_at is not None:
+            raise PromiseNotFound(f"no promise with id {promise_id}")
+        return found
+
+    def history(self, promise_id: int) -> list[Event]:
+        self.get(promise_id)
+        return self._query(queries.events_for, promise_id, default=[])
+
+    def raw_history(self, promise_id: int) -> list[Event]:
+        """The history of any promise, deleted ones included (for export)."""
+        return self._query(queries.events_for, promise_id, default=[])
+
+    @property
+    def risk_window(self) -> timedelta:
+        """The configured risk window, widened by how late you usually run (learned_lead)."""
+        if self._risk_window is None:
+            self._risk_window = self.config.risk_window + self.learned_lead()
+        return self._risk_window
+
+    def learned_lead(self) -> timedelta:
+        """Your median lateness over recent late promises (see track.learned_lead): promises
+        start counting as at risk that much earlier. Off with learn_from_record = false."""
+        if not self.config.learn_from_record:
+            return timedelta(0)
+        from promisekeeper.model.times import from_iso
+        from promisekeeper.rules import track
+
+        since = self.now - timedelta(days=180)
+        rows = self._query(queries.late_kept, since, default=[])
+        if len(rows) < track.MIN_RECORD:
+            return timedelta(0)
+        seconds = []
+        for promise_id, late_by, late_moves in rows:
+            if late_by <= 0 and late_moves:
+                # Kept on a date moved after the deadline: late by how long it was moved late.
+                events = self._query(queries.events_for, promise_id, default=[])
+                late_by = max(
+                    (
+                        (e.at - from_iso(e.data["from"])).total_seconds()
+                        for e in events
+                        if e.kind == "moved" and not e.data.get("before_deadline", True)
+                    ),
+                    default=0,
+                )
+            seconds.append(float(late_by))
+        return track.learned_lead_from(seconds)
+
+    def effort_rule(self, promise: Promise) -> EffortRule | None:
+        """Working hours and slip factor, for promises that have an effort (else None)."""
+        if promise.effort is None:
+            return None
+        if self._effort_rule is None:
+            self._effort_rule = EffortRule(
+                day_starts=self.config.day_starts,
+                day_ends=self.config.day_ends,
+                slip=self.slip_factor(),
+            )
+        return self._effort_rule
+
+    def slip_factor(self) -> float:
+        """How much longer things take you than you promise: the median of (time taken / time
+        promised) over your latest 200 kept promises, at least three; between 1 and 3."""
+        from promisekeeper.rules import track
+
+        rows = self._query(queries.recent_kept_spans, default=[])
+        ratios = [taken / promised for promised, taken in rows if promised > 0]
+        if len(ratios) < track.MIN_RECORD or not self.config.learn_from_record:
+            return 1.0
+        return min(max(track.percentile(ratios, 50) or 1.0, 1.0), 3.0)
+
+    def standing(self, promise: Promise) -> str:
+        cfg = self.config
+        return standing(
+            promise, self.now, self.risk_window, cfg.risk_fraction, self.effort_rule(promise)
+        )
+
+    def list(
+        self,
+        *,
+        to: str | None = None,
+        status: str = "open",
+        tag: str | None = None,
+        due_before: datetime | None = None,
+        include_deleted: bool = False,
+    ) -> list[Promise]:
+        return self._query(
+            queries.list_promises,
+            to_key=to.strip().casefold() if to else None,
+            status=status,
+            tag=tag.strip() if tag else None,
+            due_before=due_before,
+            include_deleted=include_deleted,
+            default=[],
+        )
+
+    def today(self) -> Today:
+        cfg = self.config
+        start, end = local_day(self.now)
+        candidates: list[Promise] = self._query(
+            queries.open_needing_a_look,
+            due_before=max(end, self.now + self.risk_window + timedelta(seconds=1)),
+            now=self.now,
+            fraction=cfg.risk_fraction,
+            default=[],
+        )
+        view = Today()
+        for promise in candidates:
+            if promise.due <= self.now:
+                view.overdue.append(promise)
+            elif promise.due < end:
+                view.due_today.append(promise)
+            elif is_at_risk(
+                promise,
+                self.now,
+                self.risk_window,
+                cfg.risk_fraction,
+                self.effort_rule(promise),
+            ):
+                view.at_risk.append(promise)
+        view.kept_today = self._query(queries.kept_since, start, default=[])
+        return view
+
+    def open_summary(self) -> tuple[int, Promise | None]:
+        """How many promises are open, and the next one coming due."""
+        count = self._query(queries.count_open, default=0)
+        upcoming = self._query(queries.open_due_after, self.now, limit=1, default=[])
+        return count, (upcoming[0] if upcoming else None)
+
+    def status(self, limit: int | None = None) -> Status:
+        """The full picture. Overdue and at-risk promises always in full; with `limit`, only
+        the first few on-track and recently kept ones are read (and the rest counted), so the
+        view costs the same with a hundred open promises or ten thousand."""
+        view = Status()
+        today = self.today()
+        view.overdue = today.overdue
+        view.at_risk = [p for p in today.due_today + today.at_risk if self.standing(p) == "at_risk"]
+        worried = {p.id for p in view.overdue + view.at_risk}
+        upcoming = self._query(
+            queries.open_due_after,
+            self.now,
+            limit=None if limit is None else limit + len(worried),
+            default=[],
+        )
+        view.on_track = [p for p in upcoming if p.id not in worried][:limit]
+        open_count = self._query(queries.count_open, default=0)
+        view.on_track_total = open_count - len(worried)
+        since = self.now - RECENTLY_KEPT
+        view.recently_kept = self._query(
+            queries.kept_since, since, newest_first=True, limit=limit, default=[]
+        )
+        view.recently_kept_total = self._query(queries.count_kept_since, since, default=0)
+        view.kept_on_time_this_month = sum(
+            1
+            for p in self._query(queries.kept_since, local_month_start(self.now), default=[])
+            if kept_on_time(p)
+        )
+        return view
+
+    # -- changing -----------------------------------------------------------------------------
+    def make(
+        self,
+        what: str,
+        to: list[str],
+        due: datetime,
+        *,
+        note: str = "",
+        tags: list[str] | None = None,
+        force: bool = False,
+        effort: timedelta | None = None,
+    ) -> Promise:
+        what = clean_text(what, "what you promise")
+        people = clean_people(to)
+        if due <= self.now and not force:
+            raise InvalidInput(
+                "that due time is in the past; use --force to record a promise after the fact"
+            )
+        data = {
+            "uuid": str(uuidlib.uuid4()),
+            "what": what,
+            "to": people,
+            "due": iso(due),
+            "made": iso(self.now),
+            "note": clean_text(note, "note", allow_empty=True),
+            "tags": clean_tags(tags or []),
+        }
+        if effort is not None:
+            data["effort"] = effort_seconds(effort)
+        with self.change("promise") as (conn, change):
+            data["to"] = [queries.canonical_name(conn, name) for name in people]
+            event = Event(kind="made", at=self.now, data=data, change_id=change)
+            promise = apply(None, event)
+            assert promise is not None
+            event.promise_id = queries.save_promise(conn, promise)
+            queries.append_event(conn, event)
+        return promise
+
+    def keep(self, promise_id: int, *, at: datetime | None = None, note: str = "") -> Promise:
+        when = at or self.now
+        if when > self.now:
+            raise InvalidInput("cannot keep a promise in the future; leave out --at to mean now")
+        with self.change("keep", promise_id) as (conn, change):
+            promise = self._open_promise(conn, promise_id, "keep")
+            data: dict[str, Any] = {"closed_at": iso(when)}
+            if note:
+                data["note"] = clean_text(note, "note")
+            return self._record(conn, change, promise, "kept", data)
+
+    def move(
+        self, promise_id: int, due: datetime, *, reason: str = "", force: bool = False
+    ) -> Promise:
+        if due <= self.now and not force:
+            raise InvalidInput("the new due time is in the past; use --force to record it anyway")
+        with self.change("move", promise_id) as (conn, change):
+            promise = self._open_promise(conn, promise_id, "move")
+            if due == promise.due:
+                raise InvalidInput(f"promise {promise_id} is already due then")
+            data: dict[str, Any] = {
+                "from": iso(promise.due),
+                "to": iso(due),
+                "before_deadline": self.now < promise.due,
+            }
+            if reason:
+                data["reason"] = clean_text(reason, "reason")
+            return self._record(conn, change, promise, "moved", data)
+
+    def settle(self, promise_id: int, kind: str, *, reason: str = "") -> Promise:
+        """Mark a promise broken (you couldn't) or released (they let you off)."""
+        assert kind in ("broken", "released")
+        verb = "break" if kind == "broken" else "release"
+        with self.change(verb, promise_id) as (conn, change):
+            promise = self._open_promise(conn, promise_id, verb)
+            data: dict[str, Any] = {"closed_at": iso(self.now)}
+            if reason:
+                data["reason"] = clean_text(reason, "reason")
+            return self._record(conn, change, promise, kind, data)
+
+    def reopen(self, promise_id: int) -> Promise:
+        with self.change("reopen", promise_id) as (conn, change):
+            promise = self._load(conn, promise_id)
+            if promise.status == "open":
+                raise InvalidInput(f"promise {promise_id} is already open")
+            return self._record(conn, change, promise, "reopened", {"previous": promise.status})
+
+    def add_note(self, promise_id: int, text: str) -> Promise:
+        with self.change("note", promise_id) as (conn, change):
+            promise = self._load(conn, promise_id)
+            return self._record(conn, change, promise, "note", {"text": clean_text(text, "note")})
+
+    def edit(
+        self,
+        promise_id: int,
+        *,
+        what: str | None = None,
+        to: list[str] | None = None,
+        note: str | None = None,
+        add_tags: list[str] | None = None,
+        remove_tags: list[str] | None = None,
+        effort: timedelta | None = None,
+    ) -> Promise:
+        with self.change("edit", promise_id) as (conn, change):
+            promise = self._load(conn, promise_id)
+            wanted: dict[str, Any] = {}
+            if what is not None:
+                wanted["what"] = clean_text(what, "what you promise")
+            if to:
+                wanted["to"] = [queries.canonical_name(conn, name) for name in clean_people(to)]
+            if note is not None:
+                wanted["note"] = clean_text(note, "note", allow_empty=True)
+            if add_tags or remove_tags:
+                drop = set(clean_tags(remove_tags or []))
+                tags = [t for t in promise.tags if t not in drop]
+                wanted["tags"] = clean_tags(tags + (add_tags or []))
+            changes = {
+                name: [getattr(promise, name), value]
+                for name, value in wanted.items()
+                if getattr(promise, name) != value
+            }
+            if effort is not None:
+                old = None if promise.effort is None else effort_seconds(promise.effort)
+                new = effort_seconds(effort) if effort.total_seconds() > 0 else None
+                if old != new:
+                    changes["effort"] = [old, new]
+            if not changes:
+                raise InvalidInput(
+                    "nothing to change: give --what, --to, --note, --tag, --untag or --effort"
+                )
+            return self._record(conn, change, promise, "edited", {"changes": changes})
+
+    def delete(self, promise_id: int) -> Promise:
+        with self.change("delete", promise_id) as (conn, change):
+            promise = self._load(conn, promise_id)
+            return self._record(conn, change, promise, "deleted", {})
+
+    def undo(self) -> Undone:
+        if not self.path.exists():
+            self._reader()
+            raise InvalidInput("nothing to undo")
+        with self.change("undo") as (conn, _change):
+            last = queries.last_change(conn)
+            if last is None:
+                raise InvalidInput("nothing to undo")
+            change_id, command, at = last
+            touched = queries.undo_change(conn, change_id, self.now)
+            for promise_id in touched:
+                events = queries.events_for(conn, promise_id)
+                if not events or events[0].kind != "made":
+                    # Its making was undone: reminders recorded since go with it.
+                    queries.remove_promise(conn, promise_id)
+                    continue
+                state = fold(events)
+                if state is None:
+                    queries.remove_promise(conn, promise_id)
+                else:
+                    state.id = promise_id
+                    queries.save_promise(conn, state)
+        return Undone(command=command, at=at, promise_ids=touched)
+
+    def add_histories(self, command: str, histories: list[list[Event]]) -> tuple[int, int]:
+        """Store whole histories as one change (import); a promise whose uuid is already in the
+        ledger is skipped. Names are recorded as the ledger already knows them, in the events
+        themselves, so the row stays the fold of its history. Returns (added, skipped)."""
+        with self.change(command) as (conn, change):
+            known = queries.uuids(conn)
+            added = skipped = 0
+            for events in histories:
+                promise = fold(events)
+                assert promise is not None
+                if promise.uuid in known:
+                    skipped += 1
+                    continue
+                known.add(promise.uuid)
+                for event in events:
+                    _canonical_names(event, lambda name: queries.canonical_name(conn, name))
+                promise = fold(events)
+                assert promise is not None
+                promise_id = queries.save_promise(conn, promise)
+                for event in events:
+                    event.promise_id = promise_id
+                    event.change_id = change
+                queries.append_events(conn, events)
+                added += 1
+        return added, skipped
+
+    # -- telling people -----------------------------------------------------------------------
+    def to_tell(self) -> list[Promise]:
+        """Promises whose people should hear from you: overdue or at risk and not told since
+        it became so, or moved without telling them the new date."""
+        view = self.today()
+        cfg = self.config
+        seen = {p.id for p in view.overdue + view.due_today + view.at_risk}
+        moved = [p for p in self._query(queries.open_moved, default=[]) if p.id not in seen]
+        return [
+            p
+            for p in view.overdue + view.due_today + view.at_risk + moved
+            if needs_telling(p, self.now, self.risk_window, cfg.risk_fraction, self.effort_rule(p))
+        ]
+
+    def needs_telling(self, promise: Promise) -> bool:
+        cfg = self.config
+        return needs_telling(
+            promise, self.now, self.risk_window, cfg.risk_fraction, self.effort_rule(promise)
+        )
+
+    def record_told(
+        self, promise_id: int, to: list[str], channel: str, kind: str, subject: str, message: str
+    ) -> Promise:
+        """Remember that people were told: who, how, what, and whether before the deadline."""
+        with self.change("notify", promise_id) as (conn, change):
+            promise = self._load(conn, promise_id)
+            data = {
+                "to": to,
+                "channel": channel,
+                "template": kind,
+                "subject": subject,
+                "message": message,
+                "before_deadline": self.now < promise.due,
+            }
+            return self._record(conn, change, promise, "notified", data)
+
+    def snooze(self, promise_id: int) -> Promise:
+        """Skip for today: not asked about again until the local day ends."""
+        _start, end = local_day(self.now)
+        with self.change("skip", promise_id) as (conn, change):
+            promise = self._load(conn, promise_id)
+            data = {"until": iso(end), "until_ts": int(end.timestamp())}
+            return self._record(conn, change, promise, "snoozed", data)
+
+    # -- reminders (pk remind) ----------------------------------------------------------------
+    def reminded_today(self) -> dict[int, list[str]]:
+        """Standings each promise was already reminded about today (local day)."""
+        start, _end = local_day(self.now)
+        return self._query(queries.reminded_since, start, default={})
+
+    def record_reminded(self, reminded: list[tuple[Promise, str]]) -> None:
+        """Remember what `pk remind` said, so the next run the same day does not repeat it."""
+        if not reminded:
+            return
+        with self.change("remind") as (conn, change):
+            for promise, state in reminded:
+                current = self._load(conn, promise.id or 0)
+                self._record(conn, change, current, "reminded", {"standing": state})
+
+    # -- track record ------------------------------------------------------------------------
+    def histories(self) -> list[tuple[Promise, list[Event]]]:
+        """Every promise with its history: what the track record is computed from."""
+        return self._query(queries.histories, default=[])
+
+    def similar_histories(
+        self, to: list[str], tags: list[str], limit: int = 50
+    ) -> list[tuple[Promise, list[Event]]]:
+        """Finished promises to the same people or with the same tags, newest first: your
+        record for promises like a new one, read without scanning the whole ledger."""
+        keys = [name.strip().casefold() for name in to]
+        return self._query(queries.finished_histories_like, keys, tags, limit, default=[])
+
+    def open_due_on(self, due: datetime) -> int:
+        """How many open promises are due on the same local day as `due`."""
+        start, end = local_day(due)
+        return self._query(queries.count_open_due_between, start, end, default=0)
+
+    # -- people -------------------------------------------------------------------------------
+    def people(self) -> list[tuple[Person, int, int]]:
+        """Everyone, with how many open promises you have to them and how many are at risk."""
+        people = self._query(queries.all_people, default=[])
+        open_count: dict[str, int] = {}
+        worry_count: dict[str, int] = {}
+        for promise in self.list(status="open"):
+            worried = self.standing(promise) in ("at_risk", "overdue")
+            for name in promise.to:
+                key = name.casefold()
+                open_count[key] = open_count.get(key, 0) + 1
+                worry_count[key] = worry_count.get(key, 0) + worried
+        return [
+            (p, open_count.get(p.name.casefold(), 0), worry_count.get(p.name.casefold(), 0))
+            for p in people
+        ]
+
+    def person(self, name: str) -> Person | None:
+        return self._query(queries.get_person, name)
+
+    def people_for(self, promise: Promise) -> list[Person]:
+        """The Person records for a promise's names (contact details may be missing)."""
+        return [self.person(name) or Person(name=name) for name in promise.to]
+
+    def similar_person(self, name: str) -> str | None:
+        """An existing person whose name is a near-miss of `name` (a typo), if no exact match."""
+        import difflib
+
+        if self.person(name) is not None:
+            return None
+        known = {p.name.casefold(): p.name for p in self._query(queries.all_people, default=[])}
+        close = difflib.get_close_matches(name.casefold(), list(known), n=1, cutoff=0.75)
+        return known[close[0]] if close else None
+
+    def save_person(self, name: str, **details: str | None) -> Person:
+        """Add someone, or change their contact details; None leaves a detail as it is."""
+        [name] = clean_people([name])
+        conn = self._writer()
+        with connection.guarded(self.path), connection.transaction(conn):
+            person = queries.get_person(conn, name) or Person(name=name)
+            person.name = name if person.id is None else person.name
+            for key, value in details.items():
+                if value is not None:
+                    setattr(person, key, value.strip() or None)
+            queries.save_person(conn, person)
+        return person
+
+    def _open_promise(self, conn: Connection, promise_id: int, verb: str) -> Promise:
+        promise = self._load(conn, promise_id)
+        if promise.status != "open":
+            raise InvalidInput(
+                f"promise {promise_id} is {promise.status}, not open;"
+                f" `pk reopen {promise_id}` first"
+                f" if you want to {verb} it"
+            )
+        return promise
+
+
+def _canonical_names(event: Event, canonical: Callable[[str], str]) -> None:
+    """Names in an event (who it was promised to) as the ledger spells them."""
+    if event.kind == "made":
+        event.data["to"] = [canonical(name) for name in event.data["to"]]
+    elif event.kind == "edited" and "to" in event.data["changes"]:
+        old, new = event.data["changes"]["to"]
+        event.data["changes"]["to"] = [old, [canonical(name) for name in new]]

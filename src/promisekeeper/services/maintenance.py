@@ -1,0 +1,547 @@
+"""Looking after the ledger file: `pk doctor`, `pk backup` and `pk restore`.
+
+Domain code only: it returns findings and results and raises LedgerError; the CLI decides what
+to print and the exit status. Every SQL statement it needs lives in the store.
+
+Restoring has two paths. A ledger that still opens and passes its integrity check is first
+copied aside (`<ledger>.before-restore-<UTC time>`), then overwritten in place with SQLite's
+backup API: one transaction under the ledger's write lock, so other pk processes see the old
+ledger or the new one and a restore killed half-way changes nothing. A ledger that does not
+open (damaged, empty, not SQLite) cannot take part in a transaction; it is hard-linked aside
+together with its -wal/-shm files, and a complete copy of the backup is renamed over it.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from promisekeeper.model.errors import LedgerError, PkError
+from promisekeeper.model.promise import Promise
+from promisekeeper.store import connection, files, queries, schema
+from promisekeeper.store.connection import Connection
+
+STRAY_AFTER = 600  # seconds: a temporary file this old is not a pk still at work
+
+
+@dataclass
+class Finding:
+    """Something wrong with the ledger or its files, and what to do about it."""
+
+    problem: str
+    fix: str
+    level: str = "error"  # "error": pk cannot work safely; "warning": it works, but fix it
+
+
+@dataclass
+class FileInfo:
+    path: Path
+    size: int
+    modified: float  # Unix time
+    mode: int
+
+
+@dataclass
+class Report:
+    """What `pk doctor` found: facts about the ledger, and the findings (empty when healthy)."""
+
+    ledger: Path
+    exists: bool = False
+    size: int | None = None
+    mode: int | None = None
+    schema_version: int | None = None
+    current_schema: int = schema.SCHEMA_VERSION
+    journal_mode: str | None = None
+    integrity: list[str] | None = None  # None: not checked (the file did not open)
+    counts: dict[str, int] = field(default_factory=dict)
+    wal_size: int | None = None
+    backups: list[FileInfo] = field(default_factory=list)
+    config: Path | None = None
+    config_exists: bool = False
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def add(self, problem: str, fix: str, level: str = "error") -> None:
+        self.findings.append(Finding(problem, fix, level))
+
+
+@dataclass
+class Copied:
+    """The result of a backup or restore."""
+
+    path: Path
+    promises: int
+    events: int
+    kept: Path | None = None  # restore: where the ledger that was replaced now is
+
+
+# -------------------------------------------------------------------------------------------------
+# pk doctor
+# -------------------------------------------------------------------------------------------------
+def doctor(ledger: Path, config: Path | None = None, *, default_location: bool = False) -> Report:
+    """Check the ledger and the files around it without changing any of them."""
+    report = Report(ledger=ledger, config=config)
+    _check_ledger(report, default_location)
+    _check_side_files(report)
+    _check_backups(report)
+    if report.exists:
+        _check_permissions(report, default_location)
+    _check_config(report)
+    return report
+
+
+def _newest_backup_hint(ledger: Path) -> str:
+    """The fix for a damaged ledger: the newest backup next to it that is itself sound (a
+    before-restore copy may be the damaged ledger an earlier restore replaced)."""
+    for backup in reversed(files.backups_of(ledger)[-5:]):
+        try:
+            check_source(backup)
+        except LedgerError:
+            continue
+        return f"restore the newest sound backup: pk restore {backup}"
+    return "restore a backup with `pk restore PATH`"
+
+
+def _check_ledger(report: Report, default_location: bool) -> None:
+    path = report.ledger
+    if path.is_dir():
+        report.add(
+            f"the ledger path {path} is a directory",
+            "point --db or PK_DB at a file, or move the directory out of the way",
+        )
+        return
+    if not path.exists():
+        if not default_location and not path.parent.is_dir():
+            report.add(
+                f"the ledger's directory {path.parent} does not exist",
+                f"create it (mkdir -p -m 700 {path.parent}) or point --db or PK_DB elsewhere",
+            )
+        return  # no ledger yet: it is created by the first change
+    report.exists = True
+    info = path.stat()
+    report.size, report.mode = info.st_size, stat.S_IMODE(info.st_mode)
+    try:
+        conn = connection.open_existing(path, readonly=not os.access(path, os.W_OK))
+    except LedgerError as exc:
+        report.add(
+            str(exc).replace("; run `pk doctor`", ""),
+            f"{_newest_backup_hint(path)}; or move {path.name} aside and pk starts a new ledger",
+        )
+        return
+    try:
+        with connection.guarded(path):
+            _inspect(report, conn)
+    except LedgerError as exc:
+        report.add(
+            f"ledger {path} is damaged ({exc.reason})",
+            f"{_newest_backup_hint(path)}; or rescue what is left with "
+            f"`sqlite3 {path} .recover | sqlite3 rescued.db` and `pk restore rescued.db`",
+        )
+    finally:
+        conn.close()
+    _check_writable(report)
+
+
+def _inspect(report: Report, conn: Connection) -> None:
+    path = report.ledger
+    info = queries.describe_database(conn)
+    report.schema_version = info["schema_version"]
+    report.journal_mode = files.journal_mode_of(path)
+    report.counts = info["counts"]
+    version = info["schema_version"]
+    if version > schema.SCHEMA_VERSION:
+        report.add(
+            f"ledger {path} was written by a newer PromiseKeeper (schema {version}; this pk "
+            f"knows {schema.SCHEMA_VERSION})",
+            "upgrade pk (pip install --upgrade promisekeeper); the ledger is left as it is",
+        )
+    elif info["missing_tables"] and version == 0 and info["page_count"] <= 1:
+        pass  # an SQLite header and nothing else: pk sets it up on the first change
+    elif info["missing_tables"]:
+        report.add(
+            f"{path} is an SQLite database but not a PromiseKeeper ledger (no "
+            f"{', '.join(info['missing_tables'])} table)",
+            "point --db or PK_DB at your ledger, or move this file out of the way",
+        )
+        return
+    report.integrity = queries.integrity_problems(conn)
+    if report.integrity:
+        report.add(
+            f"ledger {path} is damaged: {'; '.join(report.integrity[:3])}",
+            f"{_newest_backup_hint(path)}; or rescue what is left with "
+            f"`sqlite3 {path} .recover | sqlite3 rescued.db` and `pk restore rescued.db`",
+        )
+        return
+    if not report.counts or version != schema.SCHEMA_VERSION:
+        return  # an older schema is read by this pk only after its upgrade
+    mismatched = rows_that_disagree_with_history(conn)
+    if mismatched:
+        shown = ", ".join(f"#{i}" for i in mismatched[:10])
+        report.add(
+            f"{len(mismatched)} promise(s) differ from their history ({shown})",
+            "the history is the record: `pk export > rescue.json`, move the ledger aside, "
+            "then `pk import rescue.json` rebuilds every promise from it",
+        )
+    if report.journal_mode != "wal" and not _read_only(path):
+        report.add(
+            f"ledger {path} uses the {report.journal_mode} journal, not WAL: pk commands "
+            "running at the same time wait for each other",
+            "nothing to do: the next change recorded with pk switches it back",
+            "warning",
+        )
+
+
+# The columns of a promise row; everything else on a Promise is read from its events.
+STORED_FIELDS = (
+    "uuid",
+    "what",
+    "to",
+    "made",
+    "due",
+    "original_due",
+    "status",
+    "closed_at",
+    "moves",
+    "late_moves",
+    "tags",
+    "note",
+    "deleted_at",
+)
+
+
+def stored(promise: Promise) -> tuple[Any, ...]:
+    """What the promise row holds, for comparing it with the fold of its history."""
+    return tuple(getattr(promise, name) for name in STORED_FIELDS)
+
+
+def rows_that_disagree_with_history(conn: Connection) -> list[int]:
+    """Ids of promises whose row is not the fold of their events (or that have no row)."""
+    from promisekeeper.model.history import fold
+
+    wrong = queries.orphan_event_promises(conn)
+    for promise, events in queries.all_histories(conn):
+        try:
+            folded = fold(events)
+        except (PkError, KeyError, TypeError, ValueError):
+            folded = None
+        if folded is None or stored(folded) != stored(promise):
+            wrong.append(promise.id or 0)
+    return sorted(wrong)
+
+
+def _read_only(path: Path) -> bool:
+    # access(), not open(): closing a descriptor would drop locks SQLite holds on the file.
+    return not os.access(path, os.W_OK)
+
+
+def _check_writable(report: Report) -> None:
+    path = report.ledger
+    if _read_only(path):
+        report.add(
+            f"ledger {path} is read-only: pk can show it but not record changes",
+            f"chmod u+w {path}"
+            + (" (and chattr -i, if it was made immutable)" if os.geteuid() == 0 else ""),
+        )
+    if not files.directory_writable(path.parent):
+        report.add(
+            f"the ledger's directory {path.parent} is read-only: SQLite cannot create "
+            f"{path.name}-wal next to the ledger, so pk cannot record changes",
+            f"chmod u+w {path.parent}",
+        )
+
+
+def _check_side_files(report: Report) -> None:
+    path = report.ledger
+    wal = path.with_name(path.name + "-wal")
+    if wal.is_file():
+        report.wal_size = wal.stat().st_size
+    if path.parent.is_dir():
+        now = time.time()
+        stray = [p for p in files.temp_files_of(path) if now - p.stat().st_mtime > STRAY_AFTER]
+        if stray:
+            names = " ".join(str(p) for p in stray)
+            report.add(
+                f"temporary file(s) left by an interrupted pk: {names}",
+                f"remove them (rm {names}); the ledger itself is not affected",
+                "warning",
+            )
+
+
+def _check_backups(report: Report) -> None:
+    if not report.ledger.parent.is_dir():
+        return
+    for path in files.backups_of(report.ledger):
+        info = path.stat()
+        report.backups.append(
+            FileInfo(path, info.st_size, info.st_mtime, stat.S_IMODE(info.st_mode))
+        )
+
+
+def _check_permissions(report: Report, default_location: bool) -> None:
+    """Promises name people and what you owe them: nobody else should read them."""
+    path = report.ledger
+    private = [path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))]
+    private += [b.path for b in report.backups]
+    for file in private:
+        if file.is_file() and stat.S_IMODE(file.stat().st_mode) & 0o077:
+            mode = stat.S_IMODE(file.stat().st_mode)
+            report.add(
+                f"{file} can be read by other users (mode {mode:04o})",
+                f"chmod 600 {file}",
+                "warning",
+            )
+    directory = path.parent
+    mode = stat.S_IMODE(directory.stat().st_mode)
+    others_write = mode & 0o002 and not directory.stat().st_mode & stat.S_ISVTX
+    if (default_location and mode & 0o077) or others_write:
+        report.add(
+            f"the ledger's directory {directory} is open to other users (mode {mode:04o})",
+            f"chmod 700 {directory}",
+            "warning",
+        )
+
+
+def _check_config(report: Report) -> None:
+    path = report.config
+    if path is None or not path.exists():
+        return
+    report.config_exists = True
+    from promisekeeper.services.config import load
+
+    try:
+        load(path)
+    except PkError as exc:
+        report.add(str(exc), f"correct {path} (see Configuration in the README) or remove it")
+    if path.is_file() and stat.S_IMODE(path.stat().st_mode) & 0o077:
+        report.add(
+            f"config {path} can be read by other users "
+            f"(mode {stat.S_IMODE(path.stat().st_mode):04o})",
+            f"chmod 600 {path}",
+            "warning",
+        )
+
+
+# -------------------------------------------------------------------------------------------------
+# pk backup
+# -------------------------------------------------------------------------------------------------
+def backup_target(ledger: Path, dest: Path | None) -> Path:
+    """Where `pk backup [PATH]` writes: PATH, a file inside PATH when it is a directory, or
+    `<ledger>.backup-<UTC time>` next to the ledger."""
+    if dest is None:
+        return files.stamped_path(ledger, "backup")
+    if dest.is_dir():
+        return files.stamped_path(dest / ledger.name, "backup")
+    return dest
+
+
+def backup(ledger: Path, dest: Path | None = None) -> Copied:
+    """A consistent copy of the ledger, made while other pk processes may be using it."""
+    target = backup_target(ledger, dest)
+    if not ledger.exists():
+        raise LedgerError(f"there is no ledger at {ledger} yet; nothing to back up")
+    if target.exists():
+        if _same_file(target, ledger):
+            raise LedgerError(f"{target} is the ledger itself; choose another path")
+        if not _is_ledger_file(target):
+            raise LedgerError(
+                f"{target} exists and is not a PromiseKeeper ledger; not replacing it"
+            )
+    if not target.parent.is_dir():
+        raise LedgerError(f"cannot write {target}: directory {target.parent} does not exist")
+    conn = connection.connect(ledger, write=False)
+    assert conn is not None
+    try:
+        with connection.guarded(ledger):
+            problems = queries.integrity_problems(conn, limit=3)
+            if problems:
+                raise LedgerError(
+                    f"ledger {ledger} is damaged ({'; '.join(problems)}); not backed up, so that "
+                    "no good backup is replaced by a damaged copy; run `pk doctor`"
+                )
+            files.copy_database(conn, target)
+    except OSError as exc:
+        raise LedgerError(f"cannot write {target}: {exc.strerror or exc}") from None
+    finally:
+        conn.close()
+    counts = _checked_copy(target)
+    return Copied(target, counts["promises"] + counts["deleted"], counts["events"])
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _is_ledger_file(path: Path) -> bool:
+    try:
+        check_source(path)
+    except LedgerError:
+        return False
+    return True
+
+
+def _checked_copy(path: Path) -> dict[str, int]:
+    """Open a copy just written and make sure it is whole."""
+    info = check_source(path)
+    return info["counts"]
+
+
+# -------------------------------------------------------------------------------------------------
+# pk restore
+# -------------------------------------------------------------------------------------------------
+def check_source(source: Path) -> dict[str, Any]:
+    """Make sure `source` is a sound PromiseKeeper ledger this pk can use; its description."""
+    if source.is_dir():
+        raise LedgerError(f"{source} is a directory, not a ledger")
+    if not source.exists():
+        raise LedgerError(f"{source} does not exist")
+    conn = connection.open_existing(source, readonly=_no_wal_waiting(source))
+    try:
+        with connection.guarded(source):
+            info = queries.describe_database(conn)
+            version = info["schema_version"]
+            if info["missing_tables"] or version < 1:
+                raise LedgerError(f"{source} is an SQLite database but not a PromiseKeeper ledger")
+            if version > schema.SCHEMA_VERSION:
+                raise LedgerError(
+                    f"{source} was written by a newer PromiseKeeper (schema {version}, this pk "
+                    f"knows {schema.SCHEMA_VERSION}); upgrade pk to restore it"
+                )
+            problems = queries.integrity_problems(conn, limit=3)
+            if problems:
+                raise LedgerError(f"{source} is damaged ({'; '.join(problems)})")
+    finally:
+        conn.close()
+    return info
+
+
+def _no_wal_waiting(path: Path) -> bool:
+    """Open read-only (creating nothing next to it) unless a -wal holds part of its content."""
+    return not path.with_name(path.name + "-wal").exists()
+
+
+def restore(ledger: Path, source: Path) -> Copied:
+    """Replace the ledger with the ledger at `source`, keeping the one replaced."""
+    source_info = check_source(source)
+    if ledger.is_dir():
+        raise LedgerError(f"ledger path {ledger} is a directory, not a file")
+    if ledger.exists() and _same_file(source, ledger):
+        raise LedgerError(f"{source} is the ledger itself; nothing to restore")
+    if not ledger.parent.is_dir():
+        raise LedgerError(f"cannot restore: directory {ledger.parent} does not exist")
+    kept = None
+    if not ledger.exists():
+        _install_copy(source, ledger)
+    elif _healthy(ledger):
+        kept = _restore_in_place(source, ledger)
+    else:
+        kept = _replace_file(source, ledger)
+    counts = source_info["counts"]
+    return Copied(ledger, counts["promises"] + counts["deleted"], counts["events"], kept)
+
+
+def _healthy(ledger: Path) -> bool:
+    try:
+        conn = connection.open_existing(ledger)
+    except LedgerError:
+        return False
+    try:
+        with connection.guarded(ledger):
+            return not queries.integrity_problems(conn, limit=1)
+    except LedgerError:
+        return False
+    finally:
+        conn.close()
+
+
+def _restore_in_place(source: Path, ledger: Path) -> Path:
+    kept = files.stamped_path(ledger, "before-restore")
+    conn = connection.open_existing(ledger)
+    try:
+        with connection.guarded(ledger):
+            files.copy_database(conn, kept)
+        src = connection.open_existing(source, readonly=_no_wal_waiting(source))
+        try:
+            with connection.guarded(ledger):
+                files.restore_into(src, conn)
+        finally:
+            src.close()
+    except connection.SQLiteError as exc:
+        raise LedgerError(
+            f"could not restore {ledger} from {source} ({exc.reason}); it is unchanged"
+        ) from None
+    except OSError as exc:
+        raise LedgerError(
+            f"could not keep a copy of {ledger} ({exc.strerror or exc}); nothing was restored"
+        ) from None
+    finally:
+        conn.close()
+    return kept
+
+
+def _copy_of(source: Path, ledger: Path) -> Path:
+    """A complete private copy of `source` next to the ledger, in WAL mode like every ledger."""
+    tmp = files.temp_file_for(ledger, ".new")
+    try:
+        src = connection.open_existing(source, readonly=_no_wal_waiting(source))
+        try:
+            files.copy_database(src, tmp)
+        finally:
+            src.close()
+        files.set_wal(tmp)
+    except BaseException:
+        files.remove_quietly(tmp)
+        raise
+    return tmp
+
+
+def _install_copy(source: Path, ledger: Path) -> None:
+    tmp = _copy_of(source, ledger)
+    try:
+        os.link(tmp, ledger)
+    except FileExistsError:
+        raise LedgerError(f"{ledger} appeared while restoring; run pk restore again") from None
+    finally:
+        files.remove_quietly(tmp)
+    files.fsync_dir(ledger.parent)
+
+
+def _replace_file(source: Path, ledger: Path) -> Path:
+    """The ledger does not open: keep it (and its -wal/-shm) aside, put a copy in its place.
+
+    The ledger's name always points at a file: the old one is hard-linked to its new name
+    before the copy is renamed over it. Its -wal and -shm go with it, so no stale log is ever
+    applied to the restored ledger.
+    """
+    tmp = _copy_of(source, ledger)
+    kept = files.stamped_path(ledger, "before-restore")
+    try:
+        try:
+            os.link(ledger, kept)
+        except OSError:
+            import shutil
+
+            shutil.copy2(ledger, kept)
+        for suffix in ("-wal", "-shm"):
+            side = ledger.with_name(ledger.name + suffix)
+            if side.exists():
+                os.replace(side, kept.with_name(kept.name + suffix))
+        os.replace(tmp, ledger)
+        files.fsync_dir(ledger.parent)
+    except OSError as exc:
+        files.remove_quietly(tmp)
+        raise LedgerError(f"could not restore {ledger}: {exc.strerror or exc}") from None
+    try:
+        os.chmod(kept, 0o600)
+    except OSError:
+        pass
+    return kept

@@ -1,0 +1,95 @@
+"""`pk report`: reading the ledger into a report (the data; telling.report writes it out)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from promisekeeper.model.errors import InvalidInput
+from promisekeeper.model.promise import Event, Promise
+from promisekeeper.model.times import from_iso
+from promisekeeper.rules.worktime import local_day
+from promisekeeper.services.ledger import Ledger
+from promisekeeper.telling.report import Counts, Group, Item, Move, Report
+
+DEFAULT_PERIOD = timedelta(days=30)
+
+
+def default_since(now: datetime) -> datetime:
+    """The start of the local day thirty days ago."""
+    return local_day(now - DEFAULT_PERIOD)[0]
+
+
+def build(ledger: Ledger, *, to: str | None = None, since: datetime | None = None) -> Report:
+    """The report for one person (matched case-insensitively) or everyone, since `since`.
+
+    A promise belongs when it was made, closed or due in the period, or is still open.
+    """
+    now = ledger.now
+    since = default_since(now) if since is None else since
+    person = None
+    if to is not None:
+        found = ledger.person(to.strip())
+        if found is None:
+            similar = ledger.similar_person(to.strip())
+            hint = f"; did you mean {similar!r}?" if similar else ""
+            raise InvalidInput(f"no promises to anyone called {to.strip()!r}{hint}")
+        person = found.name
+    counts = Counts()
+    groups: dict[str, Group] = {}
+    for promise in ledger.list(to=person, status="all"):
+        if not _belongs(promise, since, now):
+            continue
+        item = _item(ledger, promise)
+        counts.add(item)
+        names = [person] if person is not None else promise.to
+        for name in names:
+            group = groups.setdefault(name.casefold(), Group(person=name))
+            group.counts.add(item)
+            if item.standing in ("kept", "kept_late"):
+                group.delivered.append(item)
+            elif item.standing in ("broken", "released"):
+                group.closed.append(item)
+            else:
+                group.in_progress.append(item)
+    if person is not None and not groups:
+        groups[person.casefold()] = Group(person=person)
+    for group in groups.values():
+        group.delivered.sort(key=lambda i: (i.promise.closed_at or now, i.promise.id or 0))
+        group.in_progress.sort(key=lambda i: (i.promise.due, i.promise.id or 0))
+        group.closed.sort(key=lambda i: (i.promise.closed_at or now, i.promise.id or 0))
+    ordered = sorted(groups.values(), key=lambda g: g.person.casefold())
+    return Report(person=person, since=since, now=now, groups=ordered, counts=counts)
+
+
+def _belongs(promise: Promise, since: datetime, now: datetime) -> bool:
+    if promise.status == "open":
+        return True
+    closed = promise.closed_at is not None and since <= promise.closed_at
+    return since <= promise.made <= now or closed or since <= promise.due <= now
+
+
+def _item(ledger: Ledger, promise: Promise) -> Item:
+    item = Item(promise=promise, standing=ledger.standing(promise))
+    if not promise.moves and promise.status == "open":
+        return item  # nothing in the history the report would show
+    closing: Event | None = None
+    for event in ledger.raw_history(promise.id or 0):
+        data = event.data
+        if event.kind == "moved":
+            item.moves.append(
+                Move(
+                    at=event.at,
+                    old=from_iso(data["from"]),
+                    new=from_iso(data["to"]),
+                    before_deadline=bool(data.get("before_deadline", True)),
+                    reason=data.get("reason", ""),
+                )
+            )
+        elif event.kind in ("kept", "broken", "released"):
+            closing = event
+        elif event.kind == "reopened":
+            closing = None
+    if closing is not None:
+        item.reason = closing.data.get("reason", "")
+        item.note = closing.data.get("note", "")
+    return item

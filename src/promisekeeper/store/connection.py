@@ -1,0 +1,307 @@
+"""Opening the ledger file: creating it whole, refusing what is not a ledger, read-only and
+immutable reads, and turning SQLite's errors into one line that names the file.
+
+Plain `sqlite3` keeps start-up fast; sqlite-utils is loaded only by the migrations that need it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from promisekeeper.model.errors import LedgerError
+from promisekeeper.store import schema
+from promisekeeper.store.files import (
+    directory_writable,
+    fsync_dir,
+    remove_quietly,
+    temp_file_for,
+    uri_path,
+)
+
+BUSY_TIMEOUT_MS = int(os.environ.get("PK_BUSY_TIMEOUT_MS", "5000"))
+
+
+class SQLiteError(LedgerError):
+    """What SQLite (or the system, opening the file) refused, in words that name the ledger;
+    `reason` holds SQLite's own words."""
+
+
+def describe_error(path: Path, exc: BaseException) -> LedgerError:
+    """Turn an sqlite3/OS error into one line that names the file and what to do."""
+    text = str(exc)
+    return SQLiteError(_error_words(path, exc, text), reason=text)
+
+
+def _error_words(path: Path, exc: BaseException, text: str) -> str:
+    if isinstance(exc, sqlite3.DatabaseError) and "not a database" in text:
+        return f"{path} is not a PromiseKeeper ledger (not an SQLite database)"
+    if "locked" in text or "busy" in text:
+        return f"ledger {path} is locked by another process; try again in a moment"
+    if "readonly" in text or "read-only" in text:
+        return f"ledger {path} is read-only; cannot record the change"
+    if isinstance(exc, sqlite3.DatabaseError) and "malformed" in text:
+        return f"ledger {path} is damaged ({text}); run `pk doctor`"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"cannot open ledger {path}: {exc.strerror}"
+    return f"cannot use ledger {path}: {text}"
+
+
+def connect(path: Path, *, write: bool, create_dirs: bool = False) -> sqlite3.Connection | None:
+    """Open the ledger, migrating it to the current schema.
+
+    Returns None for a read on a ledger that does not exist yet: reading creates nothing. A write
+    creates the file (0600), complete or not at all (see _create_ledger). Raises LedgerError for
+    anything that is not a usable ledger, and leaves such a file untouched.
+    """
+    if path.is_dir():
+        raise LedgerError(f"ledger path {path} is a directory, not a file")
+    if not path.exists():
+        if not write:
+            if not create_dirs and not path.parent.is_dir():
+                raise LedgerError(f"ledger {path}: directory {path.parent} does not exist")
+            return None
+        _create_ledger(path, create_dirs)
+    _check_file(path)
+    if not _file_writable(path):
+        if write:
+            raise LedgerError(
+                f"ledger {path} is read-only; cannot record the change (make it writable: "
+                f"chmod u+w {path})"
+            )
+        if not path.with_name(path.name + "-wal").exists():
+            return _open_immutable(path)
+    try:
+        conn = sqlite3.connect(f"file:{uri_path(path)}?mode=rw", uri=True, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise describe_error(path, exc) from None
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        version = _schema_version(conn, path)
+        if version < schema.SCHEMA_VERSION:
+            schema.migrate(conn, version, path)
+        elif write:
+            _ensure_wal(conn)
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.Error as exc:
+        conn.close()
+        if "unable to open" in str(exc):
+            return _unopenable(path, exc, write)
+        raise describe_error(path, exc) from None
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """One command's change, all of it or nothing; BEGIN IMMEDIATE takes the write lock first."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _create_ledger(path: Path, create_dirs: bool) -> None:
+    """Create a new ledger whole, or not at all.
+
+    The schema is written into a private temporary file next to the ledger, which is then linked
+    into place: a pk killed half-way leaves no ledger (or a stray temporary file), never an empty
+    or half-made one. When two processes race, the first link wins and both use it.
+    """
+    parent = path.parent
+    if not parent.exists():
+        if not create_dirs:
+            raise LedgerError(f"cannot create ledger {path}: directory {parent} does not exist")
+        try:
+            parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise describe_error(path, exc) from None
+    try:
+        tmp = temp_file_for(path, ".new")
+    except OSError as exc:
+        raise LedgerError(f"cannot create ledger {path}: {exc.strerror or exc}") from None
+    try:
+        conn = sqlite3.connect(f"file:{uri_path(tmp)}?mode=rw", uri=True, isolation_level=None)
+        try:
+            schema.migrate(conn, 0)
+        finally:
+            conn.close()
+        _publish(tmp, path)
+    except sqlite3.Error as exc:
+        raise describe_error(path, exc) from None
+    except OSError as exc:
+        raise LedgerError(f"cannot create ledger {path}: {exc.strerror or exc}") from None
+    finally:
+        remove_quietly(tmp)
+
+
+def _publish(tmp: Path, path: Path) -> None:
+    """Put a finished file at `path` unless something is already there."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        return  # another pk created the ledger first: use that one
+    except OSError:
+        if path.exists():
+            return
+        os.rename(tmp, path)  # a file system without hard links
+    fsync_dir(path.parent)
+
+
+def _check_file(path: Path) -> None:
+    """Refuse, untouched, a ledger path that cannot hold a ledger (pk never makes an empty one)."""
+    import stat
+
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise describe_error(path, exc) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise LedgerError(f"ledger path {path} is not a regular file")
+    if info.st_size == 0:
+        raise LedgerError(
+            f"ledger {path} is an empty file, not a PromiseKeeper ledger; if it should hold "
+            "your promises, `pk restore` a backup; to start a new ledger, remove it"
+        )
+    if not os.access(path, os.R_OK):
+        raise LedgerError(f"cannot open ledger {path}: Permission denied")
+    if path.with_name(path.name + "-wal").exists():
+        _check_header(path)
+
+
+def _check_header(path: Path) -> None:
+    """Refuse a file that is not an SQLite database before SQLite opens it for real: it would
+    remove the -wal lying next to it, and that log may be all that is left of the ledger.
+
+    The header is read through SQLite, immutable (no locks, no -wal, no -shm), never with
+    open(): closing a second descriptor of the file drops the locks this process's connections
+    hold on it, and another pk could then delete the -wal they use. Only "not a database" counts
+    here; an immutable read of a ledger in use can see a page mid-checkpoint, so anything else
+    is left to the real open to judge.
+    """
+    try:
+        probe = sqlite3.connect(f"file:{uri_path(path)}?mode=ro&immutable=1", uri=True)
+        try:
+            probe.execute("PRAGMA user_version").fetchone()
+        finally:
+            probe.close()
+    except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc):
+            raise describe_error(path, exc) from None
+    except sqlite3.Error:
+        pass
+
+
+def _ensure_wal(conn: sqlite3.Connection) -> None:
+    """Switch back to WAL a ledger that was copied into place by hand from a backup."""
+    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError:
+            pass  # in use by another process, or read-only: it works without, only slower
+
+
+def _unopenable(path: Path, exc: sqlite3.Error, write: bool) -> sqlite3.Connection:
+    """SQLite could not open the ledger's -wal/-shm files: usually a read-only directory.
+
+    Reading still works then, from the file alone, when no -wal file is waiting to be applied
+    (nobody can be writing: a writer would need to create one).
+    """
+    parent = path.parent
+    if not directory_writable(parent):
+        if not write and not path.with_name(path.name + "-wal").exists():
+            return _open_immutable(path)
+        raise LedgerError(
+            f"cannot use ledger {path}: its directory {parent} is read-only, and SQLite needs to "
+            f"keep {path.name}-wal and {path.name}-shm next to it; make the directory writable"
+        )
+    raise describe_error(path, exc)
+
+
+def _file_writable(path: Path) -> bool:
+    """Whether the ledger file can be written: mode bits, a read-only mount, or (for root too)
+    an immutable file. Asked with access(), never by opening it (see _check_file)."""
+    return os.access(path, os.W_OK)
+
+
+def _schema_version(conn: sqlite3.Connection, path: Path) -> int:
+    """The ledger's schema version; a newer pk's ledger, or another program's database, is
+    refused before anything is written to it."""
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if version > schema.SCHEMA_VERSION:
+        raise LedgerError(
+            f"ledger {path} was written by a newer PromiseKeeper (schema {version}, this "
+            f"pk knows {schema.SCHEMA_VERSION}); upgrade pk to use it"
+        )
+    if version == 0:
+        schema.check_empty(conn, path)
+    return version
+
+
+def _open_immutable(path: Path) -> sqlite3.Connection:
+    """Read a ledger that nobody can be writing (read-only, and no -wal waiting), creating
+    nothing next to it: SQLite is told the file cannot change, so it needs no -wal or -shm."""
+    try:
+        conn = sqlite3.connect(
+            f"file:{uri_path(path)}?mode=ro&immutable=1", uri=True, isolation_level=None
+        )
+    except sqlite3.Error as exc:
+        raise describe_error(path, exc) from None
+    try:
+        version = _schema_version(conn, path)
+        if version < schema.SCHEMA_VERSION:
+            raise LedgerError(
+                f"ledger {path} needs upgrading to schema {schema.SCHEMA_VERSION} but is "
+                "read-only; make it (and its directory) writable"
+            )
+    except sqlite3.Error as exc:
+        conn.close()
+        raise describe_error(path, exc) from None
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def open_existing(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """An existing SQLite file, opened as it is: no migration, no schema written, no WAL change.
+
+    For pk doctor, backup and restore, which must look at broken or foreign files safely. A
+    file that cannot be written, or is asked for read-only, is read without creating anything
+    next to it when no -wal is waiting to be applied.
+    """
+    _check_file(path)
+    mode = "ro" if readonly else "rw"
+    if not path.with_name(path.name + "-wal").exists() and (
+        readonly or not _file_writable(path) or not directory_writable(path.parent)
+    ):
+        mode = "ro&immutable=1"
+    uri = f"file:{uri_path(path)}?mode={mode}"
+    try:
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA user_version").fetchone()
+    except sqlite3.Error as exc:
+        raise describe_error(path, exc) from None
+    return conn
+
+
+Connection = sqlite3.Connection
+
+
+@contextmanager
+def guarded(path: Path) -> Iterator[None]:
+    """SQLite's errors inside the block as one LedgerError that names the ledger: the one
+    place above which no sqlite3 exception travels."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise describe_error(path, exc) from None

@@ -1,0 +1,465 @@
+"""Rows and events: the SQL that reads and writes promises, people, changes and histories.
+
+Times are stored as integer Unix seconds (UTC), so views filter and sort in SQLite with plain
+integer comparisons; above the store every time is an aware datetime.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from promisekeeper.model.promise import Event, Person, Promise
+from promisekeeper.store.schema import LEDGER_TABLES
+
+
+def ts(dt: datetime) -> int:
+    return int(dt.timestamp())
+
+
+def from_ts(value: int | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+_PROMISE_COLUMNS = """p.id, p.uuid, p.what, p.note, p.tags, p.made_ts, p.due_ts, p.original_due_ts,
+    p.status, p.closed_ts, p.moves, p.late_moves, p.deleted_ts,
+    (SELECT json_group_array(name) FROM (
+        SELECT pe.name FROM promise_people pp JOIN people pe ON pe.id = pp.person_id
+        WHERE pp.promise_id = p.id ORDER BY pp.position)) AS people,
+    (SELECT json_array(e.id, e.at_ts, json_extract(e.data, '$.before_deadline')) FROM events e
+        WHERE e.promise_id = p.id AND e.kind = 'notified' ORDER BY e.id DESC LIMIT 1),
+    (SELECT json_array(e.id, e.at_ts) FROM events e
+        WHERE e.promise_id = p.id AND e.kind = 'moved' ORDER BY e.id DESC LIMIT 1),
+    (SELECT json_extract(e.data, '$.until_ts') FROM events e
+        WHERE e.promise_id = p.id AND e.kind = 'snoozed' ORDER BY e.id DESC LIMIT 1),
+    p.effort_s"""
+
+
+def _promise(row: Sequence[Any]) -> Promise:
+    promise = Promise(
+        id=row[0],
+        uuid=row[1],
+        what=row[2],
+        note=row[3],
+        tags=json.loads(row[4]),
+        made=datetime.fromtimestamp(row[5], UTC),
+        due=datetime.fromtimestamp(row[6], UTC),
+        original_due=datetime.fromtimestamp(row[7], UTC),
+        status=row[8],
+        closed_at=from_ts(row[9]),
+        moves=row[10],
+        late_moves=row[11],
+        deleted_at=from_ts(row[12]),
+        to=json.loads(row[13]),
+        snoozed_until=from_ts(row[16]),
+        effort=None if row[17] is None else timedelta(seconds=row[17]),
+    )
+    if row[14] is not None:
+        event_id, at, before = json.loads(row[14])
+        promise.told_event, promise.told_at = event_id, from_ts(at)
+        promise.told_before_deadline = bool(before)
+    if row[15] is not None:
+        event_id, at = json.loads(row[15])
+        promise.moved_event, promise.last_moved_at = event_id, from_ts(at)
+    return promise
+
+
+def select_promises(
+    conn: sqlite3.Connection,
+    where: str = "1",
+    params: Sequence[Any] | dict[str, Any] = (),
+    order: str = "p.due_ts, p.id",
+    limit: int | None = None,
+) -> list[Promise]:
+    """Promises matching a WHERE clause written by this package (values always as parameters)."""
+    sql = f"SELECT {_PROMISE_COLUMNS} FROM promises p WHERE {where} ORDER BY {order}"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return [_promise(row) for row in conn.execute(sql, params)]
+
+
+def count_promises(conn: sqlite3.Connection, where: str = "1", params: Sequence[Any] = ()) -> int:
+    return int(conn.execute(f"SELECT count(*) FROM promises p WHERE {where}", params).fetchone()[0])
+
+
+def get_promise(conn: sqlite3.Connection, promise_id: int) -> Promise | None:
+    found = select_promises(conn, "p.id = ?", (promise_id,))
+    return found[0] if found else None
+
+
+OPEN = "p.status = 'open' AND p.deleted_ts IS NULL"
+KEPT_SINCE = "p.status = 'kept' AND p.deleted_ts IS NULL AND p.closed_ts >= ?"
+
+
+def list_promises(
+    conn: sqlite3.Connection,
+    *,
+    to_key: str | None,
+    status: str,
+    tag: str | None,
+    due_before: datetime | None,
+    include_deleted: bool,
+) -> list[Promise]:
+    """`pk list`: promises filtered by person (case-folded name), status, tag and due time."""
+    where = ["1" if include_deleted else "p.deleted_ts IS NULL"]
+    params: list[Any] = []
+    if status != "all":
+        where.append("p.status = ?")
+        params.append(status)
+    if to_key:
+        where.append(
+            "p.id IN (SELECT pp.promise_id FROM promise_people pp JOIN people pe"
+            " ON pe.id = pp.person_id WHERE pe.name_key = ?)"
+        )
+        params.append(to_key)
+    if tag:
+        where.append("EXISTS (SELECT 1 FROM json_each(p.tags) WHERE json_each.value = ?)")
+        params.append(tag)
+    if due_before is not None:
+        where.append("p.due_ts < ?")
+        params.append(ts(due_before))
+    return select_promises(conn, " AND ".join(where), params)
+
+
+def open_needing_a_look(
+    conn: sqlite3.Connection, *, due_before: datetime, now: datetime, fraction: float
+) -> list[Promise]:
+    """Open promises that may be overdue, due soon or at risk: due before `due_before`, or
+    with less than `fraction` of their span left, or with an effort (whose risk depends on
+    working time). A superset the caller narrows with the rules; the subquery is answered from
+    the covering index promises_status_due_made alone, so the cost follows what is shown."""
+    return select_promises(
+        conn,
+        """p.id IN (SELECT id FROM promises WHERE status = 'open' AND deleted_ts IS NULL AND (
+               due_ts < :before
+               OR (due_ts > :now AND (due_ts - :now) < :fraction * (due_ts - made_ts))))
+           OR p.id IN (SELECT id FROM promises
+               WHERE status = 'open' AND effort_s IS NOT NULL AND deleted_ts IS NULL)""",
+        {"before": ts(due_before), "now": ts(now), "fraction": fraction},
+    )
+
+
+def kept_since(
+    conn: sqlite3.Connection,
+    since: datetime,
+    *,
+    newest_first: bool = False,
+    limit: int | None = None,
+) -> list[Promise]:
+    order = "p.closed_ts DESC, p.id DESC" if newest_first else "p.closed_ts, p.id"
+    return select_promises(conn, KEPT_SINCE, (ts(since),), order, limit=limit)
+
+
+def count_kept_since(conn: sqlite3.Connection, since: datetime) -> int:
+    return count_promises(conn, KEPT_SINCE, (ts(since),))
+
+
+def count_open(conn: sqlite3.Connection) -> int:
+    return count_promises(conn, OPEN)
+
+
+def open_due_after(
+    conn: sqlite3.Connection, moment: datetime, limit: int | None = None
+) -> list[Promise]:
+    """Open promises due after `moment`, soonest first."""
+    return select_promises(conn, f"{OPEN} AND p.due_ts > ?", (ts(moment),), limit=limit)
+
+
+def count_open_due_between(conn: sqlite3.Connection, start: datetime, end: datetime) -> int:
+    return count_promises(conn, f"{OPEN} AND p.due_ts >= ? AND p.due_ts < ?", (ts(start), ts(end)))
+
+
+def open_moved(conn: sqlite3.Connection) -> list[Promise]:
+    """Open promises whose date was moved at least once."""
+    return select_promises(conn, f"{OPEN} AND p.moves > 0")
+
+
+def finished_histories_like(
+    conn: sqlite3.Connection, keys: list[str], tags: list[str], limit: int
+) -> list[tuple[Promise, list[Event]]]:
+    """Kept or broken promises to the same people (case-folded names) or with the same tags,
+    newest first, with their histories: read without scanning the whole ledger."""
+    people = ", ".join("?" for _ in keys) or "NULL"
+    labels = ", ".join("?" for _ in tags) or "NULL"
+    tagged = (
+        f" OR EXISTS (SELECT 1 FROM json_each(p.tags) WHERE json_each.value IN ({labels}))"
+        if tags
+        else ""
+    )
+    # `+p.status` keeps SQLite from starting at the status index: the people are the
+    # narrow side.
+    where = f"""+p.status IN ('kept', 'broken') AND p.deleted_ts IS NULL AND (
+        p.id IN (SELECT pp.promise_id FROM promise_people pp JOIN people pe
+                 ON pe.id = pp.person_id WHERE pe.name_key IN ({people})){tagged})"""
+    found = select_promises(conn, where, [*keys, *tags], "p.closed_ts DESC, p.id DESC", limit=limit)
+    return [(p, events_for(conn, p.id or 0)) for p in found]
+
+
+def person_id(conn: sqlite3.Connection, name: str) -> int:
+    """The id of the person called `name` (case-insensitively), creating them on first mention."""
+    key = name.casefold()
+    row = conn.execute("SELECT id FROM people WHERE name_key = ?", (key,)).fetchone()
+    if row:
+        return int(row[0])
+    cursor = conn.execute("INSERT INTO people (name, name_key) VALUES (?, ?)", (name, key))
+    return int(cursor.lastrowid or 0)
+
+
+def canonical_name(conn: sqlite3.Connection, name: str) -> str:
+    """The person's name as first recorded, so `alice` and `Alice` are shown as one person."""
+    row = conn.execute("SELECT name FROM people WHERE name_key = ?", (name.casefold(),)).fetchone()
+    return str(row[0]) if row else name
+
+
+def get_person(conn: sqlite3.Connection, name: str) -> Person | None:
+    row = conn.execute(
+        "SELECT id, name, email, handle, channel, note FROM people WHERE name_key = ?",
+        (name.strip().casefold(),),
+    ).fetchone()
+    if row is None:
+        return None
+    return Person(id=row[0], name=row[1], email=row[2], handle=row[3], channel=row[4], note=row[5])
+
+
+def all_people(conn: sqlite3.Connection) -> list[Person]:
+    rows = conn.execute(
+        "SELECT id, name, email, handle, channel, note FROM people ORDER BY name_key"
+    )
+    return [
+        Person(id=r[0], name=r[1], email=r[2], handle=r[3], channel=r[4], note=r[5]) for r in rows
+    ]
+
+
+def save_person(conn: sqlite3.Connection, person: Person) -> None:
+    """Insert or update a person's contact details (the name's case may change too)."""
+    person.id = person_id(conn, person.name)
+    conn.execute(
+        "UPDATE people SET name = ?, email = ?, handle = ?, channel = ?, note = ? WHERE id = ?",
+        (person.name, person.email, person.handle, person.channel, person.note, person.id),
+    )
+
+
+def save_promise(conn: sqlite3.Connection, promise: Promise) -> int:
+    """Insert or update the row for a promise (the fold of its history) and its people."""
+    values = (
+        promise.uuid,
+        promise.what,
+        promise.note,
+        json.dumps(promise.tags, ensure_ascii=False),
+        ts(promise.made),
+        ts(promise.due),
+        ts(promise.original_due),
+        promise.status,
+        None if promise.closed_at is None else ts(promise.closed_at),
+        promise.moves,
+        promise.late_moves,
+        None if promise.deleted_at is None else ts(promise.deleted_at),
+        None if promise.effort is None else int(promise.effort.total_seconds()),
+    )
+    if promise.id is None:
+        cursor = conn.execute(
+            """INSERT INTO promises (uuid, what, note, tags, made_ts, due_ts, original_due_ts,
+                   status, closed_ts, moves, late_moves, deleted_ts, effort_s)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            values,
+        )
+        promise.id = int(cursor.lastrowid or 0)
+    else:
+        conn.execute(
+            """UPDATE promises SET uuid = ?, what = ?, note = ?, tags = ?, made_ts = ?, due_ts = ?,
+                   original_due_ts = ?, status = ?, closed_ts = ?, moves = ?, late_moves = ?,
+                   deleted_ts = ?, effort_s = ?
+               WHERE id = ?""",
+            (*values, promise.id),
+        )
+    conn.execute("DELETE FROM promise_people WHERE promise_id = ?", (promise.id,))
+    conn.executemany(
+        "INSERT OR IGNORE INTO promise_people (promise_id, person_id, position) VALUES (?, ?, ?)",
+        [(promise.id, person_id(conn, name), pos) for pos, name in enumerate(promise.to)],
+    )
+    return promise.id
+
+
+def remove_promise(conn: sqlite3.Connection, promise_id: int) -> None:
+    """Drop a promise whose making was undone, with what little history is left."""
+    conn.execute("DELETE FROM events WHERE promise_id = ?", (promise_id,))
+    conn.execute("DELETE FROM promise_people WHERE promise_id = ?", (promise_id,))
+    conn.execute("DELETE FROM promises WHERE id = ?", (promise_id,))
+
+
+def begin_change(conn: sqlite3.Connection, command: str, at: datetime) -> int:
+    cursor = conn.execute("INSERT INTO changes (at_ts, command) VALUES (?, ?)", (ts(at), command))
+    return int(cursor.lastrowid or 0)
+
+
+def append_event(conn: sqlite3.Connection, event: Event) -> int:
+    cursor = conn.execute(
+        "INSERT INTO events (promise_id, change_id, at_ts, kind, data) VALUES (?, ?, ?, ?, ?)",
+        (
+            event.promise_id,
+            event.change_id,
+            ts(event.at),
+            event.kind,
+            json.dumps(event.data, ensure_ascii=False),
+        ),
+    )
+    event.id = int(cursor.lastrowid or 0)
+    return event.id
+
+
+def append_events(conn: sqlite3.Connection, events: list[Event]) -> None:
+    """Many events at once (import), in the order given."""
+    conn.executemany(
+        "INSERT INTO events (promise_id, change_id, at_ts, kind, data) VALUES (?, ?, ?, ?, ?)",
+        [
+            (e.promise_id, e.change_id, ts(e.at), e.kind, json.dumps(e.data, ensure_ascii=False))
+            for e in events
+        ],
+    )
+
+
+def _event(row: Sequence[Any]) -> Event:
+    return Event(
+        id=row[0],
+        promise_id=row[1],
+        change_id=row[2],
+        at=datetime.fromtimestamp(row[3], UTC),
+        kind=row[4],
+        data=json.loads(row[5]),
+    )
+
+
+def events_for(conn: sqlite3.Connection, promise_id: int) -> list[Event]:
+    rows = conn.execute(
+        "SELECT id, promise_id, change_id, at_ts, kind, data FROM events "
+        "WHERE promise_id = ? ORDER BY id",
+        (promise_id,),
+    )
+    return [_event(row) for row in rows]
+
+
+def histories(conn: sqlite3.Connection) -> list[tuple[Promise, list[Event]]]:
+    """Every promise that is not deleted, with its history (for the track record)."""
+    return [(p, events) for p, events in all_histories(conn) if p.deleted_at is None]
+
+
+def last_change(conn: sqlite3.Connection) -> tuple[int, str, datetime] | None:
+    """The most recent change that is not undone yet and still has events.
+
+    Reminders recorded by cron are bookkeeping, not the user's changes: undo passes them by.
+    """
+    row = conn.execute(
+        """SELECT c.id, c.command, c.at_ts FROM changes c
+           WHERE c.undone_ts IS NULL AND c.command NOT IN ('remind')
+             AND EXISTS (SELECT 1 FROM events e WHERE e.change_id = c.id)
+           ORDER BY c.id DESC LIMIT 1"""
+    ).fetchone()
+    if row is None:
+        return None
+    return int(row[0]), str(row[1]), datetime.fromtimestamp(row[2], UTC)
+
+
+def late_kept(
+    conn: sqlite3.Connection, since: datetime, limit: int = 200
+) -> list[tuple[int, int, int]]:
+    """(id, seconds kept after the due date, late moves) of the latest `limit` promises kept
+    late since `since`: walked newest first along the (status, closed_ts) index, so the cost
+    does not grow with the ledger."""
+    rows = conn.execute(
+        "SELECT id, closed_ts - due_ts, late_moves FROM promises "
+        "WHERE status = 'kept' AND closed_ts >= ? AND deleted_ts IS NULL "
+        "AND (closed_ts > due_ts OR late_moves > 0) ORDER BY closed_ts DESC LIMIT ?",
+        (ts(since), limit),
+    )
+    return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+
+def recent_kept_spans(conn: sqlite3.Connection, limit: int = 200) -> list[tuple[int, int]]:
+    """(seconds promised, seconds taken) of the latest kept promises, newest first."""
+    rows = conn.execute(
+        "SELECT original_due_ts - made_ts, closed_ts - made_ts FROM promises "
+        "WHERE status = 'kept' AND deleted_ts IS NULL ORDER BY closed_ts DESC LIMIT ?",
+        (limit,),
+    )
+    return [(int(r[0]), max(int(r[1]), 0)) for r in rows]
+
+
+def reminded_since(conn: sqlite3.Connection, since: datetime) -> dict[int, list[str]]:
+    """The standings each promise was reminded about since `since` (for `pk remind`)."""
+    rows = conn.execute(
+        "SELECT promise_id, json_extract(data, '$.standing') FROM events "
+        "WHERE kind = 'reminded' AND at_ts >= ?",
+        (ts(since),),
+    )
+    found: dict[int, list[str]] = {}
+    for promise_id, standing in rows:
+        found.setdefault(int(promise_id), []).append(str(standing))
+    return found
+
+
+def undo_change(conn: sqlite3.Connection, change_id: int, at: datetime) -> list[int]:
+    """Remove a change's events and mark it undone; returns the promises it touched."""
+    touched = [
+        int(row[0])
+        for row in conn.execute(
+            "SELECT DISTINCT promise_id FROM events WHERE change_id = ?", (change_id,)
+        )
+    ]
+    conn.execute("DELETE FROM events WHERE change_id = ?", (change_id,))
+    conn.execute("UPDATE changes SET undone_ts = ? WHERE id = ?", (ts(at), change_id))
+    return touched
+
+
+def uuids(conn: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in conn.execute("SELECT uuid FROM promises")}
+
+
+def describe_database(conn: sqlite3.Connection) -> dict[str, Any]:
+    """Schema version, journal mode, size and row counts, as far as the file allows."""
+    info: dict[str, Any] = {
+        "schema_version": conn.execute("PRAGMA user_version").fetchone()[0],
+        "journal_mode": conn.execute("PRAGMA journal_mode").fetchone()[0],
+        "page_size": conn.execute("PRAGMA page_size").fetchone()[0],
+        "page_count": conn.execute("PRAGMA page_count").fetchone()[0],
+    }
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    info["missing_tables"] = [t for t in LEDGER_TABLES if t not in tables]
+    info["counts"] = {}
+    if not info["missing_tables"]:
+        info["counts"] = {
+            "promises": count_promises(conn, "p.deleted_ts IS NULL"),
+            "deleted": count_promises(conn, "p.deleted_ts IS NOT NULL"),
+            "events": conn.execute("SELECT count(*) FROM events").fetchone()[0],
+            "people": conn.execute("SELECT count(*) FROM people").fetchone()[0],
+            "changes": conn.execute("SELECT count(*) FROM changes").fetchone()[0],
+        }
+    return info
+
+
+def integrity_problems(conn: sqlite3.Connection, limit: int = 10) -> list[str]:
+    """What PRAGMA integrity_check finds wrong (empty when the file is sound)."""
+    rows = [str(r[0]) for r in conn.execute(f"PRAGMA integrity_check({int(limit)})")]
+    return [] if rows == ["ok"] else rows
+
+
+def all_histories(conn: sqlite3.Connection) -> list[tuple[Promise, list[Event]]]:
+    """Every promise row, deleted ones included, with its events (one query for all events)."""
+    promises = select_promises(conn, order="p.id")
+    by_id: dict[int, list[Event]] = {p.id or 0: [] for p in promises}
+    rows = conn.execute(
+        "SELECT id, promise_id, change_id, at_ts, kind, data FROM events ORDER BY promise_id, id"
+    )
+    for row in rows:
+        by_id.setdefault(int(row[1]), []).append(_event(row))
+    return [(p, by_id[p.id or 0]) for p in promises]
+
+
+def orphan_event_promises(conn: sqlite3.Connection) -> list[int]:
+    """Promise ids that have events but no row."""
+    rows = conn.execute(
+        "SELECT DISTINCT promise_id FROM events WHERE promise_id NOT IN (SELECT id FROM promises)"
+    )
+    return sorted(int(r[0]) for r in rows)

@@ -1,0 +1,157 @@
+"""The ledger's schema: numbered migrations, applied in order on open.
+
+Migrations are a list of named functions, each applied in its own transaction together with its
+record in the `migrations` table and `PRAGMA user_version`. Never edit or renumber one that has
+been released; add a new one. An existing ledger is copied aside before it is upgraded.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from promisekeeper.model.errors import LedgerError
+from promisekeeper.store.files import backup_before_migration
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+MIGRATIONS: list[Migration] = []
+
+
+migration = MIGRATIONS.append
+
+
+@migration
+def m001_initial(conn: sqlite3.Connection) -> None:
+    for statement in (
+        """CREATE TABLE people (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            name_key TEXT NOT NULL UNIQUE,
+            email TEXT,
+            handle TEXT,
+            channel TEXT,
+            note TEXT
+        )""",
+        """CREATE TABLE promises (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            uuid TEXT NOT NULL UNIQUE,
+            what TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            tags TEXT NOT NULL DEFAULT '[]',
+            made_ts INTEGER NOT NULL,
+            due_ts INTEGER NOT NULL,
+            original_due_ts INTEGER NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('open', 'kept', 'broken', 'released')),
+            closed_ts INTEGER,
+            moves INTEGER NOT NULL DEFAULT 0,
+            late_moves INTEGER NOT NULL DEFAULT 0,
+            deleted_ts INTEGER
+        )""",
+        """CREATE TABLE promise_people (
+            promise_id INTEGER NOT NULL REFERENCES promises(id) ON DELETE CASCADE,
+            person_id INTEGER NOT NULL REFERENCES people(id),
+            position INTEGER NOT NULL,
+            PRIMARY KEY (promise_id, person_id)
+        )""",
+        """CREATE TABLE changes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at_ts INTEGER NOT NULL,
+            command TEXT NOT NULL,
+            undone_ts INTEGER
+        )""",
+        """CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            promise_id INTEGER NOT NULL,
+            change_id INTEGER REFERENCES changes(id),
+            at_ts INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            data TEXT NOT NULL DEFAULT '{}'
+        )""",
+        "CREATE INDEX promises_status_due ON promises (status, due_ts)",
+        "CREATE INDEX promises_status_closed ON promises (status, closed_ts)",
+        "CREATE INDEX promise_people_person ON promise_people (person_id)",
+        "CREATE INDEX events_promise ON events (promise_id, id)",
+        "CREATE INDEX events_change ON events (change_id)",
+    ):
+        conn.execute(statement)
+
+
+@migration
+def m002_index_for_the_daily_view(conn: sqlite3.Connection) -> None:
+    # Covers every column the daily view filters open promises on, so `pk today` and the open
+    # count read index entries only, never the rows of promises they do not show.
+    conn.execute(
+        "CREATE INDEX promises_status_due_made ON promises (status, due_ts, made_ts, deleted_ts)"
+    )
+
+
+@migration
+def m003_effort(conn: sqlite3.Connection) -> None:
+    # How much work a promise is (seconds), for the working-time risk rule; NULL when not given.
+    from sqlite_utils import Database
+
+    Database(conn)["promises"].add_column("effort_s", int)
+    # The few promises with an effort are read by the daily view whatever their due date.
+    conn.execute(
+        "CREATE INDEX promises_with_effort ON promises (status) WHERE effort_s IS NOT NULL"
+    )
+
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def check_empty(conn: sqlite3.Connection, path: Path) -> None:
+    """A version-0 file with tables belongs to something else: never write our schema into it."""
+    tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    if tables:
+        raise LedgerError(f"{path} is an SQLite database but not a PromiseKeeper ledger")
+
+
+def migrate(conn: sqlite3.Connection, version: int, path: Path | None = None) -> None:
+    """Bring the schema to SCHEMA_VERSION, one migration per transaction.
+
+    An existing ledger (schema 1 or later) is first copied to `<ledger>.backup-v<old>-<time>`
+    (see backup_before_migration); when that copy cannot be made, nothing is migrated.
+    """
+    if version == 0:
+        conn.execute("PRAGMA journal_mode = WAL")
+    elif path is not None:
+        backup_before_migration(conn, path, version)
+    for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated while we waited for the lock.
+            current = conn.execute("PRAGMA user_version").fetchone()[0]
+            if current >= number:
+                conn.execute("COMMIT")
+                continue
+            if number == 1:
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS migrations "
+                    "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_ts INTEGER NOT NULL)"
+                )
+            step(conn)
+            conn.execute(
+                "INSERT INTO migrations (version, name, applied_ts) VALUES (?, ?, ?)",
+                (number, step.__name__, int(datetime.now(UTC).timestamp())),
+            )
+            conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            conn.execute("ROLLBACK")
+            if path is None or "locked" in str(exc) or "busy" in str(exc):
+                raise
+            raise LedgerError(
+                f"could not upgrade ledger {path} to schema {number} ({exc}); it is unchanged "
+                f"at schema {number - 1}"
+            ) from None
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+LEDGER_TABLES = ("promises", "events", "changes", "people", "promise_people")
