@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from promisekeeper.model.events import Event
 from promisekeeper.model.history import apply, fold
-from promisekeeper.model.promise import Event
 
 AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 MADE = Event(

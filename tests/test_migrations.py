@@ -45,6 +45,11 @@ def test_there_is_a_fixture_for_every_schema_version() -> None:
         assert user_version(fixture) == version_of(fixture)
 
 
+def _what(event: dict[str, Any]) -> tuple[Any, ...]:
+    """What an event says happened (its identity aside)."""
+    return (event["at"], event["kind"], event["details"])
+
+
 def _expected(fixture: Path) -> dict[str, Any]:
     import json
 
@@ -69,7 +74,19 @@ def test_every_fixture_upgrades_with_every_promise_and_event(
         new = got[old["uuid"]]
         # Every field the old export had is still there, with the same value (new fields may
         # appear), and the history is the same event for event.
-        assert {k: new.get(k) for k in old} == old, old["id"]
+        assert {k: new.get(k) for k in old if k != "history"} == {
+            k: v for k, v in old.items() if k != "history"
+        }, old["id"]
+        assert [_what(e) for e in new["history"]] == [_what(e) for e in old["history"]]
+        # Every event now has an identity for replication, in the order it was recorded.
+        clocks = [e["clock"] for e in new["history"]]
+        assert clocks == sorted(clocks) and len(set(clocks)) == len(clocks)
+        assert all(e["uuid"] and e["replica"] for e in new["history"])
+        pairs = zip(new["history"], old["history"], strict=True)
+        assert all(e["uuid"] == o["uuid"] for e, o in pairs if "uuid" in o)
+    events = [e for p in exported["promises"] for e in p["history"]]
+    assert len({e["uuid"] for e in events}) == len(events)
+    assert len({e["replica"] for e in events}) == 1  # this ledger is the replica that wrote them
     assert_sound(ledger)
     # An upgrade from an older schema left a backup of the ledger as it was.
     backups = files.migration_backups(ledger)

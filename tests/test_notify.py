@@ -357,3 +357,19 @@ def test_a_move_they_were_not_told_about_needs_telling(ok: Pk, make) -> None:
     assert ok("show", str(pid), "--json").json["needs_telling"] is True
     assert "Subject: New date for x" in ok("notify", str(pid)).stdout
     assert ok("show", str(pid), "--json").json["needs_telling"] is False
+
+
+def test_delivered_after_a_late_move_never_says_on_time(ok: Pk, make) -> None:
+    """Moved after the deadline, then kept by the new date: kept late everywhere, and the
+    delivered note says how late (it once said "done, on time")."""
+    pid = make("the report", "erin", "fri")  # Fri 27 Nov 17:00
+    ok("move", str(pid), "mon", "--reason", "forgot", now="2026-11-28T11:00:00+01:00")
+    ok("keep", str(pid), now="2026-11-29T10:00:00+01:00")
+    later = "2026-11-29T12:00:00+01:00"
+    assert ok("show", str(pid), "--json", now=later).json["standing"] == "kept_late"
+    shown = ok("show", str(pid), now=later).stdout
+    assert "18 hours late, moved after the deadline" in shown, shown
+    note = ok("notify", str(pid), now=later).stdout
+    assert "on time" not in note
+    assert "the report is done, 18 hours late, as promised for Mon 30 Nov 17:00." in note
+    assert ok("stats", "--json", now=later).json["kept_late"] == 1

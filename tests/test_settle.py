@@ -38,11 +38,14 @@ def test_note_adds_to_history_only(ok: Pk, make) -> None:
     pid = make()
     ok("note", str(pid), "draft", "done")
     obj = ok("show", str(pid), "--json").json
-    assert obj["history"][-1] == {
+    last = obj["history"][-1]
+    assert {k: last[k] for k in ("at", "kind", "details")} == {
         "at": "2026-11-23T09:00:00+00:00",
         "kind": "note",
         "details": {"text": "draft done"},
     }
+    made = obj["history"][0]
+    assert last["replica"] == made["replica"] and last["clock"] > made["clock"]
     assert obj["note"] == ""
 
 

@@ -28,11 +28,23 @@ EXPECTED_TABLES = {
         "late_moves",
         "deleted_ts",
         "effort_s",
+        "moved_late_s",
     ],
     "promise_people": ["promise_id", "person_id", "position"],
     "changes": ["id", "at_ts", "command", "undone_ts"],
-    "events": ["id", "promise_id", "change_id", "at_ts", "kind", "data"],
+    "events": [
+        "id",
+        "promise_id",
+        "change_id",
+        "at_ts",
+        "kind",
+        "data",
+        "uuid",
+        "replica",
+        "clock",
+    ],
     "migrations": ["version", "name", "applied_ts"],
+    "meta": ["key", "value"],
 }
 EXPECTED_INDEXES = {
     "promises_status_due",
@@ -42,6 +54,9 @@ EXPECTED_INDEXES = {
     "events_change",
     "promises_status_due_made",
     "promises_with_effort",
+    "events_uuid",
+    "events_history",
+    "events_clock",
 }
 
 

@@ -14,6 +14,19 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 from promisekeeper.face.paint import Painter
+from promisekeeper.model.events import (
+    Closed,
+    Deleted,
+    Edited,
+    Event,
+    Made,
+    Moved,
+    Noted,
+    Notified,
+    Reminded,
+    Reopened,
+    Snoozed,
+)
 from promisekeeper.rules.dates import format_day_time, format_relative, format_span, format_when
 from promisekeeper.telling.text import one_line, safe
 from promisekeeper.telling.words import STANDING_WORDS, people, timing
@@ -21,7 +34,7 @@ from promisekeeper.telling.words import STANDING_WORDS, people, timing
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from promisekeeper.model.promise import Event, Promise
+    from promisekeeper.model.promise import Promise
     from promisekeeper.services.ledger import Ledger, Status, Today
 
 STANDING_STYLE = {
@@ -287,49 +300,48 @@ def show_promise(promise: Promise, events: list[Event], ledger: Ledger, out: Con
 
 def describe(event: Event, now: datetime) -> str:
     """An event in words, for `pk show`."""
-    from promisekeeper.model.times import from_iso
+    detail = event.detail
 
-    data = event.data
+    def day(moment: datetime) -> str:
+        return format_day_time(moment, now)
 
-    def when(key: str) -> str:
-        return format_day_time(from_iso(data[key]), now)
+    def side(before: bool) -> str:
+        return "before the deadline" if before else "after the deadline"
 
-    reason = f": {data['reason']}" if data.get("reason") else ""
-    if event.kind == "made":
-        return f"promised to {', '.join(data['to'])}, due {when('due')}"
-    if event.kind == "moved":
-        timing_words = (
-            "before the deadline" if data.get("before_deadline") else "after the deadline"
-        )
-        return f"moved from {when('from')} to {when('to')}, {timing_words}{reason}"
-    if event.kind == "kept":
-        note = f": {data['note']}" if data.get("note") else ""
-        return f"kept (delivered {when('closed_at')}){note}"
-    if event.kind in ("broken", "released"):
-        return f"{'broken' if event.kind == 'broken' else 'released by them'}{reason}"
-    if event.kind == "reopened":
-        return f"reopened (was {data.get('previous', '?')})"
-    if event.kind == "note":
-        return f"note: {data.get('text', '')}"
-    if event.kind == "edited":
+    if isinstance(detail, Made):
+        return f"promised to {', '.join(detail.to)}, due {day(detail.due)}"
+    if isinstance(detail, Moved):
+        reason = f": {detail.reason}" if detail.reason else ""
+        moved = f"moved from {day(detail.from_due)} to {day(detail.to_due)}"
+        return f"{moved}, {side(detail.before_deadline)}{reason}"
+    if isinstance(detail, Closed):
+        if detail.status == "kept":
+            note = f": {detail.note}" if detail.note else ""
+            return f"kept (delivered {day(detail.closed_at or event.at)}){note}"
+        reason = f": {detail.reason}" if detail.reason else ""
+        return f"{'broken' if detail.status == 'broken' else 'released by them'}{reason}"
+    if isinstance(detail, Reopened):
+        return f"reopened (was {detail.previous or '?'})"
+    if isinstance(detail, Noted):
+        return f"note: {detail.text}"
+    if isinstance(detail, Edited):
         parts = []
-        for name, (old, new) in data.get("changes", {}).items():
+        for name, (old, new) in detail.changes.items():
             show_old = ", ".join(old) if isinstance(old, list) else old
             show_new = ", ".join(new) if isinstance(new, list) else new
             parts.append(f"{name}: {show_old!s} → {show_new!s}")
         return "edited " + "; ".join(parts)
-    if event.kind == "deleted":
+    if isinstance(detail, Deleted):
         return "deleted"
-    if event.kind == "notified":
-        timing_words = (
-            "before the deadline" if data.get("before_deadline") else "after the deadline"
+    if isinstance(detail, Notified):
+        told = ", ".join(detail.to)
+        return (
+            f"told {told} via {detail.channel} ({detail.template}), {side(detail.before_deadline)}"
         )
-        told = ", ".join(data.get("to", []))
-        return f"told {told} via {data.get('channel')} ({data.get('template')}), {timing_words}"
-    if event.kind == "snoozed":
+    if isinstance(detail, Snoozed):
         return "skipped for today"
-    if event.kind == "reminded":
-        return f"reminded ({STANDING_WORDS.get(data.get('standing', ''), '?')})"
+    if isinstance(detail, Reminded):
+        return f"reminded ({STANDING_WORDS.get(detail.standing, '?')})"
     return event.kind
 
 

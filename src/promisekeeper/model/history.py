@@ -2,69 +2,87 @@
 
 Every change goes through `apply`, both when a command records a new event and when `pk undo` or
 `pk import` rebuilds a promise from its history, so the stored row can never disagree with it.
+`fold` replays a history in its one order (clock, replica, uuid), whatever order the events
+arrived in, so every replica that holds the same events holds the same promise.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from promisekeeper.model.promise import Event, Promise
+from promisekeeper.model.events import (
+    Closed,
+    Deleted,
+    Edited,
+    Event,
+    Made,
+    Moved,
+    Reopened,
+    Unreadable,
+)
+from promisekeeper.model.promise import Promise
 
 
-def _time(value: str) -> datetime:
-    from promisekeeper.model.times import from_iso
-
-    return from_iso(value)
-
-
-def _effort(seconds: float | None) -> timedelta | None:
+def _effort(seconds: int | None) -> timedelta | None:
     """Effort is kept in the history as seconds (or null)."""
     return None if seconds is None else timedelta(seconds=seconds)
 
 
 def apply(state: Promise | None, event: Event) -> Promise | None:
     """The promise after `event`; `made` starts one, every other kind needs one."""
-    data = event.data
-    if event.kind == "made":
-        due = _time(data["due"])
+    detail = event.detail
+    if isinstance(detail, Made):
         return Promise(
-            uuid=data["uuid"],
-            what=data["what"],
-            to=list(data["to"]),
-            made=_time(data["made"]) if data.get("made") else event.at,
-            due=due,
-            original_due=due,
-            tags=list(data.get("tags", [])),
-            note=data.get("note", ""),
-            effort=_effort(data.get("effort")),
+            uuid=detail.uuid,
+            what=detail.what,
+            to=list(detail.to),
+            made=detail.made or event.at,
+            due=detail.due,
+            original_due=detail.due,
+            tags=list(detail.tags),
+            note=detail.note,
+            effort=_effort(detail.effort_s),
         )
+    if isinstance(detail, Unreadable):
+        raise ValueError(f"a {event.kind!r} event that cannot be read: {detail.problem}")
     if state is None:
         raise ValueError(f"a {event.kind!r} event before the promise was made")
-    if event.kind == "moved":
-        late = 0 if data.get("before_deadline", True) else 1
+    if isinstance(detail, Moved):
+        if detail.before_deadline:
+            return replace(state, due=detail.to_due, moves=state.moves + 1)
+        # A move after the deadline never erases the lateness: remember how late it came.
+        late_by = max(event.at - detail.from_due, timedelta(0))
         return replace(
-            state, due=_time(data["to"]), moves=state.moves + 1, late_moves=state.late_moves + late
+            state,
+            due=detail.to_due,
+            moves=state.moves + 1,
+            late_moves=state.late_moves + 1,
+            moved_late_by=max(state.moved_late_by, late_by),
         )
-    if event.kind in ("kept", "broken", "released"):
-        closed = _time(data["closed_at"]) if data.get("closed_at") else event.at
-        return replace(state, status=event.kind, closed_at=closed)
-    if event.kind == "reopened":
+    if isinstance(detail, Closed):
+        return replace(state, status=detail.status, closed_at=detail.closed_at or event.at)
+    if isinstance(detail, Reopened):
         return replace(state, status="open", closed_at=None)
-    if event.kind == "edited":
-        changes = {name: new for name, (_old, new) in data["changes"].items()}
+    if isinstance(detail, Edited):
+        changes = {name: new for name, (_old, new) in detail.changes.items()}
         if "effort" in changes:
             changes["effort"] = _effort(changes["effort"])
         return replace(state, **changes)
-    if event.kind == "deleted":
+    if isinstance(detail, Deleted):
         return replace(state, deleted_at=event.at)
-    # Kinds that only add to the story (note, notified, reminded) leave the state as it is.
+    # Kinds that only add to the story (note, notified, snoozed, reminded) leave it as it is.
     return state
 
 
+def in_order(events: list[Event]) -> list[Event]:
+    """A history in its one order: clock, then replica, then uuid."""
+    return sorted(events, key=lambda e: e.order)
+
+
 def fold(events: list[Event]) -> Promise | None:
-    """Replay a whole history, oldest first."""
+    """Replay a whole history in its order."""
     state: Promise | None = None
-    for event in events:
+    for event in in_order(events):
         state = apply(state, event)
     return state

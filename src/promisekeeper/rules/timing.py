@@ -23,6 +23,20 @@ def kept_on_time(promise: Promise) -> bool:
 
 
 def lateness(promise: Promise, now: datetime) -> timedelta:
-    """How late (positive) or early (negative) the promise is or was, against the date in force."""
+    """How late (positive) or early (negative) the promise is or was, against the date in force.
+
+    One kept on a date moved after the deadline is late by how long after that deadline the
+    move came, even when it was delivered by the new date: the move does not erase it.
+    """
     end = promise.closed_at if promise.status != "open" and promise.closed_at else now
-    return end - promise.due
+    late = end - promise.due
+    if promise.status == "kept" and late <= timedelta(0) and promise.late_moves:
+        return promise.moved_late_by
+    return late
+
+
+def early_by(promise: Promise) -> timedelta:
+    """How long before the due date a promise kept on time was delivered (zero otherwise)."""
+    if not kept_on_time(promise) or promise.closed_at is None:
+        return timedelta(0)
+    return promise.due - promise.closed_at

@@ -4,10 +4,7 @@ No counters are kept anywhere: every figure here is a fold over the history of e
 so it can always be recomputed, and undo or import can never leave it out of step.
 
 Definitions (the README's "How reliable am I?" repeats them):
-- kept **on time**: kept by the due date in force, and every move of the date was made before
-  the deadline it replaced; otherwise kept **late**.
-- **lateness** of a late promise: how long after the deadline it was kept; for one kept on a
-  date moved after the deadline, how long after the missed deadline it was moved.
+- kept **on time** and **lateness**: rules.timing (kept_on_time, lateness).
 - **on-time rate**: kept on time / (kept + broken). Released promises are not your failure.
 - **slipped**: moved, kept late, broken, or overdue now. The **no-surprise rate** is the share
   of slipped promises whose people were told before the deadline.
@@ -20,8 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from promisekeeper.model.promise import Event, Promise
-from promisekeeper.rules.timing import kept_on_time
+from promisekeeper.model.events import Event, Moved, Notified
+from promisekeeper.model.promise import Promise
+from promisekeeper.rules.timing import early_by, kept_on_time, lateness
 
 # The trust bank's weights: deposits positive, withdrawals negative. Override any of them
 # under [trust] in config.toml.
@@ -37,14 +35,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "moved_after_deadline": -2,
 }
 TREND_DAYS = 30
-
-
-@dataclass
-class Move:
-    at: datetime
-    before_deadline: bool
-    old_due: datetime
-    reason: str = ""
+EARLY_DEPOSIT = timedelta(days=1)  # kept this early earns kept_early on top of kept_on_time
 
 
 @dataclass
@@ -52,7 +43,7 @@ class Outcome:
     """What became of one promise, read from its history."""
 
     promise: Promise
-    moves: list[Move] = field(default_factory=list)
+    moves: list[tuple[datetime, Moved]] = field(default_factory=list)  # (when, the move)
     told_before_deadline: list[datetime] = field(default_factory=list)
     on_time: bool = False
     late: bool = False
@@ -69,37 +60,21 @@ class Outcome:
 
 
 def outcome(promise: Promise, events: list[Event], now: datetime) -> Outcome:
-    from promisekeeper.model.times import from_iso
-
     result = Outcome(promise)
     for event in events:
-        if event.kind == "moved":
-            result.moves.append(
-                Move(
-                    at=event.at,
-                    before_deadline=bool(event.data.get("before_deadline", True)),
-                    old_due=from_iso(event.data["from"]),
-                    reason=str(event.data.get("reason", "")),
-                )
-            )
-        elif event.kind == "notified" and event.data.get("before_deadline"):
+        detail = event.detail
+        if isinstance(detail, Moved):
+            result.moves.append((event.at, detail))
+        elif isinstance(detail, Notified) and detail.before_deadline:
             result.told_before_deadline.append(event.at)
     if promise.status == "kept":
         result.on_time = kept_on_time(promise)
         result.late = not result.on_time
         if result.late:
-            result.lateness = _lateness(promise, result.moves)
+            result.lateness = lateness(promise, now)
     elif promise.status == "open" and now >= promise.due:
         result.overdue = True
     return result
-
-
-def _lateness(promise: Promise, moves: list[Move]) -> timedelta:
-    closed = promise.closed_at or promise.due
-    if closed > promise.due:
-        return closed - promise.due
-    late_moves = [m.at - m.old_due for m in moves if not m.before_deadline]
-    return max(late_moves, default=timedelta(0))
 
 
 def outcomes(histories: list[tuple[Promise, list[Event]]], now: datetime) -> list[Outcome]:
@@ -132,7 +107,7 @@ def stats(found: list[Outcome], now: datetime, weeks: int = 12) -> dict[str, Any
     kept = [o for o in found if o.promise.status == "kept"]
     on_time = [o for o in kept if o.on_time]
     broken = [o for o in found if o.promise.status == "broken"]
-    moves = [m for o in found for m in o.moves]
+    moves = [move for o in found for _at, move in o.moves]
     slipped = [o for o in found if o.slipped]
     late_seconds = [o.lateness.total_seconds() for o in kept if o.late and o.lateness is not None]
     return {
@@ -233,13 +208,13 @@ def entries_for(result: Outcome, now: datetime, weights: dict[str, float]) -> li
 
     if result.told_early:
         add(result.told_before_deadline[0], "told_before_deadline")
-    for move in result.moves:
-        add(move.at, "moved_in_advance" if move.before_deadline else "moved_after_deadline")
+    for at, move in result.moves:
+        add(at, "moved_in_advance" if move.before_deadline else "moved_after_deadline")
     closed = promise.closed_at or now
     if promise.status == "kept":
         if result.on_time:
             add(closed, "kept_on_time")
-            if promise.due - closed >= timedelta(days=1):
+            if early_by(promise) >= EARLY_DEPOSIT:
                 add(closed, "kept_early")
         else:
             add(

@@ -13,8 +13,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from promisekeeper.model.errors import InvalidInput, PkError
+from promisekeeper.model.events import (
+    EDITABLE,
+    EVENT_KINDS,
+    Event,
+    clock_from_text,
+    clock_text,
+    decode,
+)
 from promisekeeper.model.history import fold
-from promisekeeper.model.promise import EVENT_KINDS, STATUSES, Event, Promise
+from promisekeeper.model.promise import STATUSES, Promise
 from promisekeeper.model.times import iso
 from promisekeeper.rules.fields import (
     check_effort_seconds,
@@ -26,7 +34,6 @@ from promisekeeper.services.ledger import Ledger
 
 FORMAT_NAME = "promisekeeper"
 FORMAT_VERSION = 1
-EDITABLE = ("what", "to", "note", "tags", "effort")  # what an `edited` event may change
 
 
 def promise_json(promise: Promise, standing: str) -> dict[str, Any]:
@@ -54,7 +61,15 @@ def promise_json(promise: Promise, standing: str) -> dict[str, Any]:
 
 
 def event_json(event: Event) -> dict[str, Any]:
-    return {"at": iso(event.at), "kind": event.kind, "details": dict(event.data)}
+    """An event as `pk show --json` and `pk export` give it: what, when, and its identity."""
+    return {
+        "at": iso(event.at),
+        "kind": event.kind,
+        "details": dict(event.data),
+        "uuid": event.uuid,
+        "replica": event.replica,
+        "clock": clock_text(event.clock),
+    }
 
 
 def dumps(value: Any) -> str:
@@ -145,13 +160,38 @@ def _events_from_history(history: Any, record: dict[str, Any]) -> list[Event]:
             raise InvalidInput(f"history[{position}].details must be an object")
         if (kind == "made") != (position == 0):
             raise InvalidInput("history must start with a 'made' event, and have only one")
-        if kind == "edited":
+        details = dict(details)
+        if kind == "made":
+            details.setdefault("uuid", record.get("uuid") or str(uuidlib.uuid4()))
+            _check_made(details)
+        elif kind == "edited":
             details = {"changes": _check_changes(details.get("changes"), position)}
-        events.append(Event(kind=kind, at=_when(item.get("at"), "at"), data=dict(details)))
-    made = events[0].data
-    made.setdefault("uuid", record.get("uuid") or str(uuidlib.uuid4()))
-    _check_made(made)
+        at = _when(item.get("at"), "at")
+        try:
+            detail = decode(kind, details)
+        except InvalidInput as exc:
+            raise InvalidInput(f"history[{position}]: {exc}") from None
+        events.append(Event.of(detail, at, **_identity(item, position)))
     return events
+
+
+def _identity(item: dict[str, Any], position: int) -> dict[str, Any]:
+    """An exported event's uuid, replica and clock, kept so that the same event is the same
+    everywhere; an event without them (an older export) gets this ledger's when stored."""
+    found: dict[str, Any] = {}
+    for key in ("uuid", "replica"):
+        value = item.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not value.strip() or len(value) > 100:
+            raise InvalidInput(f"history[{position}].{key} must be a short non-empty string")
+        found[key] = value
+    if item.get("clock") is not None:
+        try:
+            found["clock"] = clock_from_text(item["clock"])
+        except InvalidInput as exc:
+            raise InvalidInput(f"history[{position}]: {exc}") from None
+    return found
 
 
 def _events_from_plain(record: dict[str, Any], now: datetime) -> list[Event]:
@@ -177,6 +217,7 @@ def _events_from_plain(record: dict[str, Any], now: datetime) -> list[Event]:
     }
     _check_made(made)
     events = [Event(kind="made", at=made_at, data=made)]
+    # (Event decodes its details: a made record that is not one is refused here.)
     status = record.get("status") or "open"
     if status not in STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(STATUSES)}, not {status!r}")

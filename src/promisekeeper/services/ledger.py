@@ -10,19 +10,32 @@ from __future__ import annotations
 import uuid as uuidlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from promisekeeper.model.errors import InvalidInput, PromiseNotFound
+from promisekeeper.model.events import (
+    Closed,
+    Deleted,
+    Detail,
+    Edited,
+    Event,
+    Made,
+    Moved,
+    Noted,
+    Notified,
+    Reminded,
+    Reopened,
+    Snoozed,
+)
 from promisekeeper.model.history import apply, fold
-from promisekeeper.model.promise import Event, Person, Promise
+from promisekeeper.model.promise import Person, Promise
 from promisekeeper.model.settings import Config
-from promisekeeper.model.times import iso
 from promisekeeper.rules.fields import clean_people, clean_tags, clean_text, effort_seconds
 from promisekeeper.rules.standing import is_at_risk, needs_telling, standing
-from promisekeeper.rules.timing import kept_on_time
+from promisekeeper.rules.timing import kept_on_time, lateness
 from promisekeeper.rules.worktime import EffortRule, local_day, local_month_start
 from promisekeeper.store import connection, queries
 from promisekeeper.store.connection import Connection
@@ -117,11 +130,9 @@ class Ledger:
         with connection.guarded(self.path):
             return fn(conn, *args, **kwargs)
 
-    def _record(
-        self, conn: Connection, change: int, promise: Promise, kind: str, data: dict
-    ) -> Promise:
+    def _record(self, conn: Connection, change: int, promise: Promise, detail: Detail) -> Promise:
         """Append one event and store the promise as the history now says it is."""
-        event = Event(kind=kind, at=self.now, data=data, promise_id=promise.id, change_id=change)
+        event = Event.of(detail, self.now, promise_id=promise.id, change_id=change)
         new = apply(promise, event)
         assert new is not None
         new.id = promise.id
@@ -162,27 +173,15 @@ class Ledger:
         start counting as at risk that much earlier. Off with learn_from_record = false."""
         if not self.config.learn_from_record:
             return timedelta(0)
-        from promisekeeper.model.times import from_iso
         from promisekeeper.rules import track
 
         since = self.now - timedelta(days=180)
-        rows = self._query(queries.late_kept, since, default=[])
-        if len(rows) < track.MIN_RECORD:
-            return timedelta(0)
-        seconds = []
-        for promise_id, late_by, late_moves in rows:
-            if late_by <= 0 and late_moves:
-                # Kept on a date moved after the deadline: late by how long it was moved late.
-                events = self._query(queries.events_for, promise_id, default=[])
-                late_by = max(
-                    (
-                        (e.at - from_iso(e.data["from"])).total_seconds()
-                        for e in events
-                        if e.kind == "moved" and not e.data.get("before_deadline", True)
-                    ),
-                    default=0,
-                )
-            seconds.append(float(late_by))
+        late = [
+            p
+            for p in self._query(queries.kept_late_since, since, default=[])
+            if not kept_on_time(p)
+        ]
+        seconds = [lateness(p, self.now).total_seconds() for p in late]
         return track.learned_lead_from(seconds)
 
     def effort_rule(self, promise: Promise) -> EffortRule | None:
@@ -314,20 +313,21 @@ class Ledger:
             raise InvalidInput(
                 "that due time is in the past; use --force to record a promise after the fact"
             )
-        data = {
-            "uuid": str(uuidlib.uuid4()),
-            "what": what,
-            "to": people,
-            "due": iso(due),
-            "made": iso(self.now),
-            "note": clean_text(note, "note", allow_empty=True),
-            "tags": clean_tags(tags or []),
-        }
-        if effort is not None:
-            data["effort"] = effort_seconds(effort)
+        note = clean_text(note, "note", allow_empty=True)
+        tags = clean_tags(tags or [])
+        effort_s = None if effort is None else effort_seconds(effort)
         with self.change("promise") as (conn, change):
-            data["to"] = [queries.canonical_name(conn, name) for name in people]
-            event = Event(kind="made", at=self.now, data=data, change_id=change)
+            made = Made(
+                uuid=str(uuidlib.uuid4()),
+                what=what,
+                to=[queries.canonical_name(conn, name) for name in people],
+                due=due,
+                made=self.now,
+                note=note,
+                tags=tags,
+                effort_s=effort_s,
+            )
+            event = Event.of(made, self.now, change_id=change)
             promise = apply(None, event)
             assert promise is not None
             event.promise_id = queries.save_promise(conn, promise)
@@ -340,10 +340,8 @@ class Ledger:
             raise InvalidInput("cannot keep a promise in the future; leave out --at to mean now")
         with self.change("keep", promise_id) as (conn, change):
             promise = self._open_promise(conn, promise_id, "keep")
-            data: dict[str, Any] = {"closed_at": iso(when)}
-            if note:
-                data["note"] = clean_text(note, "note")
-            return self._record(conn, change, promise, "kept", data)
+            closed = Closed("kept", when, note=clean_text(note, "note") if note else "")
+            return self._record(conn, change, promise, closed)
 
     def move(
         self, promise_id: int, due: datetime, *, reason: str = "", force: bool = False
@@ -354,14 +352,13 @@ class Ledger:
             promise = self._open_promise(conn, promise_id, "move")
             if due == promise.due:
                 raise InvalidInput(f"promise {promise_id} is already due then")
-            data: dict[str, Any] = {
-                "from": iso(promise.due),
-                "to": iso(due),
-                "before_deadline": self.now < promise.due,
-            }
-            if reason:
-                data["reason"] = clean_text(reason, "reason")
-            return self._record(conn, change, promise, "moved", data)
+            moved = Moved(
+                from_due=promise.due,
+                to_due=due,
+                before_deadline=self.now < promise.due,
+                reason=clean_text(reason, "reason") if reason else "",
+            )
+            return self._record(conn, change, promise, moved)
 
     def settle(self, promise_id: int, kind: str, *, reason: str = "") -> Promise:
         """Mark a promise broken (you couldn't) or released (they let you off)."""
@@ -369,22 +366,20 @@ class Ledger:
         verb = "break" if kind == "broken" else "release"
         with self.change(verb, promise_id) as (conn, change):
             promise = self._open_promise(conn, promise_id, verb)
-            data: dict[str, Any] = {"closed_at": iso(self.now)}
-            if reason:
-                data["reason"] = clean_text(reason, "reason")
-            return self._record(conn, change, promise, kind, data)
+            closed = Closed(kind, self.now, reason=clean_text(reason, "reason") if reason else "")
+            return self._record(conn, change, promise, closed)
 
     def reopen(self, promise_id: int) -> Promise:
         with self.change("reopen", promise_id) as (conn, change):
             promise = self._load(conn, promise_id)
             if promise.status == "open":
                 raise InvalidInput(f"promise {promise_id} is already open")
-            return self._record(conn, change, promise, "reopened", {"previous": promise.status})
+            return self._record(conn, change, promise, Reopened(promise.status))
 
     def add_note(self, promise_id: int, text: str) -> Promise:
         with self.change("note", promise_id) as (conn, change):
             promise = self._load(conn, promise_id)
-            return self._record(conn, change, promise, "note", {"text": clean_text(text, "note")})
+            return self._record(conn, change, promise, Noted(clean_text(text, "note")))
 
     def edit(
         self,
@@ -410,8 +405,8 @@ class Ledger:
                 drop = set(clean_tags(remove_tags or []))
                 tags = [t for t in promise.tags if t not in drop]
                 wanted["tags"] = clean_tags(tags + (add_tags or []))
-            changes = {
-                name: [getattr(promise, name), value]
+            changes: dict[str, tuple[Any, Any]] = {
+                name: (getattr(promise, name), value)
                 for name, value in wanted.items()
                 if getattr(promise, name) != value
             }
@@ -419,17 +414,17 @@ class Ledger:
                 old = None if promise.effort is None else effort_seconds(promise.effort)
                 new = effort_seconds(effort) if effort.total_seconds() > 0 else None
                 if old != new:
-                    changes["effort"] = [old, new]
+                    changes["effort"] = (old, new)
             if not changes:
                 raise InvalidInput(
                     "nothing to change: give --what, --to, --note, --tag, --untag or --effort"
                 )
-            return self._record(conn, change, promise, "edited", {"changes": changes})
+            return self._record(conn, change, promise, Edited(changes))
 
     def delete(self, promise_id: int) -> Promise:
         with self.change("delete", promise_id) as (conn, change):
             promise = self._load(conn, promise_id)
-            return self._record(conn, change, promise, "deleted", {})
+            return self._record(conn, change, promise, Deleted())
 
     def undo(self) -> Undone:
         if not self.path.exists():
@@ -461,6 +456,7 @@ class Ledger:
         themselves, so the row stays the fold of its history. Returns (added, skipped)."""
         with self.change(command) as (conn, change):
             known = queries.uuids(conn)
+            seen_events: set[str] = set()
             added = skipped = 0
             for events in histories:
                 promise = fold(events)
@@ -469,8 +465,11 @@ class Ledger:
                     skipped += 1
                     continue
                 known.add(promise.uuid)
-                for event in events:
-                    _canonical_names(event, lambda name: queries.canonical_name(conn, name))
+                _refuse_known_events(conn, events, seen_events)
+                events = [
+                    _canonical_names(e, lambda name: queries.canonical_name(conn, name))
+                    for e in events
+                ]
                 promise = fold(events)
                 assert promise is not None
                 promise_id = queries.save_promise(conn, promise)
@@ -507,23 +506,22 @@ class Ledger:
         """Remember that people were told: who, how, what, and whether before the deadline."""
         with self.change("notify", promise_id) as (conn, change):
             promise = self._load(conn, promise_id)
-            data = {
-                "to": to,
-                "channel": channel,
-                "template": kind,
-                "subject": subject,
-                "message": message,
-                "before_deadline": self.now < promise.due,
-            }
-            return self._record(conn, change, promise, "notified", data)
+            told = Notified(
+                to=list(to),
+                channel=channel,
+                template=kind,
+                subject=subject,
+                message=message,
+                before_deadline=self.now < promise.due,
+            )
+            return self._record(conn, change, promise, told)
 
     def snooze(self, promise_id: int) -> Promise:
         """Skip for today: not asked about again until the local day ends."""
         _start, end = local_day(self.now)
         with self.change("skip", promise_id) as (conn, change):
             promise = self._load(conn, promise_id)
-            data = {"until": iso(end), "until_ts": int(end.timestamp())}
-            return self._record(conn, change, promise, "snoozed", data)
+            return self._record(conn, change, promise, Snoozed(end))
 
     # -- reminders (pk remind) ----------------------------------------------------------------
     def reminded_today(self) -> dict[int, list[str]]:
@@ -538,7 +536,7 @@ class Ledger:
         with self.change("remind") as (conn, change):
             for promise, state in reminded:
                 current = self._load(conn, promise.id or 0)
-                self._record(conn, change, current, "reminded", {"standing": state})
+                self._record(conn, change, current, Reminded(state))
 
     # -- track record ------------------------------------------------------------------------
     def histories(self) -> list[tuple[Promise, list[Event]]]:
@@ -616,10 +614,25 @@ class Ledger:
         return promise
 
 
-def _canonical_names(event: Event, canonical: Callable[[str], str]) -> None:
-    """Names in an event (who it was promised to) as the ledger spells them."""
-    if event.kind == "made":
-        event.data["to"] = [canonical(name) for name in event.data["to"]]
-    elif event.kind == "edited" and "to" in event.data["changes"]:
-        old, new = event.data["changes"]["to"]
-        event.data["changes"]["to"] = [old, [canonical(name) for name in new]]
+def _refuse_known_events(conn: Connection, events: list[Event], seen: set[str]) -> None:
+    """An event is recorded once: one whose uuid the ledger (or this import) already holds
+    belongs to another promise, and the import is refused."""
+    incoming = [e.uuid for e in events if e.uuid]
+    clash = (seen & set(incoming)) | queries.known_event_uuids(conn, incoming)
+    if clash or len(set(incoming)) != len(incoming):
+        shown = next(iter(clash), "a repeated uuid")
+        raise InvalidInput(f"event {shown} is already in the ledger; nothing imported")
+    seen.update(incoming)
+
+
+def _canonical_names(event: Event, canonical: Callable[[str], str]) -> Event:
+    """The event with the names in it (who it was promised to) as the ledger spells them."""
+    detail = event.detail
+    if isinstance(detail, Made):
+        detail = replace(detail, to=[canonical(name) for name in detail.to])
+    elif isinstance(detail, Edited) and "to" in detail.changes:
+        old, new = detail.changes["to"]
+        detail = Edited({**detail.changes, "to": (old, [canonical(name) for name in new])})
+    else:
+        return event
+    return replace(event, data=detail.to_data(), detail=detail)

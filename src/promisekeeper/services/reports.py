@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from promisekeeper.model.errors import InvalidInput
-from promisekeeper.model.promise import Event, Promise
-from promisekeeper.model.times import from_iso
+from promisekeeper.model.events import Closed, Moved, Reopened
+from promisekeeper.model.promise import Promise
 from promisekeeper.rules.worktime import local_day
 from promisekeeper.services.ledger import Ledger
 from promisekeeper.telling.report import Counts, Group, Item, Move, Report
@@ -72,24 +72,24 @@ def _item(ledger: Ledger, promise: Promise) -> Item:
     item = Item(promise=promise, standing=ledger.standing(promise))
     if not promise.moves and promise.status == "open":
         return item  # nothing in the history the report would show
-    closing: Event | None = None
+    closing: Closed | None = None
     for event in ledger.raw_history(promise.id or 0):
-        data = event.data
-        if event.kind == "moved":
+        detail = event.detail
+        if isinstance(detail, Moved):
             item.moves.append(
                 Move(
                     at=event.at,
-                    old=from_iso(data["from"]),
-                    new=from_iso(data["to"]),
-                    before_deadline=bool(data.get("before_deadline", True)),
-                    reason=data.get("reason", ""),
+                    old=detail.from_due,
+                    new=detail.to_due,
+                    before_deadline=detail.before_deadline,
+                    reason=detail.reason,
                 )
             )
-        elif event.kind in ("kept", "broken", "released"):
-            closing = event
-        elif event.kind == "reopened":
+        elif isinstance(detail, Closed):
+            closing = detail
+        elif isinstance(detail, Reopened):
             closing = None
     if closing is not None:
-        item.reason = closing.data.get("reason", "")
-        item.note = closing.data.get("note", "")
+        item.reason = closing.reason
+        item.note = closing.note
     return item

@@ -12,7 +12,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from promisekeeper.model.promise import Event, Person, Promise
+from promisekeeper.model.errors import InvalidInput
+from promisekeeper.model.events import Event, Unreadable, decode, tick
+from promisekeeper.model.promise import Person, Promise
+from promisekeeper.model.times import from_iso
 from promisekeeper.store.schema import LEDGER_TABLES
 
 
@@ -29,13 +32,13 @@ _PROMISE_COLUMNS = """p.id, p.uuid, p.what, p.note, p.tags, p.made_ts, p.due_ts,
     (SELECT json_group_array(name) FROM (
         SELECT pe.name FROM promise_people pp JOIN people pe ON pe.id = pp.person_id
         WHERE pp.promise_id = p.id ORDER BY pp.position)) AS people,
-    (SELECT json_array(e.id, e.at_ts, json_extract(e.data, '$.before_deadline')) FROM events e
-        WHERE e.promise_id = p.id AND e.kind = 'notified' ORDER BY e.id DESC LIMIT 1),
-    (SELECT json_array(e.id, e.at_ts) FROM events e
-        WHERE e.promise_id = p.id AND e.kind = 'moved' ORDER BY e.id DESC LIMIT 1),
-    (SELECT json_extract(e.data, '$.until_ts') FROM events e
-        WHERE e.promise_id = p.id AND e.kind = 'snoozed' ORDER BY e.id DESC LIMIT 1),
-    p.effort_s"""
+    (SELECT json_array(e.clock, e.at_ts, json_extract(e.data, '$.before_deadline')) FROM events e
+        WHERE e.promise_id = p.id AND e.kind = 'notified' ORDER BY e.clock DESC LIMIT 1),
+    (SELECT e.clock FROM events e
+        WHERE e.promise_id = p.id AND e.kind = 'moved' ORDER BY e.clock DESC LIMIT 1),
+    (SELECT json_extract(e.data, '$.until') FROM events e
+        WHERE e.promise_id = p.id AND e.kind = 'snoozed' ORDER BY e.clock DESC LIMIT 1),
+    p.effort_s, p.moved_late_s"""
 
 
 def _promise(row: Sequence[Any]) -> Promise:
@@ -54,16 +57,16 @@ def _promise(row: Sequence[Any]) -> Promise:
         late_moves=row[11],
         deleted_at=from_ts(row[12]),
         to=json.loads(row[13]),
-        snoozed_until=from_ts(row[16]),
+        snoozed_until=None if row[16] is None else from_iso(row[16]),
         effort=None if row[17] is None else timedelta(seconds=row[17]),
+        moved_late_by=timedelta(seconds=row[18]),
     )
     if row[14] is not None:
-        event_id, at, before = json.loads(row[14])
-        promise.told_event, promise.told_at = event_id, from_ts(at)
+        clock, at, before = json.loads(row[14])
+        promise.told_clock, promise.told_at = clock, from_ts(at)
         promise.told_before_deadline = bool(before)
     if row[15] is not None:
-        event_id, at = json.loads(row[15])
-        promise.moved_event, promise.last_moved_at = event_id, from_ts(at)
+        promise.moved_clock = int(row[15])
     return promise
 
 
@@ -258,12 +261,13 @@ def save_promise(conn: sqlite3.Connection, promise: Promise) -> int:
         promise.late_moves,
         None if promise.deleted_at is None else ts(promise.deleted_at),
         None if promise.effort is None else int(promise.effort.total_seconds()),
+        int(promise.moved_late_by.total_seconds()),
     )
     if promise.id is None:
         cursor = conn.execute(
             """INSERT INTO promises (uuid, what, note, tags, made_ts, due_ts, original_due_ts,
-                   status, closed_ts, moves, late_moves, deleted_ts, effort_s)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   status, closed_ts, moves, late_moves, deleted_ts, effort_s, moved_late_s)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             values,
         )
         promise.id = int(cursor.lastrowid or 0)
@@ -271,7 +275,7 @@ def save_promise(conn: sqlite3.Connection, promise: Promise) -> int:
         conn.execute(
             """UPDATE promises SET uuid = ?, what = ?, note = ?, tags = ?, made_ts = ?, due_ts = ?,
                    original_due_ts = ?, status = ?, closed_ts = ?, moves = ?, late_moves = ?,
-                   deleted_ts = ?, effort_s = ?
+                   deleted_ts = ?, effort_s = ?, moved_late_s = ?
                WHERE id = ?""",
             (*values, promise.id),
         )
@@ -295,47 +299,95 @@ def begin_change(conn: sqlite3.Connection, command: str, at: datetime) -> int:
     return int(cursor.lastrowid or 0)
 
 
+def replica_id(conn: sqlite3.Connection) -> str:
+    """This ledger's replica id: which machine's copy wrote an event."""
+    return str(conn.execute("SELECT value FROM meta WHERE key = 'replica'").fetchone()[0])
+
+
+def last_clock(conn: sqlite3.Connection) -> int:
+    """The latest clock stamp in the ledger (0 when it has no events)."""
+    return int(conn.execute("SELECT coalesce(max(clock), 0) FROM events").fetchone()[0])
+
+
+def _stamp(conn: sqlite3.Connection, events: list[Event]) -> None:
+    """Give events without an identity this replica's: a uuid and the next clock stamps."""
+    import uuid
+
+    replica = None
+    last = None
+    for event in events:
+        if not event.uuid:
+            event.uuid = str(uuid.uuid4())
+        if not event.replica:
+            event.replica = replica = replica or replica_id(conn)
+        if not event.clock:
+            last = last_clock(conn) if last is None else last
+            event.clock = tick(event.at, last)
+        last = max(last or 0, event.clock)
+
+
+_INSERT_EVENT = """INSERT INTO events
+    (promise_id, change_id, at_ts, kind, data, uuid, replica, clock)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)"""
+
+
+def _event_row(e: Event) -> tuple[Any, ...]:
+    data = json.dumps(e.data, ensure_ascii=False)
+    return (e.promise_id, e.change_id, ts(e.at), e.kind, data, e.uuid, e.replica, e.clock)
+
+
 def append_event(conn: sqlite3.Connection, event: Event) -> int:
-    cursor = conn.execute(
-        "INSERT INTO events (promise_id, change_id, at_ts, kind, data) VALUES (?, ?, ?, ?, ?)",
-        (
-            event.promise_id,
-            event.change_id,
-            ts(event.at),
-            event.kind,
-            json.dumps(event.data, ensure_ascii=False),
-        ),
-    )
+    _stamp(conn, [event])
+    cursor = conn.execute(_INSERT_EVENT, _event_row(event))
     event.id = int(cursor.lastrowid or 0)
     return event.id
 
 
 def append_events(conn: sqlite3.Connection, events: list[Event]) -> None:
     """Many events at once (import), in the order given."""
-    conn.executemany(
-        "INSERT INTO events (promise_id, change_id, at_ts, kind, data) VALUES (?, ?, ?, ?, ?)",
-        [
-            (e.promise_id, e.change_id, ts(e.at), e.kind, json.dumps(e.data, ensure_ascii=False))
-            for e in events
-        ],
-    )
+    _stamp(conn, events)
+    conn.executemany(_INSERT_EVENT, [_event_row(e) for e in events])
+
+
+def known_event_uuids(conn: sqlite3.Connection, uuids: list[str]) -> set[str]:
+    """Which of these event uuids the ledger already holds."""
+    found: set[str] = set()
+    for start in range(0, len(uuids), 500):
+        chunk = uuids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        rows = conn.execute(f"SELECT uuid FROM events WHERE uuid IN ({marks})", chunk)
+        found.update(str(row[0]) for row in rows)
+    return found
+
+
+_EVENT_COLUMNS = "id, promise_id, change_id, at_ts, kind, data, uuid, replica, clock"
+_HISTORY_ORDER = "clock, replica, uuid"
 
 
 def _event(row: Sequence[Any]) -> Event:
+    """A stored event, typed: the one place details are decoded on their way up."""
+    data = json.loads(row[5])
+    try:
+        detail = decode(row[4], data)
+    except InvalidInput as exc:
+        detail = Unreadable(str(exc))
     return Event(
         id=row[0],
         promise_id=row[1],
         change_id=row[2],
         at=datetime.fromtimestamp(row[3], UTC),
         kind=row[4],
-        data=json.loads(row[5]),
+        data=data,
+        uuid=row[6],
+        replica=row[7],
+        clock=row[8],
+        detail=detail,
     )
 
 
 def events_for(conn: sqlite3.Connection, promise_id: int) -> list[Event]:
     rows = conn.execute(
-        "SELECT id, promise_id, change_id, at_ts, kind, data FROM events "
-        "WHERE promise_id = ? ORDER BY id",
+        f"SELECT {_EVENT_COLUMNS} FROM events WHERE promise_id = ? ORDER BY {_HISTORY_ORDER}",
         (promise_id,),
     )
     return [_event(row) for row in rows]
@@ -362,19 +414,19 @@ def last_change(conn: sqlite3.Connection) -> tuple[int, str, datetime] | None:
     return int(row[0]), str(row[1]), datetime.fromtimestamp(row[2], UTC)
 
 
-def late_kept(
-    conn: sqlite3.Connection, since: datetime, limit: int = 200
-) -> list[tuple[int, int, int]]:
-    """(id, seconds kept after the due date, late moves) of the latest `limit` promises kept
-    late since `since`: walked newest first along the (status, closed_ts) index, so the cost
-    does not grow with the ledger."""
-    rows = conn.execute(
-        "SELECT id, closed_ts - due_ts, late_moves FROM promises "
-        "WHERE status = 'kept' AND closed_ts >= ? AND deleted_ts IS NULL "
-        "AND (closed_ts > due_ts OR late_moves > 0) ORDER BY closed_ts DESC LIMIT ?",
-        (ts(since), limit),
+def kept_late_since(conn: sqlite3.Connection, since: datetime, limit: int = 200) -> list[Promise]:
+    """The latest `limit` promises kept since `since` that may be late (kept after the due
+    date, or on a date moved after the deadline): an index-friendly superset; the caller
+    decides with rules.timing. Walked newest first along (status, closed_ts), so the cost does
+    not grow with the ledger."""
+    return select_promises(
+        conn,
+        "p.status = 'kept' AND p.closed_ts >= ? AND p.deleted_ts IS NULL "
+        "AND (p.closed_ts > p.due_ts OR p.late_moves > 0)",
+        (ts(since),),
+        "p.closed_ts DESC",
+        limit=limit,
     )
-    return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
 
 
 def recent_kept_spans(conn: sqlite3.Connection, limit: int = 200) -> list[tuple[int, int]]:
@@ -450,7 +502,7 @@ def all_histories(conn: sqlite3.Connection) -> list[tuple[Promise, list[Event]]]
     promises = select_promises(conn, order="p.id")
     by_id: dict[int, list[Event]] = {p.id or 0: [] for p in promises}
     rows = conn.execute(
-        "SELECT id, promise_id, change_id, at_ts, kind, data FROM events ORDER BY promise_id, id"
+        f"SELECT {_EVENT_COLUMNS} FROM events ORDER BY promise_id, {_HISTORY_ORDER}"
     )
     for row in rows:
         by_id.setdefault(int(row[1]), []).append(_event(row))

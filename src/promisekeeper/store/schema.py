@@ -101,6 +101,49 @@ def m003_effort(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m004_event_identity_and_move_lateness(conn: sqlite3.Connection) -> None:
+    # Every event gets an identity for replication: a uuid, the replica (this ledger) that wrote
+    # it, and a hybrid-logical-clock stamp. Existing events are stamped in the order they were
+    # recorded, so every history keeps its order.
+    import uuid
+
+    from promisekeeper.model.events import tick
+
+    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    replica = uuid.uuid4().hex
+    conn.execute("INSERT INTO meta (key, value) VALUES ('replica', ?)", (replica,))
+    conn.execute("ALTER TABLE events ADD COLUMN uuid TEXT")
+    conn.execute("ALTER TABLE events ADD COLUMN replica TEXT")
+    conn.execute("ALTER TABLE events ADD COLUMN clock INTEGER")
+    stamps = []
+    last = 0
+    for event_id, at_ts in conn.execute("SELECT id, at_ts FROM events ORDER BY id"):
+        last = tick(datetime.fromtimestamp(at_ts, UTC), last)
+        stamps.append((str(uuid.uuid4()), replica, last, event_id))
+    conn.executemany("UPDATE events SET uuid = ?, replica = ?, clock = ? WHERE id = ?", stamps)
+    conn.execute("CREATE UNIQUE INDEX events_uuid ON events (uuid)")
+    conn.execute("CREATE INDEX events_history ON events (promise_id, clock, replica, uuid)")
+    conn.execute("CREATE INDEX events_clock ON events (clock)")
+    # And a promise kept on a date moved after its deadline is late by how long after that
+    # deadline the move came: the fold keeps it on the row (seconds), so lateness needs no
+    # history.
+    from promisekeeper.model.times import from_iso
+
+    conn.execute("ALTER TABLE promises ADD COLUMN moved_late_s INTEGER NOT NULL DEFAULT 0")
+    late: dict[int, int] = {}
+    rows = conn.execute(
+        "SELECT promise_id, at_ts, json_extract(data, '$.from') FROM events "
+        "WHERE kind = 'moved' AND json_extract(data, '$.before_deadline') = 0"
+    )
+    for promise_id, at_ts, old_due in rows:
+        seconds = max(at_ts - int(from_iso(old_due).timestamp()), 0)
+        late[promise_id] = max(late.get(promise_id, 0), seconds)
+    conn.executemany(
+        "UPDATE promises SET moved_late_s = ? WHERE id = ?", [(s, i) for i, s in late.items()]
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

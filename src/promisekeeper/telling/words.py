@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from promisekeeper.model.promise import Promise
 from promisekeeper.rules.dates import format_relative, format_span
-from promisekeeper.rules.timing import lateness
+from promisekeeper.rules.timing import early_by, kept_on_time, lateness
 from promisekeeper.telling.text import safe
 
 STANDING_WORDS = {
@@ -32,10 +32,20 @@ def timing(promise: Promise, now: datetime) -> str:
             return f"{format_span(late)} late"
         return format_relative(promise.due, now)
     if promise.status == "kept":
-        if late.total_seconds() > 0:
-            return f"{format_span(late)} late"
-        if promise.late_moves:
-            return "on the moved date, moved after the deadline"
-        early = -late
-        return "on time" if early.total_seconds() < 3600 else f"on time, {format_span(early)} early"
+        early = early_by(promise)
+        if early >= MENTION_EARLY:
+            return f"on time, {format_span(early)} early"
+        moved = ", moved after the deadline" if promise.late_moves else ""
+        return delivered(promise, now) + moved
     return STANDING_WORDS[promise.status]
+
+
+MENTION_EARLY = timedelta(hours=1)  # earlier than this is just "on time"
+
+
+def delivered(promise: Promise, now: datetime) -> str:
+    """How a kept promise was delivered, as a message tells it: 'on time' or '3 hours late'
+    (a date moved after the deadline counts: see rules.timing.lateness)."""
+    if kept_on_time(promise):
+        return "on time"
+    return f"{format_span(lateness(promise, now))} late"

@@ -145,20 +145,14 @@ def _draft(
     new_due: datetime | None,
     to: list[str] | None = None,
 ) -> Draft:
-    from promisekeeper.model.times import from_iso
-    from promisekeeper.rules.dates import format_span
-    from promisekeeper.rules.timing import kept_on_time, lateness
+    from promisekeeper.model.events import Moved
     from promisekeeper.telling.messages import draft
+    from promisekeeper.telling.words import delivered
 
     previous = None
     if kind == "new-date":
-        moves = [e for e in ledger.history(promise.id or 0) if e.kind == "moved"]
-        previous = from_iso(moves[-1].data["from"]) if moves else promise.original_due
-    late = lateness(promise, ledger.now)
-    if kept_on_time(promise) or late.total_seconds() <= 0:
-        delivered = "on time"
-    else:
-        delivered = f"{format_span(late)} late"
+        moves = [e.detail for e in ledger.history(promise.id or 0) if isinstance(e.detail, Moved)]
+        previous = moves[-1].from_due if moves else promise.original_due
     return draft(
         promise,
         kind,
@@ -167,7 +161,7 @@ def _draft(
         reason=reason,
         new_due=new_due,
         previous_due=previous,
-        delivered=delivered,
+        delivered=delivered(promise, ledger.now),
         directory=ledger.config.directory,
     )
 

@@ -1,0 +1,454 @@
+"""The events of a promise's history, typed.
+
+An event is stored as a kind and a JSON object of details; this module is the one place that
+turns those details into typed values and back. The store decodes every event it reads
+(`Event.detail`), services build new ones from typed details (`Event.of`), and everything above
+the store reads fields (`moved.to_due`, `kept.closed_at`), never JSON keys. Times in details are
+aware UTC datetimes; a detail that cannot be decoded is refused with InvalidInput, which is
+also what keeps a crafted import from reaching the ledger.
+
+Each event also carries its identity for replication: a uuid, the replica (ledger) that wrote
+it, and a hybrid-logical-clock stamp. A history is folded in the order (clock, replica, uuid),
+so the same set of events gives the same promise on every machine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+from promisekeeper.model.errors import InvalidInput, PkError
+from promisekeeper.model.times import from_iso, iso
+
+MIN_YEAR, MAX_YEAR = 1900, 9998
+
+
+# -------------------------------------------------------------------------------------------------
+# Reading JSON details
+# -------------------------------------------------------------------------------------------------
+def _time(data: dict[str, Any], key: str) -> datetime:
+    value = data.get(key)
+    try:
+        moment = from_iso(value)  # type: ignore[arg-type]
+    except PkError:
+        raise InvalidInput(f"{key!r} must be an ISO 8601 time") from None
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise InvalidInput(f"{key!r} is out of range (years {MIN_YEAR}-{MAX_YEAR})")
+    return moment
+
+
+def _optional_time(data: dict[str, Any], key: str) -> datetime | None:
+    return None if data.get(key) is None else _time(data, key)
+
+
+def _text(data: dict[str, Any], key: str, default: str | None = "") -> str:
+    value = data.get(key, default)
+    if not isinstance(value, str):
+        raise InvalidInput(f"{key!r} must be a string")
+    return value
+
+
+def _flag(data: dict[str, Any], key: str, default: bool) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise InvalidInput(f"{key!r} must be true or false")
+    return value
+
+
+def _names(value: Any, key: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidInput(f"{key!r} must be a list of strings")
+    return list(value)
+
+
+def _seconds(value: Any, key: str) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0 or value > 10**9:
+        raise InvalidInput(f"{key!r} must be whole seconds")
+    return value
+
+
+# -------------------------------------------------------------------------------------------------
+# The details of each kind
+# -------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Made:
+    """The promise is made: everything it says, and when it is due."""
+
+    kind: ClassVar[str] = "made"
+    uuid: str
+    what: str
+    to: list[str]
+    due: datetime
+    made: datetime | None = None  # back-dated making; else the event's time
+    note: str = ""
+    tags: list[str] = field(default_factory=list)
+    effort_s: int | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "uuid": self.uuid,
+            "what": self.what,
+            "to": list(self.to),
+            "due": iso(self.due),
+        }
+        if self.made is not None:
+            data["made"] = iso(self.made)
+        data["note"] = self.note
+        data["tags"] = list(self.tags)
+        if self.effort_s is not None:
+            data["effort"] = self.effort_s
+        return data
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Made:
+        for key in ("uuid", "what", "to", "due"):
+            if key not in data:
+                raise InvalidInput(f"a made event needs {key!r}")
+        return cls(
+            uuid=_text(data, "uuid"),
+            what=_text(data, "what"),
+            to=_names(data["to"], "to"),
+            due=_time(data, "due"),
+            made=_optional_time(data, "made"),
+            note=_text(data, "note"),
+            tags=_names(data.get("tags", []), "tags"),
+            effort_s=_seconds(data.get("effort"), "effort"),
+        )
+
+
+@dataclass(frozen=True)
+class Moved:
+    """The due date was renegotiated; `before_deadline` says whether it was honest notice."""
+
+    kind: ClassVar[str] = "moved"
+    from_due: datetime
+    to_due: datetime
+    before_deadline: bool = True
+    reason: str = ""
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "from": iso(self.from_due),
+            "to": iso(self.to_due),
+            "before_deadline": self.before_deadline,
+        }
+        if self.reason:
+            data["reason"] = self.reason
+        return data
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Moved:
+        return cls(
+            from_due=_time(data, "from"),
+            to_due=_time(data, "to"),
+            before_deadline=_flag(data, "before_deadline", True),
+            reason=_text(data, "reason"),
+        )
+
+
+@dataclass(frozen=True)
+class Closed:
+    """Kept, broken (you couldn't) or released (they let you off), at `closed_at`."""
+
+    kind: ClassVar[str] = "closed"
+    status: str
+    closed_at: datetime | None = None  # else the event's time
+    reason: str = ""
+    note: str = ""
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        if self.closed_at is not None:
+            data["closed_at"] = iso(self.closed_at)
+        if self.reason:
+            data["reason"] = self.reason
+        if self.note:
+            data["note"] = self.note
+        return data
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any], status: str = "kept") -> Closed:
+        return cls(
+            status=status,
+            closed_at=_optional_time(data, "closed_at"),
+            reason=_text(data, "reason"),
+            note=_text(data, "note"),
+        )
+
+
+@dataclass(frozen=True)
+class Reopened:
+    kind: ClassVar[str] = "reopened"
+    previous: str = ""
+
+    def to_data(self) -> dict[str, Any]:
+        return {"previous": self.previous} if self.previous else {}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Reopened:
+        return cls(previous=_text(data, "previous"))
+
+
+EDITABLE = ("what", "to", "note", "tags", "effort")  # what an `edited` event may change
+
+
+@dataclass(frozen=True)
+class Edited:
+    """Fields changed by `pk edit`: {field: (old, new)}; effort in seconds (or None)."""
+
+    kind: ClassVar[str] = "edited"
+    changes: dict[str, tuple[Any, Any]]
+
+    def to_data(self) -> dict[str, Any]:
+        return {"changes": {name: [old, new] for name, (old, new) in self.changes.items()}}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Edited:
+        changes = data.get("changes")
+        if not isinstance(changes, dict) or not changes:
+            raise InvalidInput("'changes' must be a non-empty object")
+        checked: dict[str, tuple[Any, Any]] = {}
+        for name, pair in changes.items():
+            if name not in EDITABLE:
+                raise InvalidInput(f"'changes' cannot change {name!r}")
+            if not isinstance(pair, list | tuple) or len(pair) != 2:
+                raise InvalidInput(f"'changes'.{name} must be [old, new]")
+            checked[name] = (pair[0], _edited_value(name, pair[1]))
+        return cls(changes=checked)
+
+
+def _edited_value(name: str, value: Any) -> Any:
+    if name in ("what", "note"):
+        return _text({name: value}, name)
+    if name in ("to", "tags"):
+        return _names(value, name)
+    return _seconds(value, name)
+
+
+@dataclass(frozen=True)
+class Deleted:
+    kind: ClassVar[str] = "deleted"
+
+    def to_data(self) -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Deleted:
+        return cls()
+
+
+@dataclass(frozen=True)
+class Noted:
+    kind: ClassVar[str] = "note"
+    text: str
+
+    def to_data(self) -> dict[str, Any]:
+        return {"text": self.text}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Noted:
+        return cls(text=_text(data, "text"))
+
+
+@dataclass(frozen=True)
+class Notified:
+    """The people were told: who, how, which message, and whether before the deadline."""
+
+    kind: ClassVar[str] = "notified"
+    to: list[str]
+    channel: str
+    template: str
+    subject: str
+    message: str
+    before_deadline: bool
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "to": list(self.to),
+            "channel": self.channel,
+            "template": self.template,
+            "subject": self.subject,
+            "message": self.message,
+            "before_deadline": self.before_deadline,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Notified:
+        return cls(
+            to=_names(data.get("to", []), "to"),
+            channel=_text(data, "channel"),
+            template=_text(data, "template"),
+            subject=_text(data, "subject"),
+            message=_text(data, "message"),
+            before_deadline=_flag(data, "before_deadline", False),
+        )
+
+
+@dataclass(frozen=True)
+class Snoozed:
+    """ "Skip for today": not asked about again until `until`."""
+
+    kind: ClassVar[str] = "snoozed"
+    until: datetime
+
+    def to_data(self) -> dict[str, Any]:
+        return {"until": iso(self.until)}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Snoozed:
+        return cls(until=_time(data, "until"))
+
+
+@dataclass(frozen=True)
+class Reminded:
+    """What `pk remind` said, so it is not repeated the same day."""
+
+    kind: ClassVar[str] = "reminded"
+    standing: str
+
+    def to_data(self) -> dict[str, Any]:
+        return {"standing": self.standing}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Reminded:
+        return cls(standing=_text(data, "standing"))
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A stored event whose details cannot be decoded (a damaged or tampered ledger): kept so
+    the history can still be shown and exported, refused by the fold."""
+
+    kind: ClassVar[str] = "unreadable"
+    problem: str
+
+    def to_data(self) -> dict[str, Any]:
+        return {}
+
+
+Detail = (
+    Unreadable
+    | Made
+    | Moved
+    | Closed
+    | Reopened
+    | Edited
+    | Deleted
+    | Noted
+    | Notified
+    | Snoozed
+    | Reminded
+)
+CLOSING = ("kept", "broken", "released")
+_DECODERS: dict[str, Any] = {
+    "made": Made,
+    "moved": Moved,
+    "reopened": Reopened,
+    "edited": Edited,
+    "deleted": Deleted,
+    "note": Noted,
+    "notified": Notified,
+    "snoozed": Snoozed,
+    "reminded": Reminded,
+}
+# The kinds of event a history holds.
+EVENT_KINDS = (
+    "made",
+    "moved",
+    "note",
+    *CLOSING,
+    "reopened",
+    "edited",
+    "deleted",
+    "notified",
+    "snoozed",
+    "reminded",
+)
+
+
+def decode(kind: str, data: Any) -> Detail:
+    """The typed detail of a stored or imported event; InvalidInput when it cannot be one."""
+    if not isinstance(data, dict):
+        raise InvalidInput("event details must be an object")
+    if kind in CLOSING:
+        return Closed.from_data(data, kind)
+    decoder = _DECODERS.get(kind)
+    if decoder is None:
+        raise InvalidInput(f"unknown event kind {kind!r}")
+    try:
+        return decoder.from_data(data)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InvalidInput(f"bad {kind} event: {exc}") from None
+
+
+def kind_of(detail: Detail) -> str:
+    return detail.status if isinstance(detail, Closed) else detail.kind
+
+
+# -------------------------------------------------------------------------------------------------
+# The envelope
+# -------------------------------------------------------------------------------------------------
+@dataclass
+class Event:
+    """One thing that happened to a promise: its kind, when, its details (as recorded, and
+    typed in `detail`), and its identity (uuid, replica, hybrid-logical clock)."""
+
+    kind: str
+    at: datetime
+    data: dict[str, Any] = field(default_factory=dict)
+    promise_id: int | None = None
+    change_id: int | None = None
+    id: int | None = None
+    uuid: str = ""
+    replica: str = ""
+    clock: int = 0
+    detail: Detail | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.detail is None:
+            self.detail = decode(self.kind, self.data)
+
+    @classmethod
+    def of(cls, detail: Detail, at: datetime, **envelope: Any) -> Event:
+        """A new event from its typed detail; the JSON details are written from it."""
+        return cls(kind=kind_of(detail), at=at, data=detail.to_data(), detail=detail, **envelope)
+
+    @property
+    def order(self) -> tuple[int, str, str]:
+        """Where the event stands in its history: by clock, then replica, then uuid."""
+        return (self.clock, self.replica, self.uuid)
+
+
+# -------------------------------------------------------------------------------------------------
+# The hybrid logical clock
+# -------------------------------------------------------------------------------------------------
+LOGICAL_BITS = 16  # a stamp is milliseconds << 16 | a counter for events in the same millisecond
+
+
+def tick(now: datetime, last: int) -> int:
+    """The next clock stamp after `last` at wall time `now`: the wall time when it is ahead,
+    else one more than `last`, so stamps only grow on one replica, whatever the wall clock
+    does, and stay close to real time."""
+    wall = int(now.timestamp() * 1000) << LOGICAL_BITS
+    return max(wall, last + 1)
+
+
+def clock_text(stamp: int) -> str:
+    """A stamp as JSON shows it: '<milliseconds>.<counter>', zero-padded so text order is
+    clock order."""
+    return f"{stamp >> LOGICAL_BITS:014d}.{stamp & ((1 << LOGICAL_BITS) - 1):05d}"
+
+
+def clock_from_text(text: Any) -> int:
+    if not isinstance(text, str):
+        raise InvalidInput("'clock' must be a string like '01795395600000.00000'")
+    millis, dot, counter = text.partition(".")
+    if not (millis.isdigit() and (not dot or counter.isdigit())) or len(millis) > 15:
+        raise InvalidInput(f"'clock' is not a clock stamp: {text[:40]!r}")
+    count = int(counter or 0)
+    if count >= 1 << LOGICAL_BITS:
+        raise InvalidInput(f"'clock' counter out of range: {text[:40]!r}")
+    return int(millis) << LOGICAL_BITS | count
