@@ -323,6 +323,30 @@ def test_html_escapes_every_piece_of_user_text(ok: Pk, hostile) -> None:
             assert raw in text  # what a reader sees is exactly what was typed
 
 
+def test_html_template_escapes_by_itself(ok: Pk, make) -> None:
+    """The page comes from a jinja2 template whose environment autoescapes everything, so no
+    value in it depends on someone remembering to escape."""
+    from promisekeeper.telling.report import html_environment
+
+    env = html_environment()
+    assert env.autoescape is True
+    assert env.get_template("report.html.j2").environment is env
+    # Any value, with no filter: escaped (and control characters shown) by the environment.
+    assert env.from_string("{{ x }}").render(x='<b title="x">\x1b') == (
+        "&lt;b title=&#34;x&#34;&gt;\\x1b"
+    )
+
+    make("<script>alert(1)</script>", '"><img src=x>', "fri")
+    for args in (["report"], ["report", "--to", '"><img src=x>']):
+        page = ok(*args, "--format", "html").stdout
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        assert "&quot;&gt;&lt;img src=x&gt;" in page
+        assert "<script" not in page.lower() and "<img" not in page.lower()
+        checker = parse(page)
+        assert checker.tags <= ALLOWED
+        assert '"><img src=x>' in "".join(checker.text)
+
+
 def test_output_writes_the_file(ok: Pk, pk: Pk, story, tmp_path: Path) -> None:
     target = tmp_path / "status.html"
     result = ok("report", "--format", "html", "--output", str(target))

@@ -36,8 +36,8 @@ main()
 """
 
 # Heavy, and never needed by the daily commands: rich's tables and console (the daily text
-# is plain), what typer>=0.29 drags in (pydantic), sqlite-utils and its CLI's plugins, and
-# dateutil's free-text parser.
+# is plain), what typer>=0.29 drags in (pydantic), sqlite-utils and its CLI's plugins,
+# dateutil's free-text parser, and jinja2 (only the HTML report renders with it).
 HEAVY = (
     "rich",
     "rich.console",
@@ -50,6 +50,7 @@ HEAVY = (
     "click_default_group",
     "pluggy",
     "dateutil.parser",
+    "jinja2",
 )
 
 
@@ -120,6 +121,12 @@ def test_the_probe_sees_what_status_imports(ledger_with_promises: Path) -> None:
     assert loaded(modules, "rich.table")
     assert not loaded(modules, "pydantic")
     assert not loaded(modules, "sqlite_utils")
+
+
+def test_jinja2_is_loaded_only_to_write_html(ledger_with_promises: Path) -> None:
+    """`pk report` loads the report module; only the HTML page needs its template engine."""
+    assert not loaded(imported(ledger_with_promises, "report"), "jinja2")
+    assert loaded(imported(ledger_with_promises, "report", "--format", "html"), "jinja2")
 
 
 def test_absolute_dates_still_parse(tmp_path: Path) -> None:

@@ -5,23 +5,28 @@ per person); `as_text`, `as_markdown` and `as_html` write it out for an e-mail o
 page. All of it is pure: no terminal, no Typer, no rich. Generated words (dates, standings) are
 ours; user text (what was promised, names, reasons, notes) only ever passes through the escaper
 of the format being written, so it shows literally: control characters visible in text,
-Markdown backslash-escaped, HTML entity-escaped. The HTML page is one self-contained file:
-inline CSS, no script, no external resource, and a Content-Security-Policy that says so.
+Markdown backslash-escaped, HTML entity-escaped. The HTML page is one self-contained file
+rendered from templates/report.html.j2 by jinja2 with autoescaping on, so no part of it has to
+remember to escape: inline CSS, no script, no external resource, and a Content-Security-Policy
+that says so. jinja2 is imported only when a page is rendered, never by `pk today`.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from typing import TYPE_CHECKING
 
 from promisekeeper import __version__
 from promisekeeper.model.promise import Promise
 from promisekeeper.rules.dates import format_day_time, format_when, to_local
 from promisekeeper.telling.text import safe
 from promisekeeper.telling.words import STANDING_WORDS, timing
+
+if TYPE_CHECKING:
+    import jinja2
 
 FORMATS = ("text", "markdown", "html")
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -310,177 +315,66 @@ def as_markdown(report: Report) -> str:
 # -------------------------------------------------------------------------------------------------
 # HTML: one self-contained page
 # -------------------------------------------------------------------------------------------------
-def h(text: str) -> str:
-    """User text for HTML: control characters made visible, then every special escaped.
-    Line breaks stay (the page shows them with white-space: pre-line)."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return "\n".join(html.escape(safe(line), quote=True) for line in lines)
-
-
-CSP = "default-src 'none'; style-src 'unsafe-inline'"
-
-STYLE = """
-:root { color-scheme: light; --ink: #1f2328; --muted: #5f6b76; --line: #e3e7eb; --soft: #f6f8fa; }
-* { box-sizing: border-box; }
-html { background: #eef1f4; }
-body { margin: 0; padding: 2.5rem 1rem; color: var(--ink);
-  font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
-    "Noto Sans", sans-serif; }
-main { max-width: 52rem; margin: 0 auto; background: #fff; border-radius: 14px;
-  padding: 2.5rem 3rem 2rem; box-shadow: 0 1px 2px rgba(16, 24, 40, .06),
-    0 4px 16px rgba(16, 24, 40, .06); }
-h1 { font-size: 1.7rem; line-height: 1.25; margin: 0 0 .4rem; letter-spacing: -.01em; }
-h1 .who { color: #2457a6; overflow-wrap: anywhere; }
-.meta { margin: 0; color: var(--muted); font-size: .92rem; }
-.meta span + span::before { content: "·"; margin: 0 .5rem; color: #b0b8c1; }
-.summary { display: flex; flex-wrap: wrap; gap: .5rem; list-style: none; padding: 0;
-  margin: 1.4rem 0 0; }
-.summary li { background: var(--soft); border: 1px solid var(--line); border-radius: 999px;
-  padding: .2rem .8rem; font-size: .9rem; }
-.summary b { font-size: 1rem; }
-.person { margin-top: 2.4rem; }
-h2 { font-size: 1.3rem; margin: 0; padding-bottom: .35rem; border-bottom: 2px solid var(--line);
-  overflow-wrap: anywhere; }
-.person > .counts { margin: .4rem 0 0; color: var(--muted); font-size: .9rem; }
-h3, h2.section { font-size: .78rem; text-transform: uppercase; letter-spacing: .08em;
-  color: var(--muted); margin: 1.6rem 0 .2rem; padding: 0; border: 0; }
-h3 .n, h2.section .n { display: inline-block; min-width: 1.5em; margin-left: .4rem;
-  padding: 0 .4rem; border-radius: 999px; background: var(--soft); border: 1px solid var(--line);
-  text-align: center; letter-spacing: 0; }
-.items { list-style: none; margin: 0; padding: 0; }
-.item { padding: .8rem 0 .85rem; border-bottom: 1px solid var(--line); break-inside: avoid; }
-.item:last-child { border-bottom: 0; }
-.head { display: flex; align-items: baseline; justify-content: space-between; gap: 1rem; }
-.what { font-weight: 600; white-space: pre-line; overflow-wrap: anywhere; }
-.badge { flex: none; font-size: .74rem; font-weight: 600; white-space: nowrap;
-  padding: .1rem .6rem; border-radius: 999px; border: 1px solid transparent; }
-.on_track, .kept { background: #e7f5ec; color: #1c6b3a; border-color: #bfe3cc; }
-.at_risk, .kept_late { background: #fff5db; color: #8a5a00; border-color: #f3dc9b; }
-.overdue, .broken { background: #fdecec; color: #a3211f; border-color: #f5c2c0; }
-.released { background: #f1f3f5; color: #4f5962; border-color: #dde2e6; }
-.when { margin: .15rem 0 0; color: #39424c; font-size: .94rem; }
-.detail { margin: .2rem 0 0; font-size: .92rem; color: #39424c; white-space: pre-line;
-  overflow-wrap: anywhere; }
-.detail .label { color: var(--muted); }
-.moves { margin: .45rem 0 0; padding: .5rem .8rem .55rem; background: var(--soft);
-  border-radius: 8px; font-size: .88rem; color: #39424c; }
-.moves p { margin: 0 0 .2rem; color: var(--muted); }
-.moves ol { margin: 0; padding-left: 1.3rem; }
-.moves ol.one { list-style: none; padding-left: 0; }
-.moves li { white-space: pre-line; overflow-wrap: anywhere; }
-.early { color: #1c6b3a; } .late { color: #a3211f; }
-.empty { color: var(--muted); font-style: italic; margin: 1rem 0 0; }
-footer { margin-top: 2.2rem; padding-top: .9rem; border-top: 1px solid var(--line);
-  color: var(--muted); font-size: .8rem; }
-@media (max-width: 40rem) { body { padding: 0; } main { border-radius: 0; padding: 1.5rem 1.1rem; }
-  .head { flex-direction: column; gap: .2rem; } }
-@media print {
-  html, body { background: #fff; padding: 0; }
-  main { box-shadow: none; border-radius: 0; padding: 0; max-width: none; }
-  .badge, .summary li, .moves, .n { -webkit-print-color-adjust: exact;
-    print-color-adjust: exact; }
-  h2, h3, .head { break-after: avoid; }
-}
-"""
-
-
-def _html_item(item: Item, group: Group, now: datetime) -> list[str]:
-    p = item.promise
-    out = [
-        '<li class="item">',
-        '<div class="head">'
-        f'<div class="what">{h(p.what)}</div>'
-        f'<span class="badge {item.standing}">{STANDING_WORDS[item.standing]}</span>'
-        "</div>",
-        f'<p class="when">{status_line(item, now)}</p>',
-    ]
-    if item.reason:
-        out.append(f'<p class="detail"><span class="label">Reason:</span> {h(item.reason)}</p>')
-    if item.note:
-        out.append(f'<p class="detail"><span class="label">Note:</span> {h(item.note)}</p>')
-    also = others(item, group, h)
-    if also:
-        out.append(f'<p class="detail"><span class="label">Also to:</span> {also}</p>')
-    if item.moves:
-        words = moves_line(item, now)
-        many = len(item.moves) > 1
-        out += ['<div class="moves">', f"<p>{words[0].upper()}{words[1:]}:</p>"]
-        out.append("<ol>" if many else '<ol class="one">')
-        for move in item.moves:
-            side = "early" if move.before_deadline else "late"
-            words = "before the deadline" if move.before_deadline else "after the deadline"
-            reason = f": {h(move.reason)}" if move.reason else ""
-            old, new = format_day_time(move.old, now), format_day_time(move.new, now)
-            out.append(
-                f"<li>{format_day_time(move.at, now)}: from {old} to {new}, "
-                f'<span class="{side}">{words}</span>{reason}</li>'
-            )
-        out += ["</ol>", "</div>"]
-    out.append("</li>")
-    return out
-
-
 def as_html(report: Report) -> str:
-    now = report.now
-    summary = "".join(
-        f"<li>{_bold_number(part)}</li>" for part in report.counts.words().split(" · ")
+    """The page, from templates/report.html.j2. Nothing here escapes: the template's
+    environment escapes every value it writes (and shows control characters in user text)."""
+    template = html_environment().get_template("report.html.j2")
+    page = template.render(
+        report=report,
+        now=report.now,
+        version=__version__,
+        title=title,
+        day=day,
+        stamp=stamp,
+        period=period,
+        summary=_summary,
+        standing_words=STANDING_WORDS,
+        status_line=status_line,
+        moves_line=moves_line,
+        when=format_day_time,
+        also_to=lambda item, group: others(item, group, str),
     )
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        '<meta name="referrer" content="no-referrer">',
-        f'<meta name="generator" content="pk (PromiseKeeper) {__version__}">',
-        f"<title>{h(title(report))} · {day(now)}</title>",
-        f"<style>{STYLE}</style>",
-        "</head>",
-        "<body>",
-        "<main>",
-        "<header>",
-        f'<h1>Status report for <span class="who">{h(report.audience)}</span></h1>',
-        f'<p class="meta"><span>{period(report)}</span><span>generated {stamp(now)}</span></p>',
-        f'<ul class="summary">{summary}</ul>',
-        "</header>",
-    ]
-    # Under one person the sections are the page's second level; under everyone, the third.
-    heading = "h3" if report.person is None else 'h2 class="section"'
-    if not report.groups:
-        out.append('<p class="empty">Nothing promised in this period.</p>')
-    for group in report.groups:
-        out.append('<section class="person">')
-        if report.person is None:
-            out.append(f"<h2>{h(group.person)}</h2>")
-            out.append(f'<p class="counts">{group.counts.words()}</p>')
-        if not group.counts.total:
-            out.append(
-                f'<p class="empty">Nothing promised to {h(group.person)} in this period.</p>'
-            )
-        for name, items in group.sections():
-            if not items:
-                continue
-            close = heading.split(" ")[0]
-            out.append(f'<{heading}>{name}<span class="n">{len(items)}</span></{close}>')
-            out.append('<ul class="items">')
-            for item in items:
-                out += _html_item(item, group, now)
-            out.append("</ul>")
-        out.append("</section>")
-    out += [
-        f"<footer>Kept with pk (PromiseKeeper) {__version__} · {stamp(now)}</footer>",
-        "</main>",
-        "</body>",
-        "</html>",
-    ]
-    return "\n".join(out) + "\n"
+    # markupsafe spells the quotes &#34; and &#39;, html.escape (which wrote this page before
+    # the template did) &quot; and &#x27;: the same characters; keep the page as it was. Only
+    # escaping can have written these, since every "&" of user text comes out as "&amp;".
+    return page.replace("&#34;", "&quot;").replace("&#39;", "&#x27;")
 
 
-def _bold_number(part: str) -> str:
-    """'3 delivered (2 on time)' -> '<b>3</b> delivered (2 on time)' (our words, no user text)."""
-    number, _, rest = part.partition(" ")
-    return f"<b>{number}</b> {rest}" if number.isdigit() else part
+def html_environment() -> jinja2.Environment:
+    """The templates' environment: autoescaping on for every template, whatever its name, and
+    user text shown literally first (see `_visible`). jinja2 is imported here, not at the top of
+    the module: only `pk report --format html` pays for loading it."""
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("promisekeeper.telling", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        finalize=_visible,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _visible(value: object) -> object:
+    """Every {{ value }} of the page passes here before autoescaping: in text, control
+    characters become visible escapes; line breaks stay (the page shows them with
+    white-space: pre-line). Our own words have neither, so only user text changes."""
+    if not isinstance(value, str) or hasattr(value, "__html__"):
+        return value
+    lines = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(safe(line) for line in lines)
+
+
+def _summary(counts: Counts) -> list[tuple[str, str]]:
+    """'3 delivered (2 on time) · 1 broken' -> [('3', 'delivered (2 on time)'), ('1', 'broken')],
+    so the page can set each number in bold; ('', words) for words without a number."""
+    parts = []
+    for part in counts.words().split(" · "):
+        number, _, rest = part.partition(" ")
+        parts.append((number, rest) if number.isdigit() else ("", part))
+    return parts
 
 
 def render(report: Report, fmt: str) -> str:
