@@ -52,3 +52,51 @@ def test_closed_standings() -> None:
 def test_closed_promises_are_never_at_risk() -> None:
     closed = promise(NOW - DAY, NOW + timedelta(hours=1), status="kept", closed_at=NOW)
     assert not is_at_risk(closed, NOW, WINDOW, 0.2)
+
+
+@pytest.mark.parametrize(
+    ("made", "due", "effort", "expected"),
+    [
+        (NOW - DAY, NOW - timedelta(minutes=1), None, "overdue"),
+        (NOW - DAY, NOW + WINDOW, None, "window"),
+        (NOW - 30 * DAY, NOW + 5 * DAY, None, "fraction"),
+        (NOW - DAY, NOW + 3 * DAY, None, ""),
+        # Mon 09:00 UTC to Wed 09:00 UTC: 16 working hours (Berlin) for 40 hours of work.
+        (NOW - DAY, NOW + 2 * DAY, timedelta(hours=40), "effort"),
+        # Within the window, the window is the first reason, whatever the effort.
+        (NOW - DAY, NOW + timedelta(hours=2), timedelta(hours=40), "window"),
+    ],
+)
+def test_the_reason_a_promise_needs_attention(
+    made: datetime, due: datetime, effort: timedelta | None, expected: str
+) -> None:
+    from promisekeeper.rules.standing import risk_reason
+    from promisekeeper.rules.worktime import EffortRule
+
+    rule = EffortRule() if effort else None
+    p = promise(made, due, effort=effort)
+    assert risk_reason(p, NOW, WINDOW, 0.2, rule) == expected
+    # at risk means exactly one of the at-risk reasons
+    assert is_at_risk(p, NOW, WINDOW, 0.2, rule) == (expected in ("window", "effort", "fraction"))
+
+
+def test_lateness_counts_a_move_after_the_deadline() -> None:
+    from promisekeeper.rules.timing import early_by, lateness
+
+    due = NOW + DAY
+    on_time = promise(NOW - DAY, due, status="kept", closed_at=due - timedelta(hours=3))
+    assert lateness(on_time, NOW) == -timedelta(hours=3)
+    assert early_by(on_time) == timedelta(hours=3)
+    late = promise(NOW - DAY, due, status="kept", closed_at=due + timedelta(hours=2))
+    assert lateness(late, NOW) == timedelta(hours=2) and early_by(late) == timedelta(0)
+    moved_late = promise(
+        NOW - DAY,
+        due,
+        status="kept",
+        closed_at=due - timedelta(hours=5),
+        late_moves=1,
+        moved_late_by=timedelta(hours=18),
+    )
+    assert lateness(moved_late, NOW) == timedelta(hours=18) and early_by(moved_late) == timedelta(0)
+    open_late = promise(NOW - 2 * DAY, NOW - DAY)
+    assert lateness(open_late, NOW) == DAY

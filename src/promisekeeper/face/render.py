@@ -371,40 +371,40 @@ def people_table(rows: list[tuple[Any, int, int]], out: Console) -> None:
 
 
 def why_at_risk(promise: Promise, ledger: Ledger) -> str:
-    """Why pk asks about this promise now, in words."""
+    """Why pk asks about this promise now, in words (the reason is rules.standing's)."""
     now = ledger.now
-    if promise.due <= now:
+    reason = ledger.risk_reason(promise)
+    if reason == "overdue":
         late = format_span(now - promise.due)
         return f"Overdue: it was due {format_day_time(promise.due, now)}, {late} ago."
-    left = promise.due - now
-    cfg = ledger.config
-    if promise.moved_since_told and ledger.standing(promise) == "on_track":
+    if reason == "" and promise.moved_since_told:
         return (
             f"Moved to {format_day_time(promise.due, now)}, and they don't know the new date yet."
         )
+    left = promise.due - now
+    cfg = ledger.config
     rule = ledger.effort_rule(promise)
-    if rule is not None and left > ledger.risk_window:
-        from promisekeeper.rules.worktime import short_of_time, working_time
+    if reason == "effort" and rule is not None and promise.effort is not None:
+        from promisekeeper.rules.worktime import working_time
 
-        if short_of_time(promise, now, rule) and promise.effort is not None:
-            left_hours = working_time(now, promise.due, rule).total_seconds() / 3600
-            need_hours = promise.effort.total_seconds() * rule.slip / 3600
-            slip = f", your slip factor {rule.slip:.1f}x included" if rule.slip > 1 else ""
-            return (
-                f"At risk: {left_hours:.0f} working hours left for about {need_hours:.0f} "
-                f"hours of work{slip}."
-            )
-    if left <= ledger.risk_window:
-        reason = f"due within {format_span(cfg.risk_window)}"
+        left_hours = working_time(now, promise.due, rule).total_seconds() / 3600
+        need_hours = promise.effort.total_seconds() * rule.slip / 3600
+        slip = f", your slip factor {rule.slip:.1f}x included" if rule.slip > 1 else ""
+        return (
+            f"At risk: {left_hours:.0f} working hours left for about {need_hours:.0f} "
+            f"hours of work{slip}."
+        )
+    if reason == "window":
+        words = f"due within {format_span(cfg.risk_window)}"
         lead = ledger.risk_window - cfg.risk_window
         if lead:
-            reason += f" + {format_span(lead)} you usually run late"
+            words += f" + {format_span(lead)} you usually run late"
     else:
-        reason = f"less than {cfg.risk_fraction:.0%} of the time you promised is left"
+        words = f"less than {cfg.risk_fraction:.0%} of the time you promised is left"
     told = ""
     if promise.told_at is not None:
         told = f" Last told {format_relative(promise.told_at, now)}."
-    return f"At risk: {reason} ({format_span(left)} left).{told}"
+    return f"At risk: {words} ({format_span(left)} left).{told}"
 
 
 def trust_table(rows: list[tuple[str, float, float, float, float]], out: Console) -> None:

@@ -13,6 +13,34 @@ from promisekeeper.model.promise import Promise
 from promisekeeper.rules.timing import kept_on_time
 from promisekeeper.rules.worktime import EffortRule, short_of_time
 
+AT_RISK = ("window", "effort", "fraction")
+
+
+def risk_reason(
+    promise: Promise,
+    now: datetime,
+    window: timedelta,
+    fraction: float,
+    effort: EffortRule | None = None,
+) -> str:
+    """Why an open promise needs attention, first reason first: "overdue"; or at risk because
+    it is due within `window` ("window"), because the working time left is short of its effort
+    ("effort"), or because under `fraction` of the span from making it to its due time is left
+    ("fraction"); "" when none of these holds."""
+    if promise.status != "open":
+        return ""
+    if now >= promise.due:
+        return "overdue"
+    left = promise.due - now
+    if left <= window:
+        return "window"
+    if short_of_time(promise, now, effort):
+        return "effort"
+    span = promise.due - promise.made
+    if span.total_seconds() > 0 and left < span * fraction:
+        return "fraction"
+    return ""
+
 
 def is_at_risk(
     promise: Promise,
@@ -21,15 +49,8 @@ def is_at_risk(
     fraction: float,
     effort: EffortRule | None = None,
 ) -> bool:
-    """Open, not yet due, and too little time left: within `window`, or under `fraction`
-    of the span from making it to its due time."""
-    if promise.status != "open" or now >= promise.due:
-        return False
-    left = promise.due - now
-    if left <= window or short_of_time(promise, now, effort):
-        return True
-    span = promise.due - promise.made
-    return span.total_seconds() > 0 and left < span * fraction
+    """Open, not yet due, and too little time left (see risk_reason)."""
+    return risk_reason(promise, now, window, fraction, effort) in AT_RISK
 
 
 def standing(

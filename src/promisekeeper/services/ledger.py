@@ -34,7 +34,7 @@ from promisekeeper.model.history import apply, fold
 from promisekeeper.model.promise import Person, Promise
 from promisekeeper.model.settings import Config
 from promisekeeper.rules.fields import clean_people, clean_tags, clean_text, effort_seconds
-from promisekeeper.rules.standing import is_at_risk, needs_telling, standing
+from promisekeeper.rules.standing import is_at_risk, needs_telling, risk_reason, standing
 from promisekeeper.rules.timing import kept_on_time, lateness
 from promisekeeper.rules.worktime import EffortRule, local_day, local_month_start
 from promisekeeper.store import connection, queries
@@ -206,6 +206,13 @@ class Ledger:
         if len(ratios) < track.MIN_RECORD or not self.config.learn_from_record:
             return 1.0
         return min(max(track.percentile(ratios, 50) or 1.0, 1.0), 3.0)
+
+    def risk_reason(self, promise: Promise) -> str:
+        """Why the promise needs attention (rules.standing.risk_reason), with these settings."""
+        cfg = self.config
+        return risk_reason(
+            promise, self.now, self.risk_window, cfg.risk_fraction, self.effort_rule(promise)
+        )
 
     def standing(self, promise: Promise) -> str:
         cfg = self.config
