@@ -224,7 +224,8 @@ def status_tables(view: Status, ledger: Ledger, out: Console) -> None:
     )
 
 
-def list_table(promises: list[Promise], ledger: Ledger, out: Console) -> None:
+def list_table(promises: list[tuple[Promise, str]], ledger: Ledger, out: Console) -> None:
+    """Promises with their standings (computed once, by the command) as a table."""
     from rich import box
     from rich.table import Table
 
@@ -238,8 +239,7 @@ def list_table(promises: list[Promise], ledger: Ledger, out: Console) -> None:
     table.add_column("Due", no_wrap=True)
     table.add_column("Standing", no_wrap=True)
     table.add_column("Tags")
-    for promise in promises:
-        standing = ledger.standing(promise)
+    for promise, standing in promises:
         table.add_row(
             str(promise.id),
             _text(", ".join(promise.to)),
@@ -254,12 +254,13 @@ def list_table(promises: list[Promise], ledger: Ledger, out: Console) -> None:
     out.print(table)
 
 
-def show_promise(promise: Promise, events: list[Event], ledger: Ledger, out: Console) -> None:
+def show_promise(
+    promise: Promise, standing: str, events: list[Event], ledger: Ledger, out: Console
+) -> None:
     from rich import box
     from rich.table import Table
 
     now = ledger.now
-    standing = ledger.standing(promise)
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold", no_wrap=True)
     head.add_column(overflow="fold")

@@ -79,12 +79,13 @@ def print_json(value: Any) -> None:
     typer.echo(dumps(value))
 
 
-def promise_object(ledger: Ledger, promise: Any) -> dict[str, Any]:
-    """The JSON contract for a promise, plus whether its people were told (and need to be)."""
+def promise_object(ledger: Ledger, promise: Any, standing: str | None = None) -> dict[str, Any]:
+    """The JSON contract for a promise, plus whether its people were told (and need to be);
+    `standing` when the view computed it already."""
     from promisekeeper.model.times import iso
     from promisekeeper.services.exchange import promise_json
 
-    obj = promise_json(promise, ledger.standing(promise))
+    obj = promise_json(promise, standing or ledger.standing(promise))
     obj["notified_at"] = iso(promise.told_at) if promise.told_at else None
     obj["notified_before_deadline"] = promise.told_before_deadline
     obj["needs_telling"] = ledger.needs_telling(promise)

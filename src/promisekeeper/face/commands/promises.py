@@ -211,9 +211,12 @@ def list_promises(
         ctx.fail(f"--status must be one of {', '.join(STATUS_CHOICES)}, not {status_!r}")
     ledger = state(ctx).ledger()
     before = when(ledger, due_before) if due_before else None
-    found = ledger.list(to=to, status=status_, tag=tag, due_before=before)
+    found = [
+        (p, ledger.standing(p))
+        for p in ledger.list(to=to, status=status_, tag=tag, due_before=before)
+    ]
     if as_json:
-        print_json([promise_object(ledger, p) for p in found])
+        print_json([promise_object(ledger, p, standing) for p, standing in found])
         return
     from promisekeeper.face.render import console, list_table
 
@@ -240,7 +243,7 @@ def show(ctx: typer.Context, promise_id: IdArgument, as_json: JsonOption = False
         return
     from promisekeeper.face.render import console, show_promise
 
-    show_promise(found, events, ledger, console())
+    show_promise(found, ledger.standing(found), events, ledger, console())
 
 
 def _confirm_change(
