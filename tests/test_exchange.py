@@ -219,6 +219,73 @@ def test_import_into_a_ledger_with_the_same_person_in_another_case(
     assert len(ok("--db", str(other), "list", "--to", "ALICE", "--json").json) == 2
 
 
+def assert_doctor_clean(pk: Pk, db: Path | None = None) -> None:
+    result = pk(*db_args(db), "doctor")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "differ from their history" not in result.stdout
+    assert result.stdout.rstrip().endswith("No problems found.")
+
+
+def imported_id(ok: Pk, uuid: str, db: Path | None = None) -> int:
+    return next(p["id"] for p in listed(ok, db) if p["uuid"] == uuid)
+
+
+KNOWN_NAME_RECORDS = {
+    "plain": {"uuid": "u-plain", "what": "Ship it", "to": "alice", "due": DUE},
+    "history": {"uuid": "u-history", "history": [made_event("u-history", to=["alice"])]},
+}
+
+
+@pytest.mark.parametrize("form", sorted(KNOWN_NAME_RECORDS))
+def test_import_to_a_known_name_in_another_case_keeps_the_doctor_happy(
+    form: str, ok: Pk, pk: Pk, make, tmp_path: Path
+) -> None:
+    """Regression: the row said "Alice" while the history said "alice", and `pk doctor`
+    reported the imported promise as differing from its history."""
+    make("Existing", "Alice", "fri")
+    record = KNOWN_NAME_RECORDS[form]
+    ok("import", str(write_json(tmp_path / "in.json", [record])))
+    assert_doctor_clean(pk)
+    shown = ok("show", str(imported_id(ok, record["uuid"])), "--json").json
+    assert shown["to"] == ["Alice"]
+    assert shown["history"][0]["details"]["to"] == ["Alice"]
+
+    # Exported and imported again into a fresh ledger: still one person, still sound.
+    backup = tmp_path / "backup.json"
+    ok("export", "--output", str(backup))
+    fresh = tmp_path / "fresh.db"
+    ok("--db", str(fresh), "import", str(backup))
+    assert_doctor_clean(pk, fresh)
+    copy = ok("--db", str(fresh), "show", str(imported_id(ok, record["uuid"], fresh)), "--json")
+    assert copy.json["to"] == ["Alice"]
+    assert [p["name"] for p in ok("--db", str(fresh), "people", "--json").json] == ["Alice"]
+
+
+def test_import_of_an_edit_to_a_known_name_in_another_case(
+    ok: Pk, pk: Pk, make, tmp_path: Path
+) -> None:
+    make("Existing", "Bob", "fri")
+    edited = {
+        "at": "2026-11-23T11:00:00+01:00",
+        "kind": "edited",
+        "details": {"changes": {"to": [["alice"], ["alice", "BOB"]]}},
+    }
+    record = {"uuid": "u-edit", "history": [made_event("u-edit"), edited]}
+    ok("import", str(write_json(tmp_path / "in.json", [record])))
+    assert_doctor_clean(pk)
+    shown = ok("show", str(imported_id(ok, "u-edit")), "--json").json
+    assert shown["to"] == ["alice", "Bob"]
+    assert shown["history"][1]["details"]["changes"]["to"] == [["alice"], ["alice", "Bob"]]
+
+    backup = tmp_path / "backup.json"
+    ok("export", "--output", str(backup))
+    fresh = tmp_path / "fresh.db"
+    ok("--db", str(fresh), "import", str(backup))
+    assert_doctor_clean(pk, fresh)
+    copy = ok("--db", str(fresh), "show", str(imported_id(ok, "u-edit", fresh)), "--json")
+    assert copy.json["to"] == ["alice", "Bob"]
+
+
 # -------------------------------------------------------------------------------------------------
 # De-duplication by uuid
 # -------------------------------------------------------------------------------------------------
