@@ -198,7 +198,8 @@ def _inspect(report: Report, conn: Connection) -> None:
         )
 
 
-# The columns of a promise row; everything else on a Promise is read from its events.
+# The columns of a promise row (store.queries.save_promise, with `to` from promise_people);
+# everything else on a Promise is read from its events.
 STORED_FIELDS = (
     "uuid",
     "what",
@@ -213,6 +214,7 @@ STORED_FIELDS = (
     "tags",
     "note",
     "deleted_at",
+    "effort",
 )
 
 
