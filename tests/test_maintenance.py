@@ -71,6 +71,15 @@ def test_doctor_on_a_healthy_ledger(ok: Pk, ledger: Path, place: Path) -> None:
     assert snapshot(place) == before  # the doctor changes nothing
 
 
+def test_doctor_returns_a_checkup(ledger: Path) -> None:
+    """The doctor's findings are a Checkup (telling.report.Report is the status report)."""
+    from promisekeeper.services import maintenance
+
+    checkup = maintenance.doctor(ledger)
+    assert isinstance(checkup, maintenance.Checkup)
+    assert checkup.ok and checkup.counts["promises"] == 2
+
+
 def test_doctor_on_an_older_ledger_changes_nothing(ok: Pk, place: Path) -> None:
     fixture = Path(__file__).parent / "fixtures" / "ledger-v1.db"
     (place / "ledger.db").write_bytes(fixture.read_bytes())
