@@ -106,7 +106,7 @@ def told_marker(promise: Promise, now: datetime) -> str:
     return f" · ✉ told {format_relative(promise.told_at, now)}"
 
 
-def promise_summary(promise: Promise, now: datetime) -> str:
+def promise_summary(promise: Promise) -> str:
     """One line naming a promise: '#12 Send the numbers → Alice'."""
     return f"#{promise.id} {one_line(promise.what, 60)} → {people(promise)}"
 

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 STATUSES = ("open", "kept", "broken", "released")
-STANDINGS = ("overdue", "at_risk", "on_track", "kept", "kept_late", "broken", "released")
 
 # The kinds of event a promise's history holds. The history is append-only apart from `pk undo`,
 # and the promise row is always the result of folding it (see history.apply).
@@ -55,7 +54,6 @@ class Promise:
     told_at: datetime | None = None
     told_before_deadline: bool | None = None
     told_event: int = 0
-    last_moved_at: datetime | None = None
     moved_event: int = 0
     snoozed_until: datetime | None = None
 

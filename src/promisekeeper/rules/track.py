@@ -332,20 +332,9 @@ MAX_LEAD = timedelta(hours=72)
 
 
 def learned_lead_from(late_seconds: list[float]) -> timedelta:
-    """The median of these latenesses (with at least three), capped at MAX_LEAD."""
+    """How much earlier promises should count as at risk: the median of these latenesses
+    (with at least three), capped at MAX_LEAD. The ledger passes its latest late promises."""
     if len(late_seconds) < MIN_RECORD:
         return timedelta(0)
     median = percentile(late_seconds, 50) or 0
     return min(timedelta(seconds=median), MAX_LEAD)
-
-
-def learned_lead(found: list[Outcome], now: datetime) -> timedelta:
-    """How much earlier promises should count as at risk: your median lateness over your
-    latest 200 late promises of the last 180 days (with at least three), capped at 72 hours."""
-    since = now - timedelta(days=180)
-    late = [
-        o.lateness.total_seconds()
-        for o in found
-        if o.late and o.lateness is not None and (o.promise.closed_at or now) >= since
-    ]
-    return learned_lead_from(late)

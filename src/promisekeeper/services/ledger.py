@@ -158,8 +158,8 @@ class Ledger:
         return self._risk_window
 
     def learned_lead(self) -> timedelta:
-        """Your median lateness over recent late promises (see track.learned_lead): promises
-        start counting as at risk that much earlier. Off with learn_from_record = false."""
+        """Your median lateness over recent late promises (see rules.track.learned_lead_from):
+        promises start counting as at risk that much earlier. Off with learn_from_record = false."""
         if not self.config.learn_from_record:
             return timedelta(0)
         from promisekeeper.model.times import from_iso

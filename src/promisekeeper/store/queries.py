@@ -62,8 +62,7 @@ def _promise(row: Sequence[Any]) -> Promise:
         promise.told_event, promise.told_at = event_id, from_ts(at)
         promise.told_before_deadline = bool(before)
     if row[15] is not None:
-        event_id, at = json.loads(row[15])
-        promise.moved_event, promise.last_moved_at = event_id, from_ts(at)
+        promise.moved_event = json.loads(row[15])[0]
     return promise
 
 
