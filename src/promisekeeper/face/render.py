@@ -1,9 +1,9 @@
 """Turning ledger views into terminal text.
 
-`today` and the one-line confirmations are plain text with optional ANSI colour (paint.py), so
-the daily check never imports rich. Tables (`status`, `list`, `show`) use rich, imported inside
-the functions that draw them. User text always goes through display.safe and into rich as Text
-objects, never as markup.
+`today` and the one-line confirmations are plain text with optional ANSI colour (face.paint),
+so the daily check never imports rich. Tables (`status`, `list`, `show`) use rich, imported
+inside the functions that draw them. User text always goes through telling.text.safe and into
+rich as Text objects, never as markup.
 """
 
 from __future__ import annotations
