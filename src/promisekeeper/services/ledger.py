@@ -202,11 +202,10 @@ class Ledger:
         promised) over your latest 200 kept promises, at least three; between 1 and 3."""
         from promisekeeper.rules import track
 
-        rows = self._query(queries.recent_kept_spans, default=[])
-        ratios = [taken / promised for promised, taken in rows if promised > 0]
+        ratios = track.slip_ratios(self._query(queries.recent_kept_spans, default=[]))
         if len(ratios) < track.MIN_RECORD or not self.config.learn_from_record:
             return 1.0
-        return min(max(track.percentile(ratios, 50) or 1.0, 1.0), 3.0)
+        return min(max(track.slip_factor(ratios, 50) or 1.0, 1.0), 3.0)
 
     def standing(self, promise: Promise) -> str:
         cfg = self.config

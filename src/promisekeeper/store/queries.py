@@ -377,13 +377,14 @@ def late_kept(
 
 
 def recent_kept_spans(conn: sqlite3.Connection, limit: int = 200) -> list[tuple[int, int]]:
-    """(seconds promised, seconds taken) of the latest kept promises, newest first."""
+    """(seconds promised, seconds taken) of the latest kept promises, newest first (as stored:
+    rules.track.slip_ratios makes ratios of them)."""
     rows = conn.execute(
         "SELECT original_due_ts - made_ts, closed_ts - made_ts FROM promises "
         "WHERE status = 'kept' AND deleted_ts IS NULL ORDER BY closed_ts DESC LIMIT ?",
         (limit,),
     )
-    return [(int(r[0]), max(int(r[1]), 0)) for r in rows]
+    return [(int(r[0]), int(r[1])) for r in rows]
 
 
 def reminded_since(conn: sqlite3.Connection, since: datetime) -> dict[int, list[str]]:
