@@ -586,6 +586,40 @@ def test_bad_import_changes_nothing(
     assert "Undid `pk promise`" in ok("undo").stdout
 
 
+# The bounds pk promise and pk edit enforce (rules.fields), broken by an imported history: in
+# the made event and in an edited event alike, refused with the words the commands use.
+BOUNDS_CASES: dict[str, tuple[str, Any, str]] = {
+    "what empty": ("what", "  ", "what cannot be empty"),
+    "what too long": ("what", "x" * 1_000_001, "what is too long"),
+    "note too long": ("note", "x" * 1_000_001, "note is too long"),
+    "name too long": ("to", ["a" * 201], "at most 200 characters"),
+    "nobody": ("to", [" , "], "needs a person"),
+    "empty tag": ("tags", [" + "], "a tag cannot be empty"),
+    "tag with a space": ("tags", ["two words"], "cannot contain spaces"),
+    "effort under a minute": ("effort", 59, "between 1 minute and a year"),
+    "effort over a year": ("effort", 366 * 24 * 3600 + 1, "between 1 minute and a year"),
+    "effort as text": ("effort", "6h", "between 1 minute and a year"),
+}
+
+
+@pytest.mark.parametrize("where", ["made", "edited"])
+@pytest.mark.parametrize("case", list(BOUNDS_CASES))
+def test_imported_fields_are_held_to_the_bounds_of_the_commands(
+    case: str, where: str, pk: Pk, ok: Pk, seeded: Path, tmp_path: Path
+) -> None:
+    name, value, message = BOUNDS_CASES[case]
+    if where == "made":
+        history = [made_event(**{name: value})]
+    else:
+        old = None if name == "effort" else made_event()["details"].get(name, "")
+        change = {"at": MADE, "kind": "edited", "details": {"changes": {name: [old, value]}}}
+        history = [made_event(), change]
+    source = write_json(tmp_path / "bad.json", [{"history": history}])
+    before = ledger_bytes(seeded)
+    assert_one_line_error(pk("import", str(source)), "record 0", message, "nothing imported")
+    assert ledger_bytes(seeded) == before
+
+
 @pytest.mark.parametrize("case", ["invalid JSON", "what is a number", "unknown history kind"])
 def test_bad_import_from_stdin_changes_nothing(case: str, pk: Pk, ok: Pk, seeded: Path) -> None:
     text, fragments = ERROR_CASES[case]
