@@ -219,6 +219,73 @@ def test_import_into_a_ledger_with_the_same_person_in_another_case(
     assert len(ok("--db", str(other), "list", "--to", "ALICE", "--json").json) == 2
 
 
+def assert_doctor_clean(pk: Pk, db: Path | None = None) -> None:
+    result = pk(*db_args(db), "doctor")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "differ from their history" not in result.stdout
+    assert result.stdout.rstrip().endswith("No problems found.")
+
+
+def imported_id(ok: Pk, uuid: str, db: Path | None = None) -> int:
+    return next(p["id"] for p in listed(ok, db) if p["uuid"] == uuid)
+
+
+KNOWN_NAME_RECORDS = {
+    "plain": {"uuid": "u-plain", "what": "Ship it", "to": "alice", "due": DUE},
+    "history": {"uuid": "u-history", "history": [made_event("u-history", to=["alice"])]},
+}
+
+
+@pytest.mark.parametrize("form", sorted(KNOWN_NAME_RECORDS))
+def test_import_to_a_known_name_in_another_case_keeps_the_doctor_happy(
+    form: str, ok: Pk, pk: Pk, make, tmp_path: Path
+) -> None:
+    """Regression: the row said "Alice" while the history said "alice", and `pk doctor`
+    reported the imported promise as differing from its history."""
+    make("Existing", "Alice", "fri")
+    record = KNOWN_NAME_RECORDS[form]
+    ok("import", str(write_json(tmp_path / "in.json", [record])))
+    assert_doctor_clean(pk)
+    shown = ok("show", str(imported_id(ok, record["uuid"])), "--json").json
+    assert shown["to"] == ["Alice"]
+    assert shown["history"][0]["details"]["to"] == ["Alice"]
+
+    # Exported and imported again into a fresh ledger: still one person, still sound.
+    backup = tmp_path / "backup.json"
+    ok("export", "--output", str(backup))
+    fresh = tmp_path / "fresh.db"
+    ok("--db", str(fresh), "import", str(backup))
+    assert_doctor_clean(pk, fresh)
+    copy = ok("--db", str(fresh), "show", str(imported_id(ok, record["uuid"], fresh)), "--json")
+    assert copy.json["to"] == ["Alice"]
+    assert [p["name"] for p in ok("--db", str(fresh), "people", "--json").json] == ["Alice"]
+
+
+def test_import_of_an_edit_to_a_known_name_in_another_case(
+    ok: Pk, pk: Pk, make, tmp_path: Path
+) -> None:
+    make("Existing", "Bob", "fri")
+    edited = {
+        "at": "2026-11-23T11:00:00+01:00",
+        "kind": "edited",
+        "details": {"changes": {"to": [["alice"], ["alice", "BOB"]]}},
+    }
+    record = {"uuid": "u-edit", "history": [made_event("u-edit"), edited]}
+    ok("import", str(write_json(tmp_path / "in.json", [record])))
+    assert_doctor_clean(pk)
+    shown = ok("show", str(imported_id(ok, "u-edit")), "--json").json
+    assert shown["to"] == ["alice", "Bob"]
+    assert shown["history"][1]["details"]["changes"]["to"] == [["alice"], ["alice", "Bob"]]
+
+    backup = tmp_path / "backup.json"
+    ok("export", "--output", str(backup))
+    fresh = tmp_path / "fresh.db"
+    ok("--db", str(fresh), "import", str(backup))
+    assert_doctor_clean(pk, fresh)
+    copy = ok("--db", str(fresh), "show", str(imported_id(ok, "u-edit", fresh)), "--json")
+    assert copy.json["to"] == ["alice", "Bob"]
+
+
 # -------------------------------------------------------------------------------------------------
 # De-duplication by uuid
 # -------------------------------------------------------------------------------------------------
@@ -517,6 +584,40 @@ def test_bad_import_changes_nothing(
     assert listed(ok) == before_list
     # Nothing to undo from the failed import: undo takes back the last promise instead.
     assert "Undid `pk promise`" in ok("undo").stdout
+
+
+# The bounds pk promise and pk edit enforce (rules.fields), broken by an imported history: in
+# the made event and in an edited event alike, refused with the words the commands use.
+BOUNDS_CASES: dict[str, tuple[str, Any, str]] = {
+    "what empty": ("what", "  ", "what cannot be empty"),
+    "what too long": ("what", "x" * 1_000_001, "what is too long"),
+    "note too long": ("note", "x" * 1_000_001, "note is too long"),
+    "name too long": ("to", ["a" * 201], "at most 200 characters"),
+    "nobody": ("to", [" , "], "needs a person"),
+    "empty tag": ("tags", [" + "], "a tag cannot be empty"),
+    "tag with a space": ("tags", ["two words"], "cannot contain spaces"),
+    "effort under a minute": ("effort", 59, "between 1 minute and a year"),
+    "effort over a year": ("effort", 366 * 24 * 3600 + 1, "between 1 minute and a year"),
+    "effort as text": ("effort", "6h", "between 1 minute and a year"),
+}
+
+
+@pytest.mark.parametrize("where", ["made", "edited"])
+@pytest.mark.parametrize("case", list(BOUNDS_CASES))
+def test_imported_fields_are_held_to_the_bounds_of_the_commands(
+    case: str, where: str, pk: Pk, ok: Pk, seeded: Path, tmp_path: Path
+) -> None:
+    name, value, message = BOUNDS_CASES[case]
+    if where == "made":
+        history = [made_event(**{name: value})]
+    else:
+        old = None if name == "effort" else made_event()["details"].get(name, "")
+        change = {"at": MADE, "kind": "edited", "details": {"changes": {name: [old, value]}}}
+        history = [made_event(), change]
+    source = write_json(tmp_path / "bad.json", [{"history": history}])
+    before = ledger_bytes(seeded)
+    assert_one_line_error(pk("import", str(source)), "record 0", message, "nothing imported")
+    assert ledger_bytes(seeded) == before
 
 
 @pytest.mark.parametrize("case", ["invalid JSON", "what is a number", "unknown history kind"])

@@ -211,7 +211,7 @@ HOSTILE = (
 NAME = "Mallory\x1b[31m [bold]\u202e\u200b 🙂"
 TAG = "t\x1b]52;c;eA==\x07[b]\u202e"
 # What must never reach a terminal: C0 controls but newline, DEL, C1, bidi controls, and the
-# invisible characters display.safe shows as escapes.
+# invisible characters telling.text.safe shows as escapes.
 FORBIDDEN = re.compile(
     "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e"
     "\u2060\u2066-\u2069\ufeff]"

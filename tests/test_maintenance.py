@@ -71,6 +71,15 @@ def test_doctor_on_a_healthy_ledger(ok: Pk, ledger: Path, place: Path) -> None:
     assert snapshot(place) == before  # the doctor changes nothing
 
 
+def test_doctor_returns_a_checkup(ledger: Path) -> None:
+    """The doctor's findings are a Checkup (telling.report.Report is the status report)."""
+    from promisekeeper.services import maintenance
+
+    checkup = maintenance.doctor(ledger)
+    assert isinstance(checkup, maintenance.Checkup)
+    assert checkup.ok and checkup.counts["promises"] == 2
+
+
 def test_doctor_on_an_older_ledger_changes_nothing(ok: Pk, place: Path) -> None:
     fixture = Path(__file__).parent / "fixtures" / "ledger-v1.db"
     (place / "ledger.db").write_bytes(fixture.read_bytes())
@@ -224,6 +233,65 @@ def test_doctor_finds_rows_that_disagree_with_their_history(pk: Pk, ledger: Path
     assert result.exit_code == 1
     assert "1 promise(s) differ from their history (#2)" in result.stdout
     assert "pk import rescue.json" in result.stdout
+
+
+def test_doctor_finds_a_tampered_effort(pk: Pk, ok: Pk, ledger: Path) -> None:
+    """Regression: the effort was left out of the comparison, so a row whose effort disagreed
+    with its history passed as healthy."""
+    ok("promise", "Write the report", "--to", "carol", "--due", "fri", "--effort", "6h")
+    assert pk("doctor").exit_code == 0
+    conn = sqlite3.connect(ledger)
+    conn.execute("UPDATE promises SET effort_s = effort_s * 2 WHERE id = 3")
+    conn.commit()
+    conn.close()
+    result = pk("doctor")
+    assert result.exit_code == 1
+    assert "1 promise(s) differ from their history (#3)" in result.stdout
+
+
+# One way to tamper with each column of a promise row (promise 2: open, no effort, to bob).
+TAMPERED_COLUMNS = {
+    "uuid": "'tampered'",
+    "what": "'tampered'",
+    "note": "'tampered'",
+    "tags": """'["tampered"]'""",
+    "made_ts": "made_ts - 60",
+    "due_ts": "due_ts + 60",
+    "original_due_ts": "original_due_ts + 60",
+    "status": "'broken'",
+    "closed_ts": "due_ts",
+    "moves": "moves + 1",
+    "late_moves": "late_moves + 1",
+    "deleted_ts": "due_ts",
+    "effort_s": "3600",
+    "moved_late_s": "moved_late_s + 60",
+}
+
+
+def test_every_column_of_a_promise_row_is_checked_against_its_history(ledger: Path) -> None:
+    conn = sqlite3.connect(ledger)
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(promises)")}
+    conn.close()
+    assert set(TAMPERED_COLUMNS) == columns - {"id"}  # a new column needs a case below
+
+
+@pytest.mark.parametrize("column", [*TAMPERED_COLUMNS, "people"])
+def test_doctor_finds_any_column_that_disagrees_with_the_history(
+    column: str, pk: Pk, ledger: Path
+) -> None:
+    conn = sqlite3.connect(ledger)
+    if column == "people":
+        conn.execute(
+            "UPDATE promise_people SET person_id = (SELECT id FROM people WHERE name_key = 'alice')"
+            " WHERE promise_id = 2"
+        )
+    else:
+        conn.execute(f"UPDATE promises SET {column} = {TAMPERED_COLUMNS[column]} WHERE id = 2")
+    conn.commit()
+    conn.close()
+    result = pk("doctor")
+    assert result.exit_code == 1, result.stdout
+    assert "1 promise(s) differ from their history (#2)" in result.stdout
 
 
 def test_doctor_finds_temporary_files_left_by_a_killed_pk(pk: Pk, ledger: Path) -> None:

@@ -184,6 +184,19 @@ def test_your_record_suggests_a_realistic_date(ok: Pk, pk: Pk, make, monkeypatch
     assert len(ok("list", "--json").json) == 2
 
 
+def test_your_record_is_found_however_names_and_tags_are_typed(ok: Pk, make) -> None:
+    """The record is looked up with the names and tags as pk stores them: `--to "FRANK, dana"`
+    is frank and dana, `--tag +reports` is the tag reports."""
+    for start in (2, 9, 16):
+        pid = make(
+            "report", "frank", f"2026-11-{start + 2:02d} 10:00", "--tag", "reports", now=at(start)
+        )
+        ok("keep", str(pid), now=at(start + 3))
+    for args in (["--to", "FRANK, dana"], ["--to", "zoe", "--tag", "+reports"]):
+        result = ok("promise", "another report", *args, "--due", "wed 10am")
+        assert "you usually need 1.5x the time you promise" in result.stderr, args
+
+
 def test_at_risk_learns_from_your_record(ok: Pk, make, isolated) -> None:
     # Three promises kept 6 hours late: the median lateness is 6 hours.
     for start in (2, 9, 16):

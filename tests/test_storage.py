@@ -1,4 +1,4 @@
-"""The storage module: schema, migrations, file handling."""
+"""The store (store.schema, store.connection): schema, migrations, file handling."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """Turning ledger views into terminal text.
 
-`today` and the one-line confirmations are plain text with optional ANSI colour (paint.py), so
-the daily check never imports rich. Tables (`status`, `list`, `show`) use rich, imported inside
-the functions that draw them. User text always goes through display.safe and into rich as Text
-objects, never as markup.
+`today` and the one-line confirmations are plain text with optional ANSI colour (face.paint),
+so the daily check never imports rich. Tables (`status`, `list`, `show`) use rich, imported
+inside the functions that draw them. User text always goes through telling.text.safe and into
+rich as Text objects, never as markup.
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ def told_marker(promise: Promise, now: datetime) -> str:
     return f" · ✉ told {format_relative(promise.told_at, now)}"
 
 
-def promise_summary(promise: Promise, now: datetime) -> str:
+def promise_summary(promise: Promise) -> str:
     """One line naming a promise: '#12 Send the numbers → Alice'."""
     return f"#{promise.id} {one_line(promise.what, 60)} → {people(promise)}"
 

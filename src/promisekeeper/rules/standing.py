@@ -60,7 +60,7 @@ def standing(
     fraction: float,
     effort: EffortRule | None = None,
 ) -> str:
-    """One of model.STANDINGS."""
+    """One of overdue, at_risk, on_track, kept, kept_late, broken, released."""
     if promise.status == "kept":
         return "kept" if kept_on_time(promise) else "kept_late"
     if promise.status in ("broken", "released"):

@@ -13,6 +13,7 @@ Definitions (the README's "How reliable am I?" repeats them):
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -260,6 +261,19 @@ class Record:
 MIN_RECORD = 3
 
 
+def slip_ratios(spans: Sequence[tuple[float, float]]) -> list[float]:
+    """(time taken / time promised) for each (seconds promised, seconds taken) of a kept
+    promise: how much longer things took than promised. A promise given no time (promised
+    <= 0) says nothing and is skipped; time taken counts from 0 (kept before it was made)."""
+    return [max(taken, 0) / promised for promised, taken in spans if promised > 0]
+
+
+def slip_factor(ratios: list[float], q: float) -> float | None:
+    """Your slip factor: the q-th percentile of slip_ratios (None without any). The record
+    for promises like a new one takes the 80th; the ledger's working-time rule the median."""
+    return percentile(ratios, q)
+
+
 def record_like(found: list[Outcome], to: list[str], tags: list[str]) -> Record | None:
     """Your record for finished promises to the same person or with the same tag."""
     people = {name.casefold() for name in to}
@@ -273,12 +287,13 @@ def record_like(found: list[Outcome], to: list[str], tags: list[str]) -> Record 
     if len(similar) < MIN_RECORD:
         return None
     kept = [o for o in similar if o.promise.status == "kept"]
-    ratios = []
-    for o in kept:
-        promised = (o.promise.original_due - o.promise.made).total_seconds()
-        taken = ((o.promise.closed_at or o.promise.due) - o.promise.made).total_seconds()
-        if promised > 0:
-            ratios.append(max(taken, 0) / promised)
+    spans = [
+        (
+            (o.promise.original_due - o.promise.made).total_seconds(),
+            ((o.promise.closed_at or o.promise.due) - o.promise.made).total_seconds(),
+        )
+        for o in kept
+    ]
     late = [o.lateness.total_seconds() for o in kept if o.late and o.lateness is not None]
     on_time = sum(1 for o in kept if o.on_time)
     basis = " or ".join(
@@ -292,7 +307,7 @@ def record_like(found: list[Outcome], to: list[str], tags: list[str]) -> Record 
         count=len(similar),
         on_time_rate=_ratio(on_time, len(similar)),
         typical_lateness=None if median_late is None else timedelta(seconds=median_late),
-        slip_factor=percentile(ratios, 80),
+        slip_factor=slip_factor(slip_ratios(spans), 80),
     )
 
 
@@ -307,20 +322,9 @@ MAX_LEAD = timedelta(hours=72)
 
 
 def learned_lead_from(late_seconds: list[float]) -> timedelta:
-    """The median of these latenesses (with at least three), capped at MAX_LEAD."""
+    """How much earlier promises should count as at risk: the median of these latenesses
+    (with at least three), capped at MAX_LEAD. The ledger passes its latest late promises."""
     if len(late_seconds) < MIN_RECORD:
         return timedelta(0)
     median = percentile(late_seconds, 50) or 0
     return min(timedelta(seconds=median), MAX_LEAD)
-
-
-def learned_lead(found: list[Outcome], now: datetime) -> timedelta:
-    """How much earlier promises should count as at risk: your median lateness over your
-    latest 200 late promises of the last 180 days (with at least three), capped at 72 hours."""
-    since = now - timedelta(days=180)
-    late = [
-        o.lateness.total_seconds()
-        for o in found
-        if o.late and o.lateness is not None and (o.promise.closed_at or now) >= since
-    ]
-    return learned_lead_from(late)

@@ -112,7 +112,7 @@ def _notify_settings(raw: dict[str, Any], path: Path) -> NotifySettings:
 
 
 def _trust_weights(raw: dict[str, Any], path: Path) -> dict[str, float]:
-    """[trust] overrides of the trust bank's weights (see track.DEFAULT_WEIGHTS)."""
+    """[trust] overrides of the trust bank's weights (see rules.track.DEFAULT_WEIGHTS)."""
     from promisekeeper.rules.track import DEFAULT_WEIGHTS
 
     table = raw.get("trust", {})

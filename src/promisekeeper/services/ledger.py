@@ -169,8 +169,8 @@ class Ledger:
         return self._risk_window
 
     def learned_lead(self) -> timedelta:
-        """Your median lateness over recent late promises (see track.learned_lead): promises
-        start counting as at risk that much earlier. Off with learn_from_record = false."""
+        """Your median lateness over recent late promises (see rules.track.learned_lead_from):
+        promises start counting as at risk that much earlier. Off with learn_from_record = false."""
         if not self.config.learn_from_record:
             return timedelta(0)
         from promisekeeper.rules import track
@@ -201,11 +201,10 @@ class Ledger:
         promised) over your latest 200 kept promises, at least three; between 1 and 3."""
         from promisekeeper.rules import track
 
-        rows = self._query(queries.recent_kept_spans, default=[])
-        ratios = [taken / promised for promised, taken in rows if promised > 0]
+        ratios = track.slip_ratios(self._query(queries.recent_kept_spans, default=[]))
         if len(ratios) < track.MIN_RECORD or not self.config.learn_from_record:
             return 1.0
-        return min(max(track.percentile(ratios, 50) or 1.0, 1.0), 3.0)
+        return min(max(track.slip_factor(ratios, 50) or 1.0, 1.0), 3.0)
 
     def risk_reason(self, promise: Promise) -> str:
         """Why the promise needs attention (rules.standing.risk_reason), with these settings."""

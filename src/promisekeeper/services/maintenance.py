@@ -46,7 +46,7 @@ class FileInfo:
 
 
 @dataclass
-class Report:
+class Checkup:
     """What `pk doctor` found: facts about the ledger, and the findings (empty when healthy)."""
 
     ledger: Path
@@ -85,16 +85,16 @@ class Copied:
 # -------------------------------------------------------------------------------------------------
 # pk doctor
 # -------------------------------------------------------------------------------------------------
-def doctor(ledger: Path, config: Path | None = None, *, default_location: bool = False) -> Report:
+def doctor(ledger: Path, config: Path | None = None, *, default_location: bool = False) -> Checkup:
     """Check the ledger and the files around it without changing any of them."""
-    report = Report(ledger=ledger, config=config)
-    _check_ledger(report, default_location)
-    _check_side_files(report)
-    _check_backups(report)
-    if report.exists:
-        _check_permissions(report, default_location)
-    _check_config(report)
-    return report
+    checkup = Checkup(ledger=ledger, config=config)
+    _check_ledger(checkup, default_location)
+    _check_side_files(checkup)
+    _check_backups(checkup)
+    if checkup.exists:
+        _check_permissions(checkup, default_location)
+    _check_config(checkup)
+    return checkup
 
 
 def _newest_backup_hint(ledger: Path) -> str:
@@ -109,55 +109,55 @@ def _newest_backup_hint(ledger: Path) -> str:
     return "restore a backup with `pk restore PATH`"
 
 
-def _check_ledger(report: Report, default_location: bool) -> None:
-    path = report.ledger
+def _check_ledger(checkup: Checkup, default_location: bool) -> None:
+    path = checkup.ledger
     if path.is_dir():
-        report.add(
+        checkup.add(
             f"the ledger path {path} is a directory",
             "point --db or PK_DB at a file, or move the directory out of the way",
         )
         return
     if not path.exists():
         if not default_location and not path.parent.is_dir():
-            report.add(
+            checkup.add(
                 f"the ledger's directory {path.parent} does not exist",
                 f"create it (mkdir -p -m 700 {path.parent}) or point --db or PK_DB elsewhere",
             )
         return  # no ledger yet: it is created by the first change
-    report.exists = True
+    checkup.exists = True
     info = path.stat()
-    report.size, report.mode = info.st_size, stat.S_IMODE(info.st_mode)
+    checkup.size, checkup.mode = info.st_size, stat.S_IMODE(info.st_mode)
     try:
         conn = connection.open_existing(path, readonly=not os.access(path, os.W_OK))
     except LedgerError as exc:
-        report.add(
+        checkup.add(
             str(exc).replace("; run `pk doctor`", ""),
             f"{_newest_backup_hint(path)}; or move {path.name} aside and pk starts a new ledger",
         )
         return
     try:
         with connection.guarded(path):
-            _inspect(report, conn)
+            _inspect(checkup, conn)
     except LedgerError as exc:
-        report.add(
+        checkup.add(
             f"ledger {path} is damaged ({exc.reason})",
             f"{_newest_backup_hint(path)}; or rescue what is left with "
             f"`sqlite3 {path} .recover | sqlite3 rescued.db` and `pk restore rescued.db`",
         )
     finally:
         conn.close()
-    _check_writable(report)
+    _check_writable(checkup)
 
 
-def _inspect(report: Report, conn: Connection) -> None:
-    path = report.ledger
+def _inspect(checkup: Checkup, conn: Connection) -> None:
+    path = checkup.ledger
     info = queries.describe_database(conn)
-    report.schema_version = info["schema_version"]
-    report.journal_mode = files.journal_mode_of(path)
-    report.counts = info["counts"]
+    checkup.schema_version = info["schema_version"]
+    checkup.journal_mode = files.journal_mode_of(path)
+    checkup.counts = info["counts"]
     version = info["schema_version"]
     if version > schema.SCHEMA_VERSION:
-        report.add(
+        checkup.add(
             f"ledger {path} was written by a newer PromiseKeeper (schema {version}; this pk "
             f"knows {schema.SCHEMA_VERSION})",
             "upgrade pk (pip install --upgrade promisekeeper); the ledger is left as it is",
@@ -165,40 +165,41 @@ def _inspect(report: Report, conn: Connection) -> None:
     elif info["missing_tables"] and version == 0 and info["page_count"] <= 1:
         pass  # an SQLite header and nothing else: pk sets it up on the first change
     elif info["missing_tables"]:
-        report.add(
+        checkup.add(
             f"{path} is an SQLite database but not a PromiseKeeper ledger (no "
             f"{', '.join(info['missing_tables'])} table)",
             "point --db or PK_DB at your ledger, or move this file out of the way",
         )
         return
-    report.integrity = queries.integrity_problems(conn)
-    if report.integrity:
-        report.add(
-            f"ledger {path} is damaged: {'; '.join(report.integrity[:3])}",
+    checkup.integrity = queries.integrity_problems(conn)
+    if checkup.integrity:
+        checkup.add(
+            f"ledger {path} is damaged: {'; '.join(checkup.integrity[:3])}",
             f"{_newest_backup_hint(path)}; or rescue what is left with "
             f"`sqlite3 {path} .recover | sqlite3 rescued.db` and `pk restore rescued.db`",
         )
         return
-    if not report.counts or version != schema.SCHEMA_VERSION:
+    if not checkup.counts or version != schema.SCHEMA_VERSION:
         return  # an older schema is read by this pk only after its upgrade
     mismatched = rows_that_disagree_with_history(conn)
     if mismatched:
         shown = ", ".join(f"#{i}" for i in mismatched[:10])
-        report.add(
+        checkup.add(
             f"{len(mismatched)} promise(s) differ from their history ({shown})",
             "the history is the record: `pk export > rescue.json`, move the ledger aside, "
             "then `pk import rescue.json` rebuilds every promise from it",
         )
-    if report.journal_mode != "wal" and not _read_only(path):
-        report.add(
-            f"ledger {path} uses the {report.journal_mode} journal, not WAL: pk commands "
+    if checkup.journal_mode != "wal" and not _read_only(path):
+        checkup.add(
+            f"ledger {path} uses the {checkup.journal_mode} journal, not WAL: pk commands "
             "running at the same time wait for each other",
             "nothing to do: the next change recorded with pk switches it back",
             "warning",
         )
 
 
-# The columns of a promise row; everything else on a Promise is read from its events.
+# The columns of a promise row (store.queries.save_promise, with `to` from promise_people);
+# everything else on a Promise is read from its events.
 STORED_FIELDS = (
     "uuid",
     "what",
@@ -213,6 +214,8 @@ STORED_FIELDS = (
     "tags",
     "note",
     "deleted_at",
+    "effort",
+    "moved_late_by",
 )
 
 
@@ -241,58 +244,58 @@ def _read_only(path: Path) -> bool:
     return not os.access(path, os.W_OK)
 
 
-def _check_writable(report: Report) -> None:
-    path = report.ledger
+def _check_writable(checkup: Checkup) -> None:
+    path = checkup.ledger
     if _read_only(path):
-        report.add(
+        checkup.add(
             f"ledger {path} is read-only: pk can show it but not record changes",
             f"chmod u+w {path}"
             + (" (and chattr -i, if it was made immutable)" if os.geteuid() == 0 else ""),
         )
     if not files.directory_writable(path.parent):
-        report.add(
+        checkup.add(
             f"the ledger's directory {path.parent} is read-only: SQLite cannot create "
             f"{path.name}-wal next to the ledger, so pk cannot record changes",
             f"chmod u+w {path.parent}",
         )
 
 
-def _check_side_files(report: Report) -> None:
-    path = report.ledger
+def _check_side_files(checkup: Checkup) -> None:
+    path = checkup.ledger
     wal = path.with_name(path.name + "-wal")
     if wal.is_file():
-        report.wal_size = wal.stat().st_size
+        checkup.wal_size = wal.stat().st_size
     if path.parent.is_dir():
         now = time.time()
         stray = [p for p in files.temp_files_of(path) if now - p.stat().st_mtime > STRAY_AFTER]
         if stray:
             names = " ".join(str(p) for p in stray)
-            report.add(
+            checkup.add(
                 f"temporary file(s) left by an interrupted pk: {names}",
                 f"remove them (rm {names}); the ledger itself is not affected",
                 "warning",
             )
 
 
-def _check_backups(report: Report) -> None:
-    if not report.ledger.parent.is_dir():
+def _check_backups(checkup: Checkup) -> None:
+    if not checkup.ledger.parent.is_dir():
         return
-    for path in files.backups_of(report.ledger):
+    for path in files.backups_of(checkup.ledger):
         info = path.stat()
-        report.backups.append(
+        checkup.backups.append(
             FileInfo(path, info.st_size, info.st_mtime, stat.S_IMODE(info.st_mode))
         )
 
 
-def _check_permissions(report: Report, default_location: bool) -> None:
+def _check_permissions(checkup: Checkup, default_location: bool) -> None:
     """Promises name people and what you owe them: nobody else should read them."""
-    path = report.ledger
+    path = checkup.ledger
     private = [path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))]
-    private += [b.path for b in report.backups]
+    private += [b.path for b in checkup.backups]
     for file in private:
         if file.is_file() and stat.S_IMODE(file.stat().st_mode) & 0o077:
             mode = stat.S_IMODE(file.stat().st_mode)
-            report.add(
+            checkup.add(
                 f"{file} can be read by other users (mode {mode:04o})",
                 f"chmod 600 {file}",
                 "warning",
@@ -301,26 +304,26 @@ def _check_permissions(report: Report, default_location: bool) -> None:
     mode = stat.S_IMODE(directory.stat().st_mode)
     others_write = mode & 0o002 and not directory.stat().st_mode & stat.S_ISVTX
     if (default_location and mode & 0o077) or others_write:
-        report.add(
+        checkup.add(
             f"the ledger's directory {directory} is open to other users (mode {mode:04o})",
             f"chmod 700 {directory}",
             "warning",
         )
 
 
-def _check_config(report: Report) -> None:
-    path = report.config
+def _check_config(checkup: Checkup) -> None:
+    path = checkup.config
     if path is None or not path.exists():
         return
-    report.config_exists = True
+    checkup.config_exists = True
     from promisekeeper.services.config import load
 
     try:
         load(path)
     except PkError as exc:
-        report.add(str(exc), f"correct {path} (see Configuration in the README) or remove it")
+        checkup.add(str(exc), f"correct {path} (see Configuration in the README) or remove it")
     if path.is_file() and stat.S_IMODE(path.stat().st_mode) & 0o077:
-        report.add(
+        checkup.add(
             f"config {path} can be read by other users "
             f"(mode {stat.S_IMODE(path.stat().st_mode):04o})",
             f"chmod 600 {path}",

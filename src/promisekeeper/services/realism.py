@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from promisekeeper.rules import track
+from promisekeeper.rules.fields import clean_people, clean_tags
 from promisekeeper.rules.worktime import next_end_of_working_day
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ def check(ledger: Ledger, to: list[str], due: datetime, tags: list[str]) -> Chec
 
     result = Check()
     now = ledger.now
+    to, tags = clean_people(to), clean_tags(tags)  # as the promise will be stored
     load = ledger.open_due_on(due)
     if load >= ledger.config.load_threshold:
         result.warnings.append(

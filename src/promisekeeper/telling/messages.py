@@ -3,7 +3,7 @@
 No surprises: when a promise is at risk, the person hears it from you before the deadline, with
 options (a new date, a partial delivery). After a move they get the new date, after a miss an
 apology, and when it is done a "delivered" note that closes the loop. Templates are plain text
-with placeholders, overridable in the config directory; sending lives in channels.py.
+with placeholders, overridable in the config directory; sending lives in telling.channels.
 """
 
 from __future__ import annotations

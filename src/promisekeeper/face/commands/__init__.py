@@ -1,1 +1,1 @@
-"""The pk commands, one module per area; cli.py registers them."""
+"""The pk commands, one module per area; face.cli registers them."""

@@ -13,7 +13,7 @@ from promisekeeper.face.commands.common import JsonOption, fail, print_json, say
 from promisekeeper.services import paths
 
 if TYPE_CHECKING:
-    from promisekeeper.services.maintenance import Report
+    from promisekeeper.services.maintenance import Checkup
 
 
 def doctor(ctx: typer.Context, as_json: JsonOption = False) -> None:
@@ -30,36 +30,36 @@ def doctor(ctx: typer.Context, as_json: JsonOption = False) -> None:
     from promisekeeper.services import maintenance
 
     path, explicit = paths.db_path(state(ctx).db)
-    report = maintenance.doctor(path, paths.config_path(), default_location=not explicit)
+    checkup = maintenance.doctor(path, paths.config_path(), default_location=not explicit)
     if as_json:
-        print_json(_report_json(report))
+        print_json(_checkup_json(checkup))
     else:
-        say("\n".join(_report_lines(report)))
-    if not report.ok:
+        say("\n".join(_checkup_lines(checkup)))
+    if not checkup.ok:
         raise typer.Exit(1)
 
 
-def _report_json(report: Report) -> dict[str, Any]:
+def _checkup_json(checkup: Checkup) -> dict[str, Any]:
     return {
-        "ok": report.ok,
-        "ledger": str(report.ledger),
-        "exists": report.exists,
-        "size": report.size,
-        "mode": None if report.mode is None else f"{report.mode:04o}",
-        "schema_version": report.schema_version,
-        "current_schema_version": report.current_schema,
-        "journal_mode": report.journal_mode,
-        "integrity": None if report.integrity is None else (report.integrity or ["ok"]),
-        "counts": report.counts,
-        "wal_size": report.wal_size,
+        "ok": checkup.ok,
+        "ledger": str(checkup.ledger),
+        "exists": checkup.exists,
+        "size": checkup.size,
+        "mode": None if checkup.mode is None else f"{checkup.mode:04o}",
+        "schema_version": checkup.schema_version,
+        "current_schema_version": checkup.current_schema,
+        "journal_mode": checkup.journal_mode,
+        "integrity": None if checkup.integrity is None else (checkup.integrity or ["ok"]),
+        "counts": checkup.counts,
+        "wal_size": checkup.wal_size,
         "backups": [
             {"path": str(b.path), "size": b.size, "modified": _utc(b.modified)}
-            for b in report.backups
+            for b in checkup.backups
         ],
-        "config": None if report.config is None else str(report.config),
-        "config_exists": report.config_exists,
+        "config": None if checkup.config is None else str(checkup.config),
+        "config_exists": checkup.config_exists,
         "findings": [
-            {"level": f.level, "problem": f.problem, "fix": f.fix} for f in report.findings
+            {"level": f.level, "problem": f.problem, "fix": f.fix} for f in checkup.findings
         ],
     }
 
@@ -80,52 +80,52 @@ def _size(n: int) -> str:
     return str(n)
 
 
-def _report_lines(report: Report) -> list[str]:
+def _checkup_lines(checkup: Checkup) -> list[str]:
     from promisekeeper.telling.text import one_line
 
-    lines = [f"Ledger     {one_line(str(report.ledger))}"]
-    if not report.exists:
+    lines = [f"Ledger     {one_line(str(checkup.ledger))}"]
+    if not checkup.exists:
         lines.append("           not created yet: the first change you record creates it")
     else:
-        mode = f", mode {report.mode:04o}" if report.mode is not None else ""
-        lines[0] += f" ({_size(report.size or 0)}{mode})"
-    if report.schema_version is not None:
-        version = report.schema_version
-        if version == report.current_schema:
+        mode = f", mode {checkup.mode:04o}" if checkup.mode is not None else ""
+        lines[0] += f" ({_size(checkup.size or 0)}{mode})"
+    if checkup.schema_version is not None:
+        version = checkup.schema_version
+        if version == checkup.current_schema:
             words = "(current)"
-        elif version < report.current_schema:
-            words = f"(upgraded to {report.current_schema} on next use, after a backup)"
+        elif version < checkup.current_schema:
+            words = f"(upgraded to {checkup.current_schema} on next use, after a backup)"
         else:
-            words = f"(newer than this pk's {report.current_schema})"
+            words = f"(newer than this pk's {checkup.current_schema})"
         lines.append(f"Schema     version {version} {words}")
-    if report.integrity is not None:
-        lines.append(f"Integrity  {'ok' if not report.integrity else 'DAMAGED'}")
-    if report.counts:
-        c = report.counts
+    if checkup.integrity is not None:
+        lines.append(f"Integrity  {'ok' if not checkup.integrity else 'DAMAGED'}")
+    if checkup.counts:
+        c = checkup.counts
         lines.append(
             f"Contents   {_count(c['promises'], 'promise')} ({c['deleted']} deleted), "
             f"{_count(c['events'], 'event')}, {_count(c['people'], 'person', 'people')}, "
             f"{_count(c['changes'], 'change')}"
         )
-    if report.journal_mode is not None:
-        wal = "no -wal file" if report.wal_size is None else f"-wal {_size(report.wal_size)}"
-        lines.append(f"Journal    {report.journal_mode} ({wal})")
-    if report.backups:
-        newest = report.backups[-1]
+    if checkup.journal_mode is not None:
+        wal = "no -wal file" if checkup.wal_size is None else f"-wal {_size(checkup.wal_size)}"
+        lines.append(f"Journal    {checkup.journal_mode} ({wal})")
+    if checkup.backups:
+        newest = checkup.backups[-1]
         lines.append(
-            f"Backups    {len(report.backups)} next to the ledger; newest "
+            f"Backups    {len(checkup.backups)} next to the ledger; newest "
             f"{one_line(newest.path.name)} ({_utc(newest.modified)})"
         )
-    elif report.exists:
+    elif checkup.exists:
         lines.append("Backups    none next to the ledger; make one with `pk backup`")
-    if report.config is not None:
-        where = one_line(str(report.config))
-        lines.append(f"Config     {where}{'' if report.config_exists else ' (not present)'}")
-    if report.ok:
+    if checkup.config is not None:
+        where = one_line(str(checkup.config))
+        lines.append(f"Config     {where}{'' if checkup.config_exists else ' (not present)'}")
+    if checkup.ok:
         lines.append("No problems found.")
         return lines
-    lines.append(f"Problems ({len(report.findings)}):")
-    for finding in report.findings:
+    lines.append(f"Problems ({len(checkup.findings)}):")
+    for finding in checkup.findings:
         mark = "✗" if finding.level == "error" else "!"
         lines.append(f"  {mark} {one_line(finding.problem)}")
         lines.append(f"    fix: {one_line(finding.fix)}")

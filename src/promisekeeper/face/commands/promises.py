@@ -99,7 +99,7 @@ def promise(
     from promisekeeper.rules.dates import format_when
 
     paint = painter()
-    say(f"Promised {paint(promise_summary(made, ledger.now), 'bold')}")
+    say(f"Promised {paint(promise_summary(made), 'bold')}")
     say(f"  due {format_when(made.due, ledger.now)}")
 
 
@@ -254,7 +254,7 @@ def _confirm_change(
         return
     from promisekeeper.face.render import promise_summary
 
-    say(f"{verb} {promise_summary(changed, ledger.now)}{extra}")
+    say(f"{verb} {promise_summary(changed)}{extra}")
 
 
 def keep(
@@ -319,7 +319,7 @@ def move(
     from promisekeeper.face.render import people, promise_summary
     from promisekeeper.rules.dates import format_when
 
-    say(f"Moved {promise_summary(moved, ledger.now)}")
+    say(f"Moved {promise_summary(moved)}")
     say(f"  now due {format_when(moved.due, ledger.now)} (move {moved.moves})")
     if ledger.now < before.due:
         say(f"  Moved before the deadline. Tell {people(moved)} the new date now.")
@@ -455,7 +455,7 @@ def delete(
     if not yes and common.interactive():
         from promisekeeper.face.render import promise_summary
 
-        if not typer.confirm(f"Delete {promise_summary(target, ledger.now)}?", default=False):
+        if not typer.confirm(f"Delete {promise_summary(target)}?", default=False):
             fail("not deleted")
     _confirm_change(
         ledger,

@@ -116,7 +116,7 @@ def digest(ledger: Ledger, reminders: list[Reminder], quiet: bool) -> list[str]:
                 when = f"was due {format_day_time(p.due, now)}, {format_span(now - p.due)} late"
             else:
                 when = f"due {format_day_time(p.due, now)}, {format_relative(p.due, now)}"
-            lines.append(f"  {promise_summary(p, now)} · {when}")
+            lines.append(f"  {promise_summary(p)} · {when}")
             lines.append(f"    next: {r.next}")
     return lines
 

@@ -236,7 +236,7 @@ def _ask_about(ledger: Ledger, promise: Promise) -> bool:
     from promisekeeper.face.render import promise_summary, why_at_risk
 
     say("")
-    say(f"{promise_summary(promise, ledger.now)}")
+    say(f"{promise_summary(promise)}")
     say(f"  {why_at_risk(promise, ledger)}")
     menu = ", ".join(f"[{key}] {label}" for key, label in CHOICES.items())
     say(f"  {menu}")
