@@ -304,3 +304,35 @@ def test_an_event_already_in_the_ledger_cannot_be_imported_again(
     result = pk("import", str(dump))
     assert result.exit_code == 1 and "already in the ledger" in result.stderr
     assert len(ok("list", "--json").json) == 1 and pid == 1
+
+
+def test_the_clock_stays_ahead_of_every_event_the_ledger_holds(ok: Pk, tmp_path: Path) -> None:
+    """Events imported from a replica whose clock runs ahead push this ledger's clock on: what
+    it records next still comes later (the hybrid clock never goes back)."""
+    import json
+
+    ahead = clock_text(tick(datetime(2027, 6, 1, tzinfo=UTC), 0))
+    record = {
+        "uuid": "from-the-future",
+        "history": [
+            {
+                "at": "2026-11-20T09:00:00+00:00",
+                "kind": "made",
+                "details": {"what": "x", "to": ["a"], "due": "2026-12-20T09:00:00+00:00"},
+                "uuid": "e-1",
+                "replica": "other",
+                "clock": ahead,
+            },
+            # an event of an older export, with no identity: stamped here, after the first
+            {"at": "2026-11-21T09:00:00+00:00", "kind": "note", "details": {"text": "old"}},
+        ],
+    }
+    dump = tmp_path / "ahead.json"
+    dump.write_text(json.dumps([record]), encoding="utf-8")
+    ok("import", str(dump))
+    ok("note", "1", "recorded here")
+    history = ok("show", "1", "--json").json["history"]
+    assert [e["kind"] for e in history] == ["made", "note", "note"]
+    clocks = [e["clock"] for e in history]
+    assert clocks[0] == ahead and clocks == sorted(clocks) and len(set(clocks)) == 3
+    assert history[1]["replica"] == history[2]["replica"] != "other"

@@ -328,8 +328,8 @@ def describe(event: Event, now: datetime) -> str:
     if isinstance(detail, Edited):
         parts = []
         for name, (old, new) in detail.changes.items():
-            show_old = ", ".join(old) if isinstance(old, list) else old
-            show_new = ", ".join(new) if isinstance(new, list) else new
+            show_old = ", ".join(map(str, old)) if isinstance(old, list) else old
+            show_new = ", ".join(map(str, new)) if isinstance(new, list) else new
             parts.append(f"{name}: {show_old!s} → {show_new!s}")
         return "edited " + "; ".join(parts)
     if isinstance(detail, Deleted):

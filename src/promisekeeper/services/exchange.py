@@ -20,6 +20,7 @@ from promisekeeper.model.events import (
     clock_from_text,
     clock_text,
     decode,
+    tick,
 )
 from promisekeeper.model.history import fold
 from promisekeeper.model.promise import STATUSES, Promise
@@ -141,8 +142,16 @@ def build_events(record: Any, now: datetime) -> list[Event]:
         raise InvalidInput(f"expected an object, got {type(record).__name__}")
     history = record.get("history")
     if history:
-        return _events_from_history(history, record)
-    return _events_from_plain(record, now)
+        events = _events_from_history(history, record)
+    else:
+        events = _events_from_plain(record, now)
+    # An event without a clock (an older export, a plain record) comes right after the one
+    # before it, so the history keeps the order it was written in.
+    previous = 0
+    for event in events:
+        event.clock = event.clock or tick(event.at, previous)
+        previous = event.clock
+    return events
 
 
 def _events_from_history(history: Any, record: dict[str, Any]) -> list[Event]:

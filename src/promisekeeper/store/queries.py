@@ -310,20 +310,20 @@ def last_clock(conn: sqlite3.Connection) -> int:
 
 
 def _stamp(conn: sqlite3.Connection, events: list[Event]) -> None:
-    """Give events without an identity this replica's: a uuid and the next clock stamps."""
+    """Give events without an identity this replica's: a uuid and the next clock stamps, past
+    every stamp the ledger holds (its own and those imported from other replicas), so the
+    clock never goes back."""
     import uuid
 
-    replica = None
-    last = None
+    if all(e.uuid and e.replica and e.clock for e in events):
+        return
+    replica = replica_id(conn)
+    last = last_clock(conn)
     for event in events:
-        if not event.uuid:
-            event.uuid = str(uuid.uuid4())
-        if not event.replica:
-            event.replica = replica = replica or replica_id(conn)
-        if not event.clock:
-            last = last_clock(conn) if last is None else last
-            event.clock = tick(event.at, last)
-        last = max(last or 0, event.clock)
+        event.uuid = event.uuid or str(uuid.uuid4())
+        event.replica = event.replica or replica
+        event.clock = event.clock or tick(event.at, last)
+        last = max(last, event.clock)
 
 
 _INSERT_EVENT = """INSERT INTO events
