@@ -336,3 +336,41 @@ def test_the_clock_stays_ahead_of_every_event_the_ledger_holds(ok: Pk, tmp_path:
     clocks = [e["clock"] for e in history]
     assert clocks[0] == ahead and clocks == sorted(clocks) and len(set(clocks)) == 3
     assert history[1]["replica"] == history[2]["replica"] != "other"
+
+
+def _import_one(ok_or_pk: Pk, tmp_path: Path, history: list[dict]) -> object:
+    import json
+
+    dump = tmp_path / "one.json"
+    dump.write_text(json.dumps([{"uuid": "p-x", "history": history}]), encoding="utf-8")
+    return ok_or_pk("import", str(dump))
+
+
+MADE = {
+    "at": "2026-11-20T09:00:00+00:00",
+    "kind": "made",
+    "details": {"what": "x", "to": ["a"], "due": "2026-12-20T09:00:00+00:00"},
+}
+
+
+def test_a_history_whose_clocks_put_its_making_later_is_refused(
+    ok: Pk, pk: Pk, tmp_path: Path
+) -> None:
+    kept = {"at": "2026-11-21T09:00:00+00:00", "kind": "kept", "details": {}}
+    result = _import_one(pk, tmp_path, [MADE, {**kept, "clock": "00000000000001.00000"}])
+    assert result.exit_code == 1 and "before the promise was made" in result.stderr
+    assert ok("list", "--status", "all", "--json").json == []
+
+
+def test_clocks_and_times_beyond_what_the_clock_holds(ok: Pk, pk: Pk, tmp_path: Path) -> None:
+    too_far = {**MADE, "clock": "140737488355327.65535"}
+    result = _import_one(pk, tmp_path, [too_far])
+    assert result.exit_code == 1 and "'clock' is out of range" in result.stderr
+    # An event dated in the year 7000 is stamped as of the clock's last millisecond, and the
+    # ledger keeps working after it.
+    far = {**MADE, "at": "7000-01-01T00:00:00+00:00"}
+    _import_one(ok, tmp_path, [far])
+    ok("note", "1", "still fine")
+    ok("keep", "1")
+    clocks = [e["clock"] for e in ok("show", "1", "--json").json["history"]]
+    assert clocks == sorted(clocks) and len(set(clocks)) == 3

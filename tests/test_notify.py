@@ -371,5 +371,8 @@ def test_delivered_after_a_late_move_never_says_on_time(ok: Pk, make) -> None:
     assert "18 hours late, moved after the deadline" in shown, shown
     note = ok("notify", str(pid), now=later).stdout
     assert "on time" not in note
-    assert "the report is done, 18 hours late, as promised for Mon 30 Nov 17:00." in note
+    assert (
+        "the report is done, 18 hours after the deadline I missed, as promised for "
+        "Mon 30 Nov 17:00." in note
+    )
     assert ok("stats", "--json", now=later).json["kept_late"] == 1

@@ -109,6 +109,15 @@ def test_hot_commands_leave_heavy_modules_alone(ledger_with_promises: Path, args
     assert not loaded(modules, "dateutil")
 
 
+@pytest.mark.parametrize("args", [("today",), ()], ids=["today", "plain-pk"])
+def test_the_daily_view_reads_rows_not_histories(ledger_with_promises: Path, args) -> None:
+    """The daily view shows promise rows: the typed events, the fold and the HTML templates
+    are for changes, `pk show` and reports."""
+    modules = imported(ledger_with_promises, *args)
+    for name in ("promisekeeper.model.events", "promisekeeper.model.history", "jinja2"):
+        assert not loaded(modules, name), name
+
+
 def test_version_does_not_load_the_cli_framework(tmp_path: Path) -> None:
     modules = imported(tmp_path, "--version")
     assert not loaded(modules, "typer")

@@ -14,19 +14,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 from promisekeeper.face.paint import Painter
-from promisekeeper.model.events import (
-    Closed,
-    Deleted,
-    Edited,
-    Event,
-    Made,
-    Moved,
-    Noted,
-    Notified,
-    Reminded,
-    Reopened,
-    Snoozed,
-)
 from promisekeeper.rules.dates import format_day_time, format_relative, format_span, format_when
 from promisekeeper.telling.text import one_line, safe
 from promisekeeper.telling.words import STANDING_WORDS, people, timing
@@ -34,6 +21,7 @@ from promisekeeper.telling.words import STANDING_WORDS, people, timing
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from promisekeeper.model.events import Event
     from promisekeeper.model.promise import Promise
     from promisekeeper.services.ledger import Ledger, Status, Today
 
@@ -301,6 +289,19 @@ def show_promise(
 
 def describe(event: Event, now: datetime) -> str:
     """An event in words, for `pk show`."""
+    from promisekeeper.model.events import (
+        Closed,
+        Deleted,
+        Edited,
+        Made,
+        Moved,
+        Noted,
+        Notified,
+        Reminded,
+        Reopened,
+        Snoozed,
+    )
+
     detail = event.detail
 
     def day(moment: datetime) -> str:

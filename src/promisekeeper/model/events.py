@@ -19,9 +19,8 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from promisekeeper.model.errors import InvalidInput, PkError
-from promisekeeper.model.times import from_iso, iso
-
-MIN_YEAR, MAX_YEAR = 1900, 9998
+from promisekeeper.model.promise import MAX_EFFORT_S, MIN_EFFORT_S
+from promisekeeper.model.times import YEARS, from_iso, in_range, iso
 
 
 # -------------------------------------------------------------------------------------------------
@@ -33,8 +32,8 @@ def _time(data: dict[str, Any], key: str) -> datetime:
         moment = from_iso(value)  # type: ignore[arg-type]
     except PkError:
         raise InvalidInput(f"{key!r} must be an ISO 8601 time") from None
-    if not MIN_YEAR <= moment.year <= MAX_YEAR:
-        raise InvalidInput(f"{key!r} is out of range (years {MIN_YEAR}-{MAX_YEAR})")
+    if not in_range(moment):
+        raise InvalidInput(f"{key!r} is out of range ({YEARS})")
     return moment
 
 
@@ -63,10 +62,15 @@ def _names(value: Any, key: str) -> list[str]:
 
 
 def _seconds(value: Any, key: str) -> int | None:
+    """An effort: whole seconds within the bounds of a promise's effort, or None."""
     if value is None:
         return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0 or value > 10**9:
-        raise InvalidInput(f"{key!r} must be whole seconds")
+    if (
+        not isinstance(value, int)
+        or isinstance(value, bool)
+        or not MIN_EFFORT_S <= value <= MAX_EFFORT_S
+    ):
+        raise InvalidInput(f"{key!r} must be whole seconds between a minute and a year of work")
     return value
 
 
@@ -426,13 +430,16 @@ class Event:
 # The hybrid logical clock
 # -------------------------------------------------------------------------------------------------
 LOGICAL_BITS = 16  # a stamp is milliseconds << 16 | a counter for events in the same millisecond
+# The wall part's last millisecond (in the year 4199): stamps stay far inside SQLite's 64-bit
+# integers, however many events follow; an event dated later is stamped as of then.
+MAX_MILLIS = 2**46
 
 
 def tick(now: datetime, last: int) -> int:
     """The next clock stamp after `last` at wall time `now`: the wall time when it is ahead,
     else one more than `last`, so stamps only grow on one replica, whatever the wall clock
     does, and stay close to real time."""
-    wall = int(now.timestamp() * 1000) << LOGICAL_BITS
+    wall = min(int(now.timestamp() * 1000), MAX_MILLIS) << LOGICAL_BITS
     return max(wall, last + 1)
 
 
@@ -449,6 +456,6 @@ def clock_from_text(text: Any) -> int:
     if not (millis.isdigit() and (not dot or counter.isdigit())) or len(millis) > 15:
         raise InvalidInput(f"'clock' is not a clock stamp: {text[:40]!r}")
     count = int(counter or 0)
-    if count >= 1 << LOGICAL_BITS:
-        raise InvalidInput(f"'clock' counter out of range: {text[:40]!r}")
+    if count >= 1 << LOGICAL_BITS or len(counter) > 5 or int(millis) > MAX_MILLIS:
+        raise InvalidInput(f"'clock' is out of range: {text[:40]!r}")
     return int(millis) << LOGICAL_BITS | count

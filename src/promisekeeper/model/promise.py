@@ -7,6 +7,16 @@ from datetime import datetime, timedelta
 
 STATUSES = ("open", "kept", "broken", "released")
 
+# What a promise may hold (rules.fields checks what is typed, model.events what is read).
+MAX_TEXT = 1_000_000  # characters; a pasted e-mail fits, a runaway pipe does not
+MAX_NAME = 200  # characters in a person's name
+MIN_EFFORT_S, MAX_EFFORT_S = 60, 366 * 24 * 3600  # a minute to a year of work
+
+
+def name_key(name: str) -> str:
+    """How a person's name is matched: ignoring case and surrounding white space."""
+    return name.strip().casefold()
+
 
 @dataclass
 class Promise:

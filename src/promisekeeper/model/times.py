@@ -6,6 +6,14 @@ from datetime import UTC, datetime
 
 from promisekeeper.model.errors import DateParseError
 
+# The years pk works with: every time it reads (typed, imported, stored) lies between them.
+MIN_YEAR, MAX_YEAR = 1900, 9998
+YEARS = f"years {MIN_YEAR}-{MAX_YEAR}"
+
+
+def in_range(moment: datetime) -> bool:
+    return MIN_YEAR <= moment.year <= MAX_YEAR
+
 
 def iso(dt: datetime) -> str:
     """'2026-11-27T17:00:00+00:00': the form of times in events and JSON. Naive input is a

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from promisekeeper.model.errors import DateParseError
 from promisekeeper.model.settings import DEFAULT_DAY_ENDS
+from promisekeeper.model.times import MAX_YEAR, MIN_YEAR, YEARS
 from promisekeeper.rules.worktime import working_day_end
 
 if TYPE_CHECKING:
@@ -35,7 +36,6 @@ def relativedelta(**units: int) -> RelativeDelta:
 EXAMPLES = ("tomorrow", "fri 3pm", "2026-12-01 14:00")
 DURATION_EXAMPLES = ("2h", "90min", "3d")
 
-_MIN_YEAR, _MAX_YEAR = 1900, 9998
 _MAX_PHRASE = 100  # nothing sensible is longer; also bounds the work done on junk
 _LAST_MINUTE = time(23, 59)
 _SHOWN_CHARS = 60
@@ -151,7 +151,7 @@ def parse_when(
         result = _parse(_normalise(text), _context(now, day_ends, prefer))
     except (_OutOfRange, OverflowError, ValueError):
         # Every arithmetic step that can overflow ends up here (`in 99999999 days`).
-        raise DateParseError(f'date "{_show(text)}" is out of range (years 1900-9998)') from None
+        raise DateParseError(f'date "{_show(text)}" is out of range ({YEARS})') from None
     if result is None:
         raise DateParseError(_not_understood(text))
     return result
@@ -164,7 +164,7 @@ def parse_duration(text: str) -> timedelta:
     """
     shown = _show(text if isinstance(text, str) else repr(text))
     try:
-        units = _duration_units(_normalise(text)) if isinstance(text, str) else None
+        units = duration_units(_normalise(text)) if isinstance(text, str) else None
         fixed = units is not None and not units.keys() & _CALENDAR_UNITS
         delta = timedelta(**units) if fixed else None
     except (_OutOfRange, OverflowError):
@@ -175,6 +175,18 @@ def parse_duration(text: str) -> timedelta:
     if delta <= timedelta(0):
         raise DateParseError(f'duration "{shown}" must be longer than zero')
     return delta
+
+
+def duration_ago(text: str, now: datetime) -> datetime | None:
+    """'2w', '30d', '3 months' before `now` (days and months by the calendar, hours exactly);
+    None when the text is not a duration. Raises DateParseError when it lands out of range."""
+    try:
+        units = duration_units(_normalise(text))
+        if units is None:
+            return None
+        return _finish(now.astimezone(UTC) - relativedelta(**units))
+    except (_OutOfRange, OverflowError, ValueError):
+        raise DateParseError(f'"{_show(text)}" is too long ago ({YEARS})') from None
 
 
 def _context(now: datetime, day_ends: time, prefer: str) -> _Ctx:
@@ -197,7 +209,7 @@ def _parse(phrase: str, ctx: _Ctx) -> datetime | None:
         return None
     if phrase == "now":
         return ctx.now_utc
-    units = _duration_units(phrase)
+    units = duration_units(phrase)
     if units is not None and units.keys() & _EXACT_UNITS:
         # Hours and minutes are exact elapsed time, not wall-clock arithmetic.
         return _finish(ctx.now_utc + relativedelta(**units))
@@ -230,7 +242,7 @@ def _finish(moment: datetime) -> datetime:
 
 
 def _check_year(moment: datetime) -> None:
-    if not _MIN_YEAR <= moment.year <= _MAX_YEAR:
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
         raise _OutOfRange
 
 
@@ -291,7 +303,7 @@ def _resolve_day(phrase: str, clock: _Clock | None, ctx: _Ctx) -> datetime | Non
     if len(words) == 1 and words[0] in WEEKDAYS:
         ahead = (WEEKDAYS[words[0]] - ctx.today.weekday() - 1) % 7 + 1
         return ctx.at(ctx.today + timedelta(days=ahead), clock)
-    units = _duration_units(phrase)
+    units = duration_units(phrase)
     if units is not None:
         if units.keys() & _EXACT_UNITS:
             return None  # "in 2h 9am" makes no sense
@@ -355,7 +367,7 @@ _KEYWORDS: dict[str, Callable[[_Ctx, _Clock | None], datetime]] = {
 }
 
 
-def _duration_units(phrase: str) -> dict[str, int] | None:
+def duration_units(phrase: str) -> dict[str, int] | None:
     """'in 1h30m', '+3d', '2 weeks' -> {'hours': 1, 'minutes': 30}; None if not a duration.
 
     A unit may appear once; numbers are non-negative (a sign is never part of a number).
@@ -448,7 +460,7 @@ def _pick_year(
             return None  # Feb 29 in a common year
 
     if year is not None:
-        if not _MIN_YEAR <= year <= _MAX_YEAR:
+        if not MIN_YEAR <= year <= MAX_YEAR:
             raise _OutOfRange
         return build(year)
     step = 1 if ctx.prefer == "future" else -1

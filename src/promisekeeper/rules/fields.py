@@ -6,12 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from promisekeeper.model.errors import InvalidInput
-
-MAX_TEXT = 1_000_000  # characters; a pasted e-mail fits, a runaway pipe does not
-
-MAX_NAME = 200  # characters in a person's name
-MIN_EFFORT = 60  # seconds
-MAX_EFFORT = 366 * 24 * 3600  # a year of work
+from promisekeeper.model.promise import MAX_EFFORT_S, MAX_NAME, MAX_TEXT, MIN_EFFORT_S, name_key
 
 
 def clean_text(text: str, what: str, *, allow_empty: bool = False) -> str:
@@ -31,10 +26,10 @@ def clean_people(names: list[str]) -> list[str]:
     for raw in names:
         for name in raw.split(","):
             name = name.strip()
-            if name and name.casefold() not in seen:
+            if name and name_key(name) not in seen:
                 if len(name) > MAX_NAME:
                     raise InvalidInput(f"a person's name is at most {MAX_NAME} characters")
-                seen.add(name.casefold())
+                seen.add(name_key(name))
                 people.append(name)
     if not people:
         raise InvalidInput("a promise needs a person: give --to NAME")
@@ -64,7 +59,7 @@ def check_effort_seconds(seconds: object, name: str) -> int:
     if (
         not isinstance(seconds, int)
         or isinstance(seconds, bool)
-        or not MIN_EFFORT <= seconds <= MAX_EFFORT
+        or not MIN_EFFORT_S <= seconds <= MAX_EFFORT_S
     ):
         raise InvalidInput(f"{name} must be between 1 minute and a year of work")
     return seconds

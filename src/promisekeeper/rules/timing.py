@@ -25,13 +25,14 @@ def kept_on_time(promise: Promise) -> bool:
 def lateness(promise: Promise, now: datetime) -> timedelta:
     """How late (positive) or early (negative) the promise is or was, against the date in force.
 
-    One kept on a date moved after the deadline is late by how long after that deadline the
-    move came, even when it was delivered by the new date: the move does not erase it.
+    One kept after a move that came after the deadline is at least as late as that move came
+    (how long after the missed deadline), even when it was delivered by the new date: the move
+    does not erase the lateness, and delivering later never makes it smaller.
     """
     end = promise.closed_at if promise.status != "open" and promise.closed_at else now
     late = end - promise.due
-    if promise.status == "kept" and late <= timedelta(0) and promise.late_moves:
-        return promise.moved_late_by
+    if promise.status == "kept" and promise.late_moves:
+        return max(late, promise.moved_late_by)
     return late
 
 

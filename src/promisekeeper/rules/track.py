@@ -16,11 +16,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from promisekeeper.model.events import Event, Moved, Notified
-from promisekeeper.model.promise import Promise
+from promisekeeper.model.promise import Promise, name_key
 from promisekeeper.rules.timing import early_by, kept_on_time, lateness
+
+if TYPE_CHECKING:
+    from promisekeeper.model.events import Event, Moved
 
 # The trust bank's weights: deposits positive, withdrawals negative. Override any of them
 # under [trust] in config.toml.
@@ -61,6 +63,8 @@ class Outcome:
 
 
 def outcome(promise: Promise, events: list[Event], now: datetime) -> Outcome:
+    from promisekeeper.model.events import Moved, Notified
+
     result = Outcome(promise)
     for event in events:
         detail = event.detail
@@ -237,11 +241,11 @@ def accounts(
     for result in found:
         made = entries_for(result, now, weights)
         for name in result.promise.to:
-            account = by_person.setdefault(name.casefold(), Account(person=name))
+            account = by_person.setdefault(name_key(name), Account(person=name))
             account.entries.extend(made)
     for account in by_person.values():
         account.entries.sort(key=lambda e: (e.at, e.promise))
-    return sorted(by_person.values(), key=lambda a: (a.balance, a.person.casefold()))
+    return sorted(by_person.values(), key=lambda a: (a.balance, name_key(a.person)))
 
 
 # -------------------------------------------------------------------------------------------------
@@ -276,13 +280,13 @@ def slip_factor(ratios: list[float], q: float) -> float | None:
 
 def record_like(found: list[Outcome], to: list[str], tags: list[str]) -> Record | None:
     """Your record for finished promises to the same person or with the same tag."""
-    people = {name.casefold() for name in to}
+    people = {name_key(name) for name in to}
     wanted = set(tags)
     similar = [
         o
         for o in found
         if o.promise.status in ("kept", "broken")
-        and ({n.casefold() for n in o.promise.to} & people or set(o.promise.tags) & wanted)
+        and ({name_key(n) for n in o.promise.to} & people or set(o.promise.tags) & wanted)
     ]
     if len(similar) < MIN_RECORD:
         return None

@@ -24,7 +24,7 @@ from promisekeeper.model.events import (
 )
 from promisekeeper.model.history import fold
 from promisekeeper.model.promise import STATUSES, Promise
-from promisekeeper.model.times import iso
+from promisekeeper.model.times import YEARS, in_range, iso
 from promisekeeper.rules.fields import (
     check_effort_seconds,
     clean_people,
@@ -297,8 +297,8 @@ def _when(value: Any, name: str) -> datetime:
         parsed = from_iso(value)
     except (PkError, ValueError, OverflowError):
         raise InvalidInput(f"{name!r} is not an ISO 8601 time: {value[:40]!r}") from None
-    if not 1900 <= parsed.year <= 9998:
-        raise InvalidInput(f"{name!r} is out of range (years 1900-9998): {value[:40]!r}")
+    if not in_range(parsed):
+        raise InvalidInput(f"{name!r} is out of range ({YEARS}): {value[:40]!r}")
     return parsed.astimezone(UTC)
 
 

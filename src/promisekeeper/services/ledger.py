@@ -13,25 +13,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from promisekeeper.model.errors import InvalidInput, PromiseNotFound
-from promisekeeper.model.events import (
-    Closed,
-    Deleted,
-    Detail,
-    Edited,
-    Event,
-    Made,
-    Moved,
-    Noted,
-    Notified,
-    Reminded,
-    Reopened,
-    Snoozed,
-)
-from promisekeeper.model.history import apply, fold
-from promisekeeper.model.promise import Person, Promise
+from promisekeeper.model.promise import Person, Promise, name_key
 from promisekeeper.model.settings import Config
 from promisekeeper.rules.fields import clean_people, clean_tags, clean_text, effort_seconds
 from promisekeeper.rules.standing import is_at_risk, needs_telling, risk_reason, standing
@@ -40,6 +25,11 @@ from promisekeeper.rules.worktime import EffortRule, local_day, local_month_star
 from promisekeeper.store import connection, queries
 from promisekeeper.store.connection import Connection
 
+if TYPE_CHECKING:
+    from promisekeeper.model.events import Detail, Event
+
+# The event types and the fold are imported where a change is recorded: the daily view reads
+# promise rows only and never needs them.
 RECENTLY_KEPT = timedelta(days=14)
 
 
@@ -132,6 +122,9 @@ class Ledger:
 
     def _record(self, conn: Connection, change: int, promise: Promise, detail: Detail) -> Promise:
         """Append one event and store the promise as the history now says it is."""
+        from promisekeeper.model.events import Event
+        from promisekeeper.model.history import apply
+
         event = Event.of(detail, self.now, promise_id=promise.id, change_id=change)
         new = apply(promise, event)
         assert new is not None
@@ -230,7 +223,7 @@ class Ledger:
     ) -> list[Promise]:
         return self._query(
             queries.list_promises,
-            to_key=to.strip().casefold() if to else None,
+            to_key=name_key(to) if to else None,
             status=status,
             tag=tag.strip() if tag else None,
             due_before=due_before,
@@ -319,6 +312,9 @@ class Ledger:
             raise InvalidInput(
                 "that due time is in the past; use --force to record a promise after the fact"
             )
+        from promisekeeper.model.events import Event, Made
+        from promisekeeper.model.history import apply
+
         note = clean_text(note, "note", allow_empty=True)
         tags = clean_tags(tags or [])
         effort_s = None if effort is None else effort_seconds(effort)
@@ -346,6 +342,8 @@ class Ledger:
             raise InvalidInput("cannot keep a promise in the future; leave out --at to mean now")
         with self.change("keep", promise_id) as (conn, change):
             promise = self._open_promise(conn, promise_id, "keep")
+            from promisekeeper.model.events import Closed
+
             closed = Closed("kept", when, note=clean_text(note, "note") if note else "")
             return self._record(conn, change, promise, closed)
 
@@ -358,6 +356,8 @@ class Ledger:
             promise = self._open_promise(conn, promise_id, "move")
             if due == promise.due:
                 raise InvalidInput(f"promise {promise_id} is already due then")
+            from promisekeeper.model.events import Moved
+
             moved = Moved(
                 from_due=promise.due,
                 to_due=due,
@@ -372,6 +372,8 @@ class Ledger:
         verb = "break" if kind == "broken" else "release"
         with self.change(verb, promise_id) as (conn, change):
             promise = self._open_promise(conn, promise_id, verb)
+            from promisekeeper.model.events import Closed
+
             closed = Closed(kind, self.now, reason=clean_text(reason, "reason") if reason else "")
             return self._record(conn, change, promise, closed)
 
@@ -380,11 +382,15 @@ class Ledger:
             promise = self._load(conn, promise_id)
             if promise.status == "open":
                 raise InvalidInput(f"promise {promise_id} is already open")
+            from promisekeeper.model.events import Reopened
+
             return self._record(conn, change, promise, Reopened(promise.status))
 
     def add_note(self, promise_id: int, text: str) -> Promise:
         with self.change("note", promise_id) as (conn, change):
             promise = self._load(conn, promise_id)
+            from promisekeeper.model.events import Noted
+
             return self._record(conn, change, promise, Noted(clean_text(text, "note")))
 
     def edit(
@@ -425,17 +431,23 @@ class Ledger:
                 raise InvalidInput(
                     "nothing to change: give --what, --to, --note, --tag, --untag or --effort"
                 )
+            from promisekeeper.model.events import Edited
+
             return self._record(conn, change, promise, Edited(changes))
 
     def delete(self, promise_id: int) -> Promise:
         with self.change("delete", promise_id) as (conn, change):
             promise = self._load(conn, promise_id)
+            from promisekeeper.model.events import Deleted
+
             return self._record(conn, change, promise, Deleted())
 
     def undo(self) -> Undone:
         if not self.path.exists():
             self._reader()
             raise InvalidInput("nothing to undo")
+        from promisekeeper.model.history import fold
+
         with self.change("undo") as (conn, _change):
             last = queries.last_change(conn)
             if last is None:
@@ -444,7 +456,7 @@ class Ledger:
             touched = queries.undo_change(conn, change_id, self.now)
             for promise_id in touched:
                 events = queries.events_for(conn, promise_id)
-                if not events or events[0].kind != "made":
+                if not any(e.kind == "made" for e in events):
                     # Its making was undone: reminders recorded since go with it.
                     queries.remove_promise(conn, promise_id)
                     continue
@@ -457,26 +469,38 @@ class Ledger:
         return Undone(command=command, at=at, promise_ids=touched)
 
     def add_histories(self, command: str, histories: list[list[Event]]) -> tuple[int, int]:
-        """Store whole histories as one change (import); a promise whose uuid is already in the
-        ledger is skipped. Names are recorded as the ledger already knows them, in the events
-        themselves, so the row stays the fold of its history. Returns (added, skipped)."""
+        """Store whole histories as one change (import), each starting with its making; a
+        promise whose uuid is already in the ledger is skipped. Names are recorded as the
+        ledger already knows them, in the events themselves, and every event gets its identity
+        before the history is folded, so the row is the fold of the history as stored.
+        Returns (added, skipped)."""
+        from promisekeeper.model.events import Made
+        from promisekeeper.model.history import fold
+
         with self.change(command) as (conn, change):
             known = queries.uuids(conn)
             seen_events: set[str] = set()
             added = skipped = 0
             for events in histories:
-                promise = fold(events)
-                assert promise is not None
-                if promise.uuid in known:
+                made = events[0].detail
+                assert isinstance(made, Made)
+                if made.uuid in known:
                     skipped += 1
                     continue
-                known.add(promise.uuid)
-                _refuse_known_events(conn, events, seen_events)
+                known.add(made.uuid)
                 events = [
                     _canonical_names(e, lambda name: queries.canonical_name(conn, name))
                     for e in events
                 ]
-                promise = fold(events)
+                _refuse_known_events(conn, events, seen_events)
+                queries.stamp(conn, events)
+                try:
+                    promise = fold(events)
+                except ValueError as exc:
+                    raise InvalidInput(
+                        f"promise {made.uuid}: {exc} (in the order of its events' clocks); "
+                        "nothing imported"
+                    ) from None
                 assert promise is not None
                 promise_id = queries.save_promise(conn, promise)
                 for event in events:
@@ -512,6 +536,8 @@ class Ledger:
         """Remember that people were told: who, how, what, and whether before the deadline."""
         with self.change("notify", promise_id) as (conn, change):
             promise = self._load(conn, promise_id)
+            from promisekeeper.model.events import Notified
+
             told = Notified(
                 to=list(to),
                 channel=channel,
@@ -527,6 +553,8 @@ class Ledger:
         _start, end = local_day(self.now)
         with self.change("skip", promise_id) as (conn, change):
             promise = self._load(conn, promise_id)
+            from promisekeeper.model.events import Snoozed
+
             return self._record(conn, change, promise, Snoozed(end))
 
     # -- reminders (pk remind) ----------------------------------------------------------------
@@ -539,6 +567,8 @@ class Ledger:
         """Remember what `pk remind` said, so the next run the same day does not repeat it."""
         if not reminded:
             return
+        from promisekeeper.model.events import Reminded
+
         with self.change("remind") as (conn, change):
             for promise, state in reminded:
                 current = self._load(conn, promise.id or 0)
@@ -554,7 +584,7 @@ class Ledger:
     ) -> list[tuple[Promise, list[Event]]]:
         """Finished promises to the same people or with the same tags, newest first: your
         record for promises like a new one, read without scanning the whole ledger."""
-        keys = [name.strip().casefold() for name in to]
+        keys = [name_key(name) for name in to]
         return self._query(queries.finished_histories_like, keys, tags, limit, default=[])
 
     def open_due_on(self, due: datetime) -> int:
@@ -571,11 +601,11 @@ class Ledger:
         for promise in self.list(status="open"):
             worried = self.standing(promise) in ("at_risk", "overdue")
             for name in promise.to:
-                key = name.casefold()
+                key = name_key(name)
                 open_count[key] = open_count.get(key, 0) + 1
                 worry_count[key] = worry_count.get(key, 0) + worried
         return [
-            (p, open_count.get(p.name.casefold(), 0), worry_count.get(p.name.casefold(), 0))
+            (p, open_count.get(name_key(p.name), 0), worry_count.get(name_key(p.name), 0))
             for p in people
         ]
 
@@ -592,8 +622,8 @@ class Ledger:
 
         if self.person(name) is not None:
             return None
-        known = {p.name.casefold(): p.name for p in self._query(queries.all_people, default=[])}
-        close = difflib.get_close_matches(name.casefold(), list(known), n=1, cutoff=0.75)
+        known = {name_key(p.name): p.name for p in self._query(queries.all_people, default=[])}
+        close = difflib.get_close_matches(name_key(name), list(known), n=1, cutoff=0.75)
         return known[close[0]] if close else None
 
     def save_person(self, name: str, **details: str | None) -> Person:
@@ -624,15 +654,18 @@ def _refuse_known_events(conn: Connection, events: list[Event], seen: set[str]) 
     """An event is recorded once: one whose uuid the ledger (or this import) already holds
     belongs to another promise, and the import is refused."""
     incoming = [e.uuid for e in events if e.uuid]
+    if len(set(incoming)) != len(incoming):
+        raise InvalidInput("two events of one history have the same uuid; nothing imported")
     clash = (seen & set(incoming)) | queries.known_event_uuids(conn, incoming)
-    if clash or len(set(incoming)) != len(incoming):
-        shown = next(iter(clash), "a repeated uuid")
-        raise InvalidInput(f"event {shown} is already in the ledger; nothing imported")
+    if clash:
+        raise InvalidInput(f"event {min(clash)} is already in the ledger; nothing imported")
     seen.update(incoming)
 
 
 def _canonical_names(event: Event, canonical: Callable[[str], str]) -> Event:
     """The event with the names in it (who it was promised to) as the ledger spells them."""
+    from promisekeeper.model.events import Edited, Made
+
     detail = event.detail
     if isinstance(detail, Made):
         detail = replace(detail, to=[canonical(name) for name in detail.to])

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from promisekeeper.model.errors import InvalidInput
 from promisekeeper.model.events import Closed, Moved, Reopened
-from promisekeeper.model.promise import Promise
+from promisekeeper.model.promise import Promise, name_key
 from promisekeeper.rules.worktime import local_day
 from promisekeeper.services.ledger import Ledger
 from promisekeeper.telling.report import Counts, Group, Item, Move, Report
@@ -43,7 +43,7 @@ def build(ledger: Ledger, *, to: str | None = None, since: datetime | None = Non
         counts.add(item)
         names = [person] if person is not None else promise.to
         for name in names:
-            group = groups.setdefault(name.casefold(), Group(person=name))
+            group = groups.setdefault(name_key(name), Group(person=name))
             group.counts.add(item)
             if item.standing in ("kept", "kept_late"):
                 group.delivered.append(item)
@@ -52,12 +52,12 @@ def build(ledger: Ledger, *, to: str | None = None, since: datetime | None = Non
             else:
                 group.in_progress.append(item)
     if person is not None and not groups:
-        groups[person.casefold()] = Group(person=person)
+        groups[name_key(person)] = Group(person=person)
     for group in groups.values():
         group.delivered.sort(key=lambda i: (i.promise.closed_at or now, i.promise.id or 0))
         group.in_progress.sort(key=lambda i: (i.promise.due, i.promise.id or 0))
         group.closed.sort(key=lambda i: (i.promise.closed_at or now, i.promise.id or 0))
-    ordered = sorted(groups.values(), key=lambda g: g.person.casefold())
+    ordered = sorted(groups.values(), key=lambda g: name_key(g.person))
     return Report(person=person, since=since, now=now, groups=ordered, counts=counts)
 
 

@@ -10,13 +10,14 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from promisekeeper.model.errors import InvalidInput
-from promisekeeper.model.events import Event, Unreadable, decode, tick
-from promisekeeper.model.promise import Person, Promise
+from promisekeeper.model.promise import Person, Promise, name_key
 from promisekeeper.model.times import from_iso
 from promisekeeper.store.schema import LEDGER_TABLES
+
+if TYPE_CHECKING:
+    from promisekeeper.model.events import Event
 
 
 def ts(dt: datetime) -> int:
@@ -203,7 +204,7 @@ def finished_histories_like(
 
 def person_id(conn: sqlite3.Connection, name: str) -> int:
     """The id of the person called `name` (case-insensitively), creating them on first mention."""
-    key = name.casefold()
+    key = name_key(name)
     row = conn.execute("SELECT id FROM people WHERE name_key = ?", (key,)).fetchone()
     if row:
         return int(row[0])
@@ -213,14 +214,14 @@ def person_id(conn: sqlite3.Connection, name: str) -> int:
 
 def canonical_name(conn: sqlite3.Connection, name: str) -> str:
     """The person's name as first recorded, so `alice` and `Alice` are shown as one person."""
-    row = conn.execute("SELECT name FROM people WHERE name_key = ?", (name.casefold(),)).fetchone()
+    row = conn.execute("SELECT name FROM people WHERE name_key = ?", (name_key(name),)).fetchone()
     return str(row[0]) if row else name
 
 
 def get_person(conn: sqlite3.Connection, name: str) -> Person | None:
     row = conn.execute(
         "SELECT id, name, email, handle, channel, note FROM people WHERE name_key = ?",
-        (name.strip().casefold(),),
+        (name_key(name),),
     ).fetchone()
     if row is None:
         return None
@@ -309,11 +310,13 @@ def last_clock(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT coalesce(max(clock), 0) FROM events").fetchone()[0])
 
 
-def _stamp(conn: sqlite3.Connection, events: list[Event]) -> None:
+def stamp(conn: sqlite3.Connection, events: list[Event]) -> None:
     """Give events without an identity this replica's: a uuid and the next clock stamps, past
     every stamp the ledger holds (its own and those imported from other replicas), so the
     clock never goes back."""
     import uuid
+
+    from promisekeeper.model.events import tick
 
     if all(e.uuid and e.replica and e.clock for e in events):
         return
@@ -337,7 +340,7 @@ def _event_row(e: Event) -> tuple[Any, ...]:
 
 
 def append_event(conn: sqlite3.Connection, event: Event) -> int:
-    _stamp(conn, [event])
+    stamp(conn, [event])
     cursor = conn.execute(_INSERT_EVENT, _event_row(event))
     event.id = int(cursor.lastrowid or 0)
     return event.id
@@ -345,7 +348,7 @@ def append_event(conn: sqlite3.Connection, event: Event) -> int:
 
 def append_events(conn: sqlite3.Connection, events: list[Event]) -> None:
     """Many events at once (import), in the order given."""
-    _stamp(conn, events)
+    stamp(conn, events)
     conn.executemany(_INSERT_EVENT, [_event_row(e) for e in events])
 
 
@@ -366,6 +369,9 @@ _HISTORY_ORDER = "clock, replica, uuid"
 
 def _event(row: Sequence[Any]) -> Event:
     """A stored event, typed: the one place details are decoded on their way up."""
+    from promisekeeper.model.errors import InvalidInput
+    from promisekeeper.model.events import Event, Unreadable, decode
+
     data = json.loads(row[5])
     try:
         detail = decode(row[4], data)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from promisekeeper.model.errors import LedgerError
+from promisekeeper.model.errors import LedgerError, PkError
 from promisekeeper.store.files import backup_before_migration
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -137,7 +137,10 @@ def m004_event_identity_and_move_lateness(conn: sqlite3.Connection) -> None:
         "WHERE kind = 'moved' AND json_extract(data, '$.before_deadline') = 0"
     )
     for promise_id, at_ts, old_due in rows:
-        seconds = max(at_ts - int(from_iso(old_due).timestamp()), 0)
+        try:
+            seconds = max(at_ts - int(from_iso(old_due).timestamp()), 0)
+        except (PkError, OverflowError, ValueError):
+            continue  # an unreadable move: left at 0, and pk doctor names the promise
         late[promise_id] = max(late.get(promise_id, 0), seconds)
     conn.executemany(
         "UPDATE promises SET moved_late_s = ? WHERE id = ?", [(s, i) for i, s in late.items()]

@@ -20,7 +20,7 @@ from datetime import datetime, time
 from typing import TYPE_CHECKING
 
 from promisekeeper import __version__
-from promisekeeper.model.promise import Promise
+from promisekeeper.model.promise import Promise, name_key
 from promisekeeper.rules.dates import format_day_time, format_when, to_local
 from promisekeeper.telling.text import safe
 from promisekeeper.telling.words import STANDING_WORDS, timing
@@ -200,7 +200,7 @@ def move_line(move: Move, now: datetime, esc: Escape) -> str:
 
 def others(item: Item, group: Group, esc: Escape) -> str:
     """'bob, carol': the promise's other people besides this group's, escaped."""
-    rest = [name for name in item.promise.to if name.casefold() != group.person.casefold()]
+    rest = [name for name in item.promise.to if name_key(name) != name_key(group.person)]
     return ", ".join(esc(name) for name in rest)
 
 

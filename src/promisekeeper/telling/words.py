@@ -32,11 +32,11 @@ def timing(promise: Promise, now: datetime) -> str:
             return f"{format_span(late)} late"
         return format_relative(promise.due, now)
     if promise.status == "kept":
-        early = early_by(promise)
-        if early >= MENTION_EARLY:
-            return f"on time, {format_span(early)} early"
+        if kept_on_time(promise):
+            early = early_by(promise)
+            return "on time" if early < MENTION_EARLY else f"on time, {format_span(early)} early"
         moved = ", moved after the deadline" if promise.late_moves else ""
-        return delivered(promise, now) + moved
+        return f"{format_span(late)} late{moved}"
     return STANDING_WORDS[promise.status]
 
 
@@ -44,8 +44,12 @@ MENTION_EARLY = timedelta(hours=1)  # earlier than this is just "on time"
 
 
 def delivered(promise: Promise, now: datetime) -> str:
-    """How a kept promise was delivered, as a message tells it: 'on time' or '3 hours late'
-    (a date moved after the deadline counts: see rules.timing.lateness)."""
+    """How a kept promise was delivered, as a message to the person tells it: 'on time',
+    '3 hours late', or, when the date was moved after the deadline, how long after the missed
+    deadline (see rules.timing.lateness): never 'on time' for a promise kept late."""
     if kept_on_time(promise):
         return "on time"
-    return f"{format_span(lateness(promise, now))} late"
+    late = format_span(lateness(promise, now))
+    if promise.late_moves:
+        return f"{late} after the deadline I missed"
+    return f"{late} late"

@@ -9,6 +9,7 @@ import typer
 from promisekeeper.face.commands import common
 from promisekeeper.face.commands.common import JsonOption, print_json, say, state
 from promisekeeper.model.errors import PkError
+from promisekeeper.model.promise import name_key
 
 if TYPE_CHECKING:
     from promisekeeper.rules.track import Account, Outcome
@@ -32,8 +33,8 @@ def _outcomes(ledger: Ledger, person: str | None, since: str | None) -> list[Out
 
     histories = ledger.histories()
     if person:
-        key = person.strip().casefold()
-        histories = [(p, e) for p, e in histories if key in {n.casefold() for n in p.to}]
+        key = name_key(person)
+        histories = [(p, e) for p, e in histories if key in {name_key(n) for n in p.to}]
         if not histories and ledger.person(person) is None:
             raise PkError(f"no one called {person!r} in the ledger")
     if since:
@@ -137,8 +138,8 @@ def trust(
     ledger = state(ctx).ledger()
     found = accounts(_outcomes(ledger, person, None), ledger.now, ledger.config.trust or None)
     if person:
-        key = person.strip().casefold()
-        found = [a for a in found if a.person.casefold() == key]
+        key = name_key(person)
+        found = [a for a in found if name_key(a.person) == key]
     if as_json:
         print_json([account_json(a, ledger) for a in found])
         return
