@@ -75,9 +75,10 @@ def _seconds(value: Any, key: str) -> int | None:
 
 
 # -------------------------------------------------------------------------------------------------
-# The details of each kind
+# The details of each kind: values, never changed once made (plain dataclasses rather than
+# frozen ones, which take twice as long to define, and `pk promise` defines them all)
 # -------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass
 class Made:
     """The promise is made: everything it says, and when it is due."""
 
@@ -123,7 +124,7 @@ class Made:
         )
 
 
-@dataclass(frozen=True)
+@dataclass
 class Moved:
     """The due date was renegotiated; `before_deadline` says whether it was honest notice."""
 
@@ -153,7 +154,7 @@ class Moved:
         )
 
 
-@dataclass(frozen=True)
+@dataclass
 class Closed:
     """Kept, broken (you couldn't) or released (they let you off), at `closed_at`."""
 
@@ -183,7 +184,7 @@ class Closed:
         )
 
 
-@dataclass(frozen=True)
+@dataclass
 class Reopened:
     kind: ClassVar[str] = "reopened"
     previous: str = ""
@@ -199,7 +200,7 @@ class Reopened:
 EDITABLE = ("what", "to", "note", "tags", "effort")  # what an `edited` event may change
 
 
-@dataclass(frozen=True)
+@dataclass
 class Edited:
     """Fields changed by `pk edit`: {field: (old, new)}; effort in seconds (or None)."""
 
@@ -232,7 +233,7 @@ def _edited_value(name: str, value: Any) -> Any:
     return _seconds(value, name)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Deleted:
     kind: ClassVar[str] = "deleted"
 
@@ -244,7 +245,7 @@ class Deleted:
         return cls()
 
 
-@dataclass(frozen=True)
+@dataclass
 class Noted:
     kind: ClassVar[str] = "note"
     text: str
@@ -257,7 +258,7 @@ class Noted:
         return cls(text=_text(data, "text"))
 
 
-@dataclass(frozen=True)
+@dataclass
 class Notified:
     """The people were told: who, how, which message, and whether before the deadline."""
 
@@ -291,7 +292,7 @@ class Notified:
         )
 
 
-@dataclass(frozen=True)
+@dataclass
 class Snoozed:
     """ "Skip for today": not asked about again until `until`."""
 
@@ -306,7 +307,7 @@ class Snoozed:
         return cls(until=_time(data, "until"))
 
 
-@dataclass(frozen=True)
+@dataclass
 class Reminded:
     """What `pk remind` said, so it is not repeated the same day."""
 
@@ -321,7 +322,7 @@ class Reminded:
         return cls(standing=_text(data, "standing"))
 
 
-@dataclass(frozen=True)
+@dataclass
 class Unreadable:
     """A stored event whose details cannot be decoded (a damaged or tampered ledger): kept so
     the history can still be shown and exported, refused by the fold."""

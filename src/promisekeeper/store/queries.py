@@ -424,15 +424,32 @@ def kept_late_since(conn: sqlite3.Connection, since: datetime, limit: int = 200)
     """The latest `limit` promises kept since `since` that may be late (kept after the due
     date, or on a date moved after the deadline): an index-friendly superset; the caller
     decides with rules.timing. Walked newest first along (status, closed_ts), so the cost does
-    not grow with the ledger."""
-    return select_promises(
-        conn,
-        "p.status = 'kept' AND p.closed_ts >= ? AND p.deleted_ts IS NULL "
-        "AND (p.closed_ts > p.due_ts OR p.late_moves > 0)",
-        (ts(since),),
-        "p.closed_ts DESC",
-        limit=limit,
+    not grow with the ledger; read without people, notices or notes (the timing rules need
+    only the dates), because the daily view asks on every run."""
+    rows = conn.execute(
+        "SELECT id, uuid, what, made_ts, due_ts, original_due_ts, closed_ts, moves, late_moves,"
+        " moved_late_s FROM promises"
+        " WHERE status = 'kept' AND closed_ts >= ? AND deleted_ts IS NULL"
+        " AND (closed_ts > due_ts OR late_moves > 0) ORDER BY closed_ts DESC LIMIT ?",
+        (ts(since), int(limit)),
     )
+    return [
+        Promise(
+            id=r[0],
+            uuid=r[1],
+            what=r[2],
+            to=[],
+            made=datetime.fromtimestamp(r[3], UTC),
+            due=datetime.fromtimestamp(r[4], UTC),
+            original_due=datetime.fromtimestamp(r[5], UTC),
+            status="kept",
+            closed_at=datetime.fromtimestamp(r[6], UTC),
+            moves=r[7],
+            late_moves=r[8],
+            moved_late_by=timedelta(seconds=r[9]),
+        )
+        for r in rows
+    ]
 
 
 def recent_kept_spans(conn: sqlite3.Connection, limit: int = 200) -> list[tuple[int, int]]:
