@@ -100,3 +100,12 @@ def test_lateness_counts_a_move_after_the_deadline() -> None:
     assert lateness(moved_late, NOW) == timedelta(hours=18) and early_by(moved_late) == timedelta(0)
     open_late = promise(NOW - 2 * DAY, NOW - DAY)
     assert lateness(open_late, NOW) == DAY
+
+
+def test_past_due_is_the_moment_the_due_time_comes() -> None:
+    from promisekeeper.rules.timing import past_due
+
+    p = promise(NOW - DAY, NOW)
+    assert past_due(p, NOW) and past_due(p, NOW + timedelta(seconds=1))
+    assert not past_due(p, NOW - timedelta(seconds=1))
+    assert standing(p, NOW, WINDOW, 0.2) == "overdue"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from promisekeeper.face.paint import Painter
 from promisekeeper.rules.dates import format_day_time, format_relative, format_span, format_when
+from promisekeeper.rules.timing import past_due
 from promisekeeper.telling.text import one_line, safe
 from promisekeeper.telling.words import STANDING_WORDS, people, timing
 
@@ -91,8 +92,8 @@ def today_text(view: Today, ledger: Ledger, paint: Painter) -> list[str]:
 
 
 def _line(promise: Promise, now: datetime, paint: Painter) -> str:
-    if promise.due <= now:
-        due = f"was due {format_day_time(promise.due, now)}, {format_span(now - promise.due)} late"
+    if past_due(promise, now):
+        due = f"was due {format_day_time(promise.due, now)}, {timing(promise, now)}"
     else:
         due = f"due {format_when(promise.due, now)}"
     ident = paint(f"#{promise.id}", "cyan")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from promisekeeper.model.promise import Promise
-from promisekeeper.rules.timing import kept_on_time
+from promisekeeper.rules.timing import kept_on_time, past_due
 from promisekeeper.rules.worktime import EffortRule, short_of_time
 
 AT_RISK = ("window", "effort", "fraction")
@@ -29,7 +29,7 @@ def risk_reason(
     ("fraction"); "" when none of these holds."""
     if promise.status != "open":
         return ""
-    if now >= promise.due:
+    if past_due(promise, now):
         return "overdue"
     left = promise.due - now
     if left <= window:
@@ -65,7 +65,7 @@ def standing(
         return "kept" if kept_on_time(promise) else "kept_late"
     if promise.status in ("broken", "released"):
         return promise.status
-    if now >= promise.due:
+    if past_due(promise, now):
         return "overdue"
     if is_at_risk(promise, now, window, fraction, effort):
         return "at_risk"

@@ -12,6 +12,12 @@ from datetime import datetime, timedelta
 from promisekeeper.model.promise import Promise
 
 
+def past_due(promise: Promise, now: datetime) -> bool:
+    """The due time in force has come: from that moment an open promise is overdue, and
+    anything said or changed comes after the deadline."""
+    return now >= promise.due
+
+
 def kept_on_time(promise: Promise) -> bool:
     """Kept by the due date in force, and no move of that date came after its deadline."""
     return (

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from promisekeeper.model.promise import Promise, name_key
-from promisekeeper.rules.timing import early_by, kept_on_time, lateness
+from promisekeeper.rules.timing import early_by, kept_on_time, lateness, past_due
 
 if TYPE_CHECKING:
     from promisekeeper.model.events import Event, Moved
@@ -77,7 +77,7 @@ def outcome(promise: Promise, events: list[Event], now: datetime) -> Outcome:
         result.late = not result.on_time
         if result.late:
             result.lateness = lateness(promise, now)
-    elif promise.status == "open" and now >= promise.due:
+    elif promise.status == "open" and past_due(promise, now):
         result.overdue = True
     return result
 

@@ -20,7 +20,7 @@ from promisekeeper.model.promise import Person, Promise, name_key
 from promisekeeper.model.settings import Config
 from promisekeeper.rules.fields import clean_people, clean_tags, clean_text, effort_seconds
 from promisekeeper.rules.standing import is_at_risk, needs_telling, risk_reason, standing
-from promisekeeper.rules.timing import kept_on_time, lateness
+from promisekeeper.rules.timing import kept_on_time, lateness, past_due
 from promisekeeper.rules.worktime import EffortRule, local_day, local_month_start
 from promisekeeper.store import connection, queries
 from promisekeeper.store.connection import Connection
@@ -243,7 +243,7 @@ class Ledger:
         )
         view = Today()
         for promise in candidates:
-            if promise.due <= self.now:
+            if past_due(promise, self.now):
                 view.overdue.append(promise)
             elif promise.due < end:
                 view.due_today.append(promise)
@@ -361,7 +361,7 @@ class Ledger:
             moved = Moved(
                 from_due=promise.due,
                 to_due=due,
-                before_deadline=self.now < promise.due,
+                before_deadline=not past_due(promise, self.now),
                 reason=clean_text(reason, "reason") if reason else "",
             )
             return self._record(conn, change, promise, moved)
@@ -544,7 +544,7 @@ class Ledger:
                 template=kind,
                 subject=subject,
                 message=message,
-                before_deadline=self.now < promise.due,
+                before_deadline=not past_due(promise, self.now),
             )
             return self._record(conn, change, promise, told)
 

@@ -321,7 +321,9 @@ def move(
 
     say(f"Moved {promise_summary(moved)}")
     say(f"  now due {format_when(moved.due, ledger.now)} (move {moved.moves})")
-    if ledger.now < before.due:
+    from promisekeeper.rules.timing import past_due
+
+    if not past_due(before, ledger.now):
         say(f"  Moved before the deadline. Tell {people(moved)} the new date now.")
     else:
         say(

@@ -99,7 +99,9 @@ def summary(reminders: list[Reminder]) -> str:
 def digest(ledger: Ledger, reminders: list[Reminder], quiet: bool) -> list[str]:
     """Plain text that reads well as a cron e-mail."""
     from promisekeeper.face.render import promise_summary
-    from promisekeeper.rules.dates import format_day_time, format_relative, format_span
+    from promisekeeper.rules.dates import format_day_time, format_relative
+    from promisekeeper.rules.timing import past_due
+    from promisekeeper.telling.words import timing
 
     now = ledger.now
     lines = [f"PromiseKeeper, {format_day_time(now, now)}: {summary(reminders)}."]
@@ -112,8 +114,8 @@ def digest(ledger: Ledger, reminders: list[Reminder], quiet: bool) -> list[str]:
         lines += ["", heading]
         for r in group:
             p = r.promise
-            if p.due <= now:
-                when = f"was due {format_day_time(p.due, now)}, {format_span(now - p.due)} late"
+            if past_due(p, now):
+                when = f"was due {format_day_time(p.due, now)}, {timing(p, now)}"
             else:
                 when = f"due {format_day_time(p.due, now)}, {format_relative(p.due, now)}"
             lines.append(f"  {promise_summary(p)} · {when}")
