@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from promisekeeper.model.errors import InvalidInput, PkError
-from promisekeeper.model.promise import MAX_EFFORT_S, MIN_EFFORT_S
+from promisekeeper.model.promise import effort_in_bounds
 from promisekeeper.model.times import YEARS, from_iso, in_range, iso
 
 
@@ -65,11 +65,7 @@ def _seconds(value: Any, key: str) -> int | None:
     """An effort: whole seconds within the bounds of a promise's effort, or None."""
     if value is None:
         return None
-    if (
-        not isinstance(value, int)
-        or isinstance(value, bool)
-        or not MIN_EFFORT_S <= value <= MAX_EFFORT_S
-    ):
+    if not effort_in_bounds(value):
         raise InvalidInput(f"{key!r} must be whole seconds between a minute and a year of work")
     return value
 

@@ -13,6 +13,15 @@ MAX_NAME = 200  # characters in a person's name
 MIN_EFFORT_S, MAX_EFFORT_S = 60, 366 * 24 * 3600  # a minute to a year of work
 
 
+def effort_in_bounds(seconds: object) -> bool:
+    """Whether `seconds` can be a promise's effort: whole seconds, a minute to a year of work."""
+    return (
+        isinstance(seconds, int)
+        and not isinstance(seconds, bool)
+        and MIN_EFFORT_S <= seconds <= MAX_EFFORT_S
+    )
+
+
 def name_key(name: str) -> str:
     """How a person's name is matched: ignoring case and surrounding white space."""
     return name.strip().casefold()

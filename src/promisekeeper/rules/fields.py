@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from promisekeeper.model.errors import InvalidInput
-from promisekeeper.model.promise import MAX_EFFORT_S, MAX_NAME, MAX_TEXT, MIN_EFFORT_S, name_key
+from promisekeeper.model.promise import MAX_NAME, MAX_TEXT, effort_in_bounds, name_key
 
 
 def clean_text(text: str, what: str, *, allow_empty: bool = False) -> str:
@@ -56,10 +56,7 @@ def effort_seconds(effort: timedelta) -> int:
 
 def check_effort_seconds(seconds: object, name: str) -> int:
     """Effort in whole seconds, between a minute and a year of work."""
-    if (
-        not isinstance(seconds, int)
-        or isinstance(seconds, bool)
-        or not MIN_EFFORT_S <= seconds <= MAX_EFFORT_S
-    ):
+    if not effort_in_bounds(seconds):
         raise InvalidInput(f"{name} must be between 1 minute and a year of work")
+    assert isinstance(seconds, int)
     return seconds
