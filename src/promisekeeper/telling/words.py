@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from promisekeeper.model.promise import Promise
 from promisekeeper.rules.dates import format_relative, format_span
-from promisekeeper.rules.timing import early_by, kept_on_time, lateness
+from promisekeeper.rules.timing import early_by, kept_on_time, lateness, past_due
 from promisekeeper.telling.text import safe
 
 STANDING_WORDS = {
@@ -28,7 +28,7 @@ def timing(promise: Promise, now: datetime) -> str:
     """How the promise stands against its date, in words: 'in 4 days', '3 hours late', 'on time'."""
     late = lateness(promise, now)
     if promise.status == "open":
-        if late.total_seconds() >= 0:
+        if past_due(promise, now):
             return f"{format_span(late)} late"
         return format_relative(promise.due, now)
     if promise.status == "kept":
