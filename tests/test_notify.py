@@ -41,26 +41,34 @@ def test_templates_for_one_and_several_people(people: list[str], greeting: str) 
     )
     assert heads_up.subject == "Heads-up: the Q3 numbers"
     assert greeting in heads_up.body
-    assert "which I promised you for Tue 24 Nov 17:00: it is at risk. The data is late." in (
+    assert (
+        "which I promised you for Tue 24 Nov 17:00: I may not make that date. The data is late."
+        in heads_up.body
+    )
+    assert "I can offer a new date, Thu 26 Nov 17:00, or a partial delivery by Tue 24 Nov" in (
         heads_up.body
     )
-    assert "- a new date: Thu 26 Nov 17:00" in heads_up.body
-    assert "- a partial delivery by Tue 24 Nov 17:00" in heads_up.body
 
-    moved = draft(promise, "new-date", now=NOW, previous_due=datetime(2026, 11, 23, 16, tzinfo=UTC))
-    assert "I promised you the Q3 numbers for Mon 23 Nov 17:00, and I won't make that date." in (
+    moved = draft(
+        promise,
+        "new-date",
+        now=NOW,
+        promised_due=datetime(2026, 11, 23, 16, tzinfo=UTC),
+        new_due=promise.due,
+    )
+    assert 'I promised you "the Q3 numbers" for Mon 23 Nov 17:00, and I won\'t make that date.' in (
         moved.body
     )
     assert "The new date I can commit to is Tue 24 Nov 17:00." in moved.body
 
     apology = draft(promise, "apology", now=NOW)
     assert apology.subject == "Sorry: the Q3 numbers is late"
-    assert "and I missed it. I'm sorry." in apology.body
-    assert "New date: one that works for you" in apology.body
+    assert "and I missed that date. I'm sorry." in apology.body
+    assert "If part of it would help you now, I can deliver that part first" in apology.body
 
     done = draft(promise, "delivered", now=NOW, delivered="on time")
     assert done.subject == "Done: the Q3 numbers"
-    assert "the Q3 numbers is done, on time, as promised for Tue 24 Nov 17:00." in done.body
+    assert '"the Q3 numbers" is done, on time for the Tue 24 Nov 17:00 I promised.' in done.body
     assert greeting in done.body
 
 
@@ -85,12 +93,12 @@ def test_user_template_overrides_and_bad_placeholders(tmp_path: Path) -> None:
 
 # -- the command -----------------------------------------------------------------------------
 def test_notify_prints_the_fitting_draft_and_records_it(ok: Pk, make) -> None:
-    pid = make("the report", "alice", "tomorrow 9am")
+    pid = make("the report", "alice", "2026-11-24 09:00", now="2026-11-16T10:00:00+01:00")
     before = ok("show", str(pid), "--json").json
     assert before["needs_telling"] is True and before["notified_at"] is None
     result = ok("notify", str(pid), "--reason", "The data is late.", "--new-due", "thu")
     assert "Subject: Heads-up: the report" in result.stdout
-    assert "- a new date: Thu 26 Nov 17:00" in result.stdout
+    assert "I can offer a new date, Thu 26 Nov 17:00, or a partial delivery" in result.stdout
     assert "Told alice via print: recorded on #1." in result.stdout
     after = ok("show", str(pid), "--json").json
     assert after["notified_at"] == "2026-11-23T09:00:00+00:00"
@@ -105,7 +113,7 @@ def test_notify_prints_the_fitting_draft_and_records_it(ok: Pk, make) -> None:
     assert "told alice via print (heads-up), before the deadline" in ok("show", str(pid)).stdout
 
 
-def test_the_message_fits_the_standing(ok: Pk, make) -> None:
+def test_the_message_fits_the_standing(ok: Pk, pk: Pk, make) -> None:
     late = make("late", "a", "fri", now="2026-11-16T10:00:00+01:00")
     assert "Subject: Sorry: late is late" in ok("notify", str(late)).stdout
     moved = make("moved", "b", "tomorrow 9am")
@@ -116,10 +124,12 @@ def test_the_message_fits_the_standing(ok: Pk, make) -> None:
     assert "for Tue 24 Nov 09:00, and I won't make that date" in out
     kept = make("kept", "c", "fri")
     ok("keep", str(kept))
-    assert (
-        "kept is done, on time, as promised for Fri 27 Nov 17:00." in ok("notify", str(kept)).stdout
+    assert '"kept" is done, on time for the Fri 27 Nov 17:00 I promised.' in (
+        ok("notify", str(kept)).stdout
     )
-    assert "Subject: Heads-up" in ok("notify", str(kept), "--template", "heads-up").stdout
+    refused = pk("notify", str(kept), "--kind", "heads-up")
+    assert refused.exit_code == 1
+    assert "a heads-up is not true of #3: it is kept on time" in refused.stderr
 
 
 def test_told_is_not_nagged_until_something_changes(ok: Pk, make) -> None:
@@ -341,7 +351,7 @@ def test_unknown_channel_and_id(pk: Pk, make) -> None:
 def test_keep_tell_sends_delivered(ok: Pk, make) -> None:
     pid = make("the slides", "alice", "fri")
     result = ok("keep", str(pid), "--tell")
-    assert "the slides is done, on time, as promised for Fri 27 Nov 17:00." in result.stdout
+    assert '"the slides" is done, on time for the Fri 27 Nov 17:00 I promised.' in result.stdout
     kinds = [e["kind"] for e in ok("show", str(pid), "--json").json["history"]]
     assert kinds == ["made", "kept", "notified"]
     other = make("more", "alice", "fri")
@@ -372,7 +382,7 @@ def test_delivered_after_a_late_move_never_says_on_time(ok: Pk, make) -> None:
     note = ok("notify", str(pid), now=later).stdout
     assert "on time" not in note
     assert (
-        "the report is done, 18 hours after the deadline I missed, as promised for "
-        "Mon 30 Nov 17:00." in note
+        '"the report" is done, by the new date, Mon 30 Nov 17:00, but after the '
+        "Fri 27 Nov 17:00 I first promised. I'm sorry for the delay. Forgot." in note
     )
     assert ok("stats", "--json", now=later).json["kept_late"] == 1

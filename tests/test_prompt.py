@@ -79,8 +79,10 @@ def three(env: dict[str, str]) -> dict[str, str]:
         "fri",
         now="2026-11-16T10:00:00+01:00",
     )
-    pk(env, "promise", "draft spec", "--to", "bob", "--due", "tomorrow 9am")
-    pk(env, "promise", "plan offsite", "--to", "carol", "--due", "15:00")
+    # Made a week ago; now due within the risk window, which their people have not heard.
+    week_ago = "2026-11-16T10:00:00+01:00"
+    pk(env, "promise", "draft spec", "--to", "bob", "--due", "2026-11-24 09:00", now=week_ago)
+    pk(env, "promise", "plan offsite", "--to", "carol", "--due", "2026-11-23 15:00", now=week_ago)
     pk(env, "promise", "yearly review", "--to", "dan", "--due", "2026-12-20")
     return env
 
@@ -154,10 +156,13 @@ def test_keep_from_the_walk_and_the_delivered_note(three: dict[str, str]) -> Non
     child.expect(r"#1 late report")
     child.expect(r"What now\?")
     child.sendline("k")
-    child.expect("Kept #1")
+    child.expect("Kept #1, 2 days 17 hours late.")
     child.expect(r"Tell alice it's done\?")
     child.sendline("y")
-    child.expect("late report is done, 2 days 17 hours late, as promised for Fri 20 Nov 17:00.")
+    child.expect(
+        '"late report" is done, 2 days 17 hours after the Fri 20 Nov 17:00 I promised. '
+        "I'm sorry for the delay."
+    )
     child.expect("Told alice via print")
     child.expect(r"What now\?")
     child.sendline("q")

@@ -40,7 +40,7 @@ def test_digest_lists_what_needs_you_with_the_next_command(ok: Pk, ledger) -> No
         "",
         "Due soon",
         "  #3 plan → carol · due Mon 23 Nov 15:00, in 7 hours",
-        "    next: pk notify 3",
+        "    next: pk keep 3",  # made this morning for 15:00: carol knows the date
         "  #2 draft spec → bob · due Tue 24 Nov 09:00, in 25 hours",
         "    next: pk keep 2",
     ]

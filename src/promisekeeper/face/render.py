@@ -380,10 +380,15 @@ def why_at_risk(promise: Promise, ledger: Ledger) -> str:
     if reason == "overdue":
         late = format_span(now - promise.due)
         return f"Overdue: it was due {format_day_time(promise.due, now)}, {late} ago."
-    if reason == "" and promise.moved_since_told:
+    from promisekeeper.rules.notice import untold_new_date
+    from promisekeeper.rules.worktime import local_day
+
+    if untold_new_date(promise):
         return (
             f"Moved to {format_day_time(promise.due, now)}, and they don't know the new date yet."
         )
+    # The same heading as the section of `pk today` the promise is listed under.
+    heading = "Due today" if promise.due < local_day(now)[1] else "At risk"
     left = promise.due - now
     cfg = ledger.config
     rule = ledger.effort_rule(promise)
@@ -394,7 +399,7 @@ def why_at_risk(promise: Promise, ledger: Ledger) -> str:
         need_hours = promise.effort.total_seconds() * rule.slip / 3600
         slip = f", your slip factor {rule.slip:.1f}x included" if rule.slip > 1 else ""
         return (
-            f"At risk: {left_hours:.0f} working hours left for about {need_hours:.0f} "
+            f"{heading}: {left_hours:.0f} working hours left for about {need_hours:.0f} "
             f"hours of work{slip}."
         )
     if reason == "window":
@@ -407,7 +412,7 @@ def why_at_risk(promise: Promise, ledger: Ledger) -> str:
     told = ""
     if promise.told_at is not None:
         told = f" Last told {format_relative(promise.told_at, now)}."
-    return f"At risk: {words} ({format_span(left)} left).{told}"
+    return f"{heading}: {words} ({format_span(left)} left).{told}"
 
 
 def trust_table(rows: list[tuple[str, float, float, float, float]], out: Console) -> None:

@@ -57,13 +57,10 @@ class Promise:
     told_at: datetime | None = None
     told_before_deadline: bool | None = None
     told_clock: int = 0
-    moved_clock: int = 0
+    # The due date in force when its people were last told (when never told: the first one),
+    # read only when the date has moved since; rules.notice.untold_new_date compares it.
+    heard_due: datetime | None = None
     snoozed_until: datetime | None = None
-
-    @property
-    def moved_since_told(self) -> bool:
-        """The date moved after the people were last told (in the history's order)."""
-        return self.moved_clock > self.told_clock
 
     @property
     def kept_at(self) -> datetime | None:

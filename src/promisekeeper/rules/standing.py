@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from promisekeeper.model.promise import Promise
+from promisekeeper.rules.notice import untold_new_date
 from promisekeeper.rules.timing import kept_on_time, past_due
 from promisekeeper.rules.worktime import EffortRule, short_of_time
 
@@ -86,28 +87,28 @@ def needs_telling(
     fraction: float,
     effort: EffortRule | None = None,
 ) -> bool:
-    """Overdue or at risk, and the person has not been told since it became so; or moved
-    without telling them the new date.
+    """Whether its people should hear from you now: it was moved to a later date they have not
+    heard; or it became overdue or at risk after they last heard its date.
 
-    Telling them once is enough until something changes: the due date passes (a heads-up does
-    not cover the miss) or the date is moved again. "Skip for today" silences it until the
-    snooze ends.
+    They hear the date when the promise is made and whenever you tell them, so one made
+    minutes ago and already due within the risk window is no news (unless it is overdue), and
+    telling them once is enough until something changes: the due date passes (a heads-up does
+    not cover the miss) or the date moves later again. A move earlier is no news. "Skip for
+    today" silences it until the snooze ends.
     """
     if promise.status != "open":
         return False
     if promise.snoozed_until is not None and now < promise.snoozed_until:
         return False
-    if promise.moved_since_told:
+    if untold_new_date(promise):
         return True  # they still expect the old date: a surprise waiting to happen
     state = standing(promise, now, window, fraction, effort)
-    if state not in ("overdue", "at_risk"):
-        return False
-    if promise.told_at is None:
-        return True
     if state == "overdue":
-        became = promise.due
-    elif is_at_risk(promise, now, window, fraction):
-        became = risk_start(promise, window, fraction)
-    else:  # at risk only by its effort: any word since it was made (or moved) counts
-        became = promise.made
-    return promise.told_at < became
+        return promise.told_at is None or promise.told_at < promise.due
+    if state != "at_risk":
+        return False
+    if not is_at_risk(promise, now, window, fraction):
+        # At risk only by its effort: any word since it was made (or moved) counts.
+        return promise.told_at is None
+    heard = max(promise.made, promise.told_at) if promise.told_at else promise.made
+    return heard < risk_start(promise, window, fraction)

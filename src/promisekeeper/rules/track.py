@@ -6,8 +6,9 @@ so it can always be recomputed, and undo or import can never leave it out of ste
 Definitions (the README's "How reliable am I?" repeats them):
 - kept **on time** and **lateness**: rules.timing (kept_on_time, lateness).
 - **on-time rate**: kept on time / (kept + broken). Released promises are not your failure.
-- **slipped**: moved, kept late, broken, or overdue now. The **no-surprise rate** is the share
-  of slipped promises whose people were told before the deadline.
+- **slipped**: moved to a later date, kept late, broken, or overdue now. The **no-surprise
+  rate** is the share of slipped promises whose people were given notice before the deadline
+  (a heads-up or a new date: rules.notice.counts_as_notice).
 """
 
 from __future__ import annotations
@@ -54,8 +55,15 @@ class Outcome:
     overdue: bool = False
 
     @property
+    def slips(self) -> list[tuple[datetime, Moved]]:
+        """The moves to a later date (rules.notice.slips): a move earlier is no slip."""
+        from promisekeeper.rules.notice import slips
+
+        return [(at, move) for at, move in self.moves if slips(move)]
+
+    @property
     def slipped(self) -> bool:
-        return bool(self.moves) or self.late or self.overdue or self.promise.status == "broken"
+        return bool(self.slips) or self.late or self.overdue or self.promise.status == "broken"
 
     @property
     def told_early(self) -> bool:
@@ -64,13 +72,14 @@ class Outcome:
 
 def outcome(promise: Promise, events: list[Event], now: datetime) -> Outcome:
     from promisekeeper.model.events import Moved, Notified
+    from promisekeeper.rules.notice import counts_as_notice
 
     result = Outcome(promise)
     for event in events:
         detail = event.detail
         if isinstance(detail, Moved):
             result.moves.append((event.at, detail))
-        elif isinstance(detail, Notified) and detail.before_deadline:
+        elif isinstance(detail, Notified) and counts_as_notice(detail):
             result.told_before_deadline.append(event.at)
     if promise.status == "kept":
         result.on_time = kept_on_time(promise)
@@ -213,7 +222,7 @@ def entries_for(result: Outcome, now: datetime, weights: dict[str, float]) -> li
 
     if result.told_early:
         add(result.told_before_deadline[0], "told_before_deadline")
-    for at, move in result.moves:
+    for at, move in result.slips:
         add(at, "moved_in_advance" if move.before_deadline else "moved_after_deadline")
     closed = promise.closed_at or now
     if promise.status == "kept":

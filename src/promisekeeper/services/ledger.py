@@ -131,7 +131,8 @@ class Ledger:
         new.id = promise.id
         queries.save_promise(conn, new)
         queries.append_event(conn, event)
-        return new
+        # Read back: who was told and which date they heard come from the history, not the row.
+        return queries.get_promise(conn, new.id or 0) or new
 
     def _load(self, conn: Connection, promise_id: int) -> Promise:
         found = queries.get_promise(conn, promise_id)
@@ -533,10 +534,12 @@ class Ledger:
     def record_told(
         self, promise_id: int, to: list[str], channel: str, kind: str, subject: str, message: str
     ) -> Promise:
-        """Remember that people were told: who, how, what, and whether before the deadline."""
+        """Remember that people were told: who, how, what, and whether it was notice before
+        the deadline (rules.notice.gives_notice: news while the promise is open and not due)."""
         with self.change("notify", promise_id) as (conn, change):
             promise = self._load(conn, promise_id)
             from promisekeeper.model.events import Notified
+            from promisekeeper.rules.notice import gives_notice
 
             told = Notified(
                 to=list(to),
@@ -544,7 +547,7 @@ class Ledger:
                 template=kind,
                 subject=subject,
                 message=message,
-                before_deadline=not past_due(promise, self.now),
+                before_deadline=gives_notice(kind, promise, self.now),
             )
             return self._record(conn, change, promise, told)
 

@@ -35,8 +35,11 @@ _PROMISE_COLUMNS = """p.id, p.uuid, p.what, p.note, p.tags, p.made_ts, p.due_ts,
         WHERE pp.promise_id = p.id ORDER BY pp.position)) AS people,
     (SELECT json_array(e.clock, e.at_ts, json_extract(e.data, '$.before_deadline')) FROM events e
         WHERE e.promise_id = p.id AND e.kind = 'notified' ORDER BY e.clock DESC LIMIT 1),
-    (SELECT e.clock FROM events e
-        WHERE e.promise_id = p.id AND e.kind = 'moved' ORDER BY e.clock DESC LIMIT 1),
+    (SELECT json_extract(m.data, '$.from') FROM events m
+        WHERE m.promise_id = p.id AND m.kind = 'moved' AND m.clock > coalesce(
+            (SELECT max(n.clock) FROM events n WHERE n.promise_id = p.id AND n.kind = 'notified'),
+            -1)
+        ORDER BY m.clock LIMIT 1),
     (SELECT json_extract(e.data, '$.until') FROM events e
         WHERE e.promise_id = p.id AND e.kind = 'snoozed' ORDER BY e.clock DESC LIMIT 1),
     p.effort_s, p.moved_late_s"""
@@ -67,7 +70,7 @@ def _promise(row: Sequence[Any]) -> Promise:
         promise.told_clock, promise.told_at = clock, from_ts(at)
         promise.told_before_deadline = bool(before)
     if row[15] is not None:
-        promise.moved_clock = int(row[15])
+        promise.heard_due = from_iso(row[15])  # the date in force before the first move since
     return promise
 
 

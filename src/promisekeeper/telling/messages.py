@@ -15,55 +15,55 @@ from pathlib import Path
 
 from promisekeeper.model.errors import PkError
 from promisekeeper.model.promise import Promise
+from promisekeeper.rules.notice import KINDS
 
-KINDS = ("heads-up", "new-date", "apology", "delivered")
-PLACEHOLDERS = ("what", "to", "due", "new_due", "reason", "delivered")
+PLACEHOLDERS = ("what", "to", "due", "new_due", "reason", "delivered", "options")
 
-DEFAULT_TEMPLATES = {
-    "heads-up": """Subject: Heads-up: {what}
+# The built-in templates are files beside this module (templates/KIND.txt), one paragraph per
+# line: the mail client or chat wraps it, never a line break of ours. Copy one into the config
+# directory's templates/ to make it yours.
+BUILT_IN = Path(__file__).parent / "templates"
 
-Hi {to},
 
-a heads-up about {what}, which I promised you for {due}: it is at risk. {reason}
+def options(kind: str, *, due: str, new_due: str | None, offer: str = "") -> str:
+    """The options a message gives ("give them options"), only where they make sense: a new
+    date you propose, a partial delivery while one can still help, what you offer instead."""
+    if kind == "heads-up":
+        if new_due:
+            return (
+                f"I can offer a new date, {new_due}, or a partial delivery by {due} with the "
+                "rest to follow. Which works better for you?"
+            )
+        return (
+            f"If part of it by {due} would help, I can deliver that part first, with the rest "
+            "to follow. Or tell me a later date that still works for you."
+        )
+    if kind == "apology":
+        if new_due:
+            return (
+                f"The new date I can commit to is {new_due}. If part of it would help you now, "
+                "I can deliver that part first."
+            )
+        return (
+            "If part of it would help you now, I can deliver that part first; "
+            "tell me what still helps."
+        )
+    if kind == "cannot-do":
+        if offer:
+            return f"What I can offer instead: {sentence(offer)}"
+        return "If something smaller would still help you, tell me and I'll see what I can do."
+    return ""
 
-I'd rather tell you now than surprise you later. I can offer:
-- a new date: {new_due}
-- a partial delivery by {due}, with the rest to follow
 
-Which works better for you?
-""",
-    "new-date": """Subject: New date for {what}
-
-Hi {to},
-
-I promised you {what} for {due}, and I won't make that date. {reason}
-
-The new date I can commit to is {new_due}. If part of it would help you sooner, tell me and I
-will deliver that part first.
-""",
-    "apology": """Subject: Sorry: {what} is late
-
-Hi {to},
-
-I promised you {what} for {due}, and I missed it. I'm sorry. {reason}
-
-New date: {new_due}. If part of it would help you now, I can deliver that part first.
-""",
-    "delivered": """Subject: Done: {what}
-
-Hi {to},
-
-{what} is done, {delivered}, as promised for {due}.
-""",
-}
-
-DEFAULT_REASONS = {
-    "heads-up": "It is taking longer than I expected.",
-    "new-date": "It is taking longer than I expected.",
-    "apology": "",
-    "delivered": "",
-}
-NO_NEW_DATE = "one that works for you; tell me what still helps"
+def sentence(text: str) -> str:
+    """Words the user typed, set as a sentence: a capital first letter and a full stop."""
+    text = " ".join(text.split())
+    if not text:
+        return ""
+    text = text[0].upper() + text[1:]
+    if text[-1] not in ".!?…" and not text.endswith(('."', ".)", "!\"", '?"')):
+        text += "."
+    return text
 
 
 class NotifyError(PkError):
@@ -84,17 +84,6 @@ class Draft:
         return f"Subject: {self.subject}\n\n{self.body}"
 
 
-def choose_kind(standing: str, promise: Promise) -> str:
-    """The message that fits where the promise stands."""
-    if standing in ("kept", "kept_late"):
-        return "delivered"
-    if standing == "overdue":
-        return "apology"
-    if promise.moved_since_told:
-        return "new-date"
-    return "heads-up"
-
-
 def load_template(kind: str, directory: Path | None) -> tuple[str, str]:
     """The template text for `kind` and where it came from (a user file or 'built-in')."""
     if kind not in KINDS:
@@ -107,7 +96,7 @@ def load_template(kind: str, directory: Path | None) -> tuple[str, str]:
             pass
         except (OSError, UnicodeDecodeError) as exc:
             raise NotifyError(f"cannot read template {path}: {exc}") from None
-    return DEFAULT_TEMPLATES[kind], "built-in"
+    return (BUILT_IN / f"{kind}.txt").read_text(encoding="utf-8"), "built-in"
 
 
 def check_template(text: str, origin: str) -> None:
@@ -137,30 +126,32 @@ def draft(
     to: list[str] | None = None,
     reason: str = "",
     new_due: datetime | None = None,
-    previous_due: datetime | None = None,
+    promised_due: datetime | None = None,
     delivered: str = "on time",
+    offer: str = "",
     directory: Path | None = None,
 ) -> Draft:
     """Fill the template for `kind`.
 
-    {due} is the date that was promised; after a move (new-date) that is the previous date and
-    {new_due} the date now in force.
+    {due} is the date that was promised (`promised_due`: after a move, the date they last
+    heard), {new_due} the date now offered, {reason} the user's own words as a sentence (or
+    nothing: pk never invents a reason), {options} what the message offers.
     """
     from promisekeeper.rules.dates import format_day_time
 
     text, origin = load_template(kind, directory)
     check_template(text, origin)
     people = to if to is not None else promise.to
-    promised = previous_due if kind == "new-date" and previous_due else promise.due
-    if kind == "new-date" and new_due is None:
-        new_due = promise.due
+    due = format_day_time(promised_due or promise.due, now)
+    offered = format_day_time(new_due, now) if new_due else None
     values = {
-        "what": promise.what,
+        "what": " ".join(promise.what.split()),
         "to": names(people),
-        "due": format_day_time(promised, now),
-        "new_due": format_day_time(new_due, now) if new_due else NO_NEW_DATE,
-        "reason": reason.strip() or DEFAULT_REASONS[kind],
+        "due": due,
+        "new_due": offered or NO_NEW_DATE,
+        "reason": sentence(reason),
         "delivered": delivered,
+        "options": options(kind, due=due, new_due=offered, offer=offer),
     }
     # Split before filling in: a promise text with a newline must not end the subject early.
     subject, body = _split_subject(text, f"{kind.replace('-', ' ').capitalize()}: {{what}}")
@@ -170,6 +161,9 @@ def draft(
         body=_tidy(body.format(**values)),
         to=list(people),
     )
+
+
+NO_NEW_DATE = "a date that works for you"
 
 
 def one_line_subject(text: str) -> str:
@@ -185,9 +179,13 @@ def _split_subject(text: str, default: str) -> tuple[str, str]:
 
 
 def _tidy(body: str) -> str:
-    """No trailing spaces left by an empty {reason}, and exactly one final newline."""
+    """No trailing spaces or empty paragraphs left by an empty placeholder, and exactly one
+    final newline."""
+    import re
+
     lines = [line.rstrip() for line in body.splitlines()]
-    return "\n".join(lines).strip("\n") + "\n"
+    # An empty {options} or {reason} paragraph leaves no gap of its own.
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines).strip("\n")) + "\n"
 
 
 def from_text(kind: str, text: str, to: list[str], subject: str) -> Draft:

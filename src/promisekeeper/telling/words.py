@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from promisekeeper.model.promise import Promise
-from promisekeeper.rules.dates import format_relative, format_span
+from promisekeeper.rules.dates import format_day_time, format_relative, format_span
 from promisekeeper.rules.timing import early_by, kept_on_time, lateness, past_due
 from promisekeeper.telling.text import safe
 
@@ -43,13 +43,20 @@ def timing(promise: Promise, now: datetime) -> str:
 MENTION_EARLY = timedelta(hours=1)  # earlier than this is just "on time"
 
 
-def delivered(promise: Promise, now: datetime) -> str:
-    """How a kept promise was delivered, as a message to the person tells it: 'on time',
-    '3 hours late', or, when the date was moved after the deadline, how long after the missed
-    deadline (see rules.timing.lateness): never 'on time' for a promise kept late."""
+def delivered(promise: Promise, now: datetime, missed: datetime | None = None) -> str:
+    """How a kept promise was delivered, as the message to the person tells it: 'on time';
+    '17 hours after the Mon 14 Dec 17:00 I promised'; or, kept by a date moved after a deadline
+    it had already missed (`missed`), 'by the new date, Tue 15 Dec 17:00, but after the
+    Fri 11 Dec 17:00 I first promised': never 'on time' for a promise kept late."""
     if kept_on_time(promise):
         return "on time"
-    late = format_span(lateness(promise, now))
-    if promise.late_moves:
-        return f"{late} after the deadline I missed"
-    return f"{late} late"
+    closed = promise.closed_at or now
+    if closed > promise.due:
+        late = format_span(closed - promise.due)
+        return f"{late} after the {format_day_time(promise.due, now)} I promised"
+    if missed is not None:
+        return (
+            f"by the new date, {format_day_time(promise.due, now)}, but after the "
+            f"{format_day_time(missed, now)} I first promised"
+        )
+    return f"{format_span(lateness(promise, now))} late"

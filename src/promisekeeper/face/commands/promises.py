@@ -268,7 +268,7 @@ def keep(
         bool | None,
         typer.Option(
             "--tell/--no-tell",
-            help="Send the 'delivered' note (default: offer it on a terminal).",
+            help="Send the 'delivered' note, on time or late (default: offer it on a terminal).",
             show_default=False,
         ),
     ] = None,
@@ -290,7 +290,7 @@ def keep(
     from promisekeeper.face.render import timing
 
     _confirm_change(ledger, kept, as_json, "Kept", f" — {timing(kept, ledger.now)}")
-    tell.after_keep(ledger, kept, tell_them, quiet=as_json)
+    tell.after_close(ledger, kept, tell_them, quiet=as_json)
 
 
 def move(
@@ -321,9 +321,17 @@ def move(
 
     say(f"Moved {promise_summary(moved)}")
     say(f"  now due {format_when(moved.due, ledger.now)} (move {moved.moves})")
+    from promisekeeper.rules.notice import untold_new_date
     from promisekeeper.rules.timing import past_due
 
-    if not past_due(before, ledger.now):
+    if not untold_new_date(moved) and moved.due <= before.due:
+        say(
+            f"  Moved earlier: no slip, and no news {people(moved)} must hear "
+            f"(pk notify {moved.id} --kind new-date to tell them anyway)."
+        )
+    elif not untold_new_date(moved):
+        say(f"  {people(moved)} already heard this date.")
+    elif not past_due(before, ledger.now):
         say(f"  Moved before the deadline. Tell {people(moved)} the new date now.")
     else:
         say(
@@ -332,32 +340,64 @@ def move(
         )
 
 
-def _settle(ctx: typer.Context, promise_id: int, kind: str, reason: str, as_json: bool) -> None:
+def _settle(
+    ctx: typer.Context,
+    promise_id: int,
+    kind: str,
+    reason: str,
+    as_json: bool,
+    tell_them: bool | None,
+    offer: str = "",
+) -> None:
     ledger = state(ctx).ledger()
     settled = ledger.settle(promise_id, kind, reason=reason)
     verb = "Broke" if kind == "broken" else "Released"
     _confirm_change(ledger, settled, as_json, verb)
+    tell.after_close(ledger, settled, tell_them, quiet=as_json, offer=offer)
 
 
 def break_promise(
     ctx: typer.Context,
     promise_id: IdArgument,
     reason: Annotated[str, typer.Option("--reason", "-r", help="Why you couldn't.")] = "",
+    offer: Annotated[
+        str, typer.Option("--offer", metavar="TEXT", help="What you can offer instead.")
+    ] = "",
+    tell_them: Annotated[
+        bool | None,
+        typer.Option(
+            "--tell/--no-tell",
+            help="Send the 'can't do it after all' note (default: offer it on a terminal).",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """You could not keep it. Say so: it is recorded as broken.
 
+    Tell them as soon as you know: the note says you can't do it after all, with your reason
+    and what you can offer instead.
+
     \b
     Examples:
       pk break 12 --reason "the vendor never delivered"
+      pk break 12 --reason "reorg moved it to another team" --offer "an intro to Dana" --tell
     """
-    _settle(ctx, promise_id, "broken", reason, as_json)
+    _settle(ctx, promise_id, "broken", reason, as_json, tell_them, offer)
 
 
 def release(
     ctx: typer.Context,
     promise_id: IdArgument,
     reason: Annotated[str, typer.Option("--reason", "-r", help="Why they let you off.")] = "",
+    tell_them: Annotated[
+        bool | None,
+        typer.Option(
+            "--tell/--no-tell",
+            help="Send a short thank-you (default: offer it on a terminal).",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """They released you from it: closed, and not your failure.
@@ -365,8 +405,9 @@ def release(
     \b
     Examples:
       pk release 12 --reason "project cancelled"
+      pk release 12 --tell
     """
-    _settle(ctx, promise_id, "released", reason, as_json)
+    _settle(ctx, promise_id, "released", reason, as_json, tell_them)
 
 
 def reopen(ctx: typer.Context, promise_id: IdArgument, as_json: JsonOption = False) -> None:

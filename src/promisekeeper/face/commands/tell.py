@@ -32,19 +32,34 @@ def notify(
     kind: Annotated[
         str | None,
         typer.Option(
-            "--template", "-t", help="heads-up, new-date, apology or delivered (default: fits)."
+            "--kind",
+            "--template",
+            "-t",
+            metavar="KIND",
+            help="heads-up, new-date, apology, cannot-do, released, delivered or "
+            "delivered-late (default: the one that fits).",
         ),
     ] = None,
-    reason: Annotated[str, typer.Option("--reason", "-r", help="The honest reason.")] = "",
+    reason: Annotated[
+        str,
+        typer.Option(
+            "--reason", "-r", help="The honest reason (default: the one given with the move)."
+        ),
+    ] = "",
     new_due: Annotated[
         str | None, typer.Option("--new-due", metavar="WHEN", help="A new date to offer.")
     ] = None,
+    offer: Annotated[
+        str, typer.Option("--offer", metavar="TEXT", help="What you offer instead (cannot-do).")
+    ] = "",
     as_json: JsonOption = False,
 ) -> None:
     """Tell the person about a promise: draft the message, send it, record that you did.
 
-    The draft fits where the promise stands: a heads-up when at risk, the new date after a
-    move, an apology when overdue, "delivered" when kept.
+    The draft fits where the promise stands: a heads-up while it may slip, the new date after
+    a move, an apology when overdue, "can't do it after all" when broken, thanks when they
+    released you, "delivered" (on time or late) when kept. A kind that would not be true of
+    the record is refused.
 
     \b
     Examples:
@@ -65,6 +80,7 @@ def notify(
         edit=edit,
         reason=reason,
         new_due=offered,
+        offer=offer,
         quiet=as_json,
     )
     if as_json:
@@ -81,6 +97,7 @@ def tell(
     edit: bool = False,
     reason: str = "",
     new_due: datetime | None = None,
+    offer: str = "",
     quiet: bool = False,
     shown: bool = False,
 ) -> Promise:
@@ -88,14 +105,31 @@ def tell(
 
     People who share a channel get one message addressed to all of them; with the command
     channel each person gets their own. A text you wrote (--message, --edit) goes to all as is.
+    The print channel always prints the message itself, clean enough to paste.
     """
+    from promisekeeper.services.notify import check_fits, choose_kind, prepare
     from promisekeeper.telling.channels import channel_for, send
-    from promisekeeper.telling.messages import NotifyError, choose_kind, from_text
+    from promisekeeper.telling.messages import NotifyError, from_text
 
-    kind = kind or choose_kind(ledger.standing(promise), promise)
+    events = ledger.history(promise.id or 0)
+    kind = kind or choose_kind(ledger, promise, events)
+    check_fits(ledger, promise, kind)
+
+    def _draft(to: list[str] | None = None) -> Draft:
+        return prepare(
+            ledger,
+            promise,
+            kind,
+            reason=reason,
+            new_due=new_due,
+            offer=offer,
+            to=to,
+            events=events,
+        )
+
     written = None
     if message is not None or edit:
-        written = _draft(ledger, promise, kind, reason=reason, new_due=new_due)
+        written = _draft()
         if message is not None:
             written = from_text(kind, message, written.to, written.subject)
         if edit:
@@ -111,11 +145,9 @@ def tell(
     ]
     problems: list[str] = []
     for channel, people in batches:
-        text = written or _draft(
-            ledger, promise, kind, reason=reason, new_due=new_due, to=[p.name for p in people]
-        )
+        text = written or _draft([p.name for p in people])
         sent = send(channel, text, people, settings)
-        if sent.output and not (quiet or shown):
+        if sent.output and not quiet and (channel == "print" or not shown):
             from promisekeeper.telling.text import safe
 
             say("\n".join(safe(line) for line in sent.output.splitlines()))
@@ -134,36 +166,6 @@ def tell(
     if problems:
         raise NotifyError("; ".join(problems))
     return promise
-
-
-def _draft(
-    ledger: Ledger,
-    promise: Promise,
-    kind: str,
-    *,
-    reason: str,
-    new_due: datetime | None,
-    to: list[str] | None = None,
-) -> Draft:
-    from promisekeeper.model.events import Moved
-    from promisekeeper.telling.messages import draft
-    from promisekeeper.telling.words import delivered
-
-    previous = None
-    if kind == "new-date":
-        moves = [e.detail for e in ledger.history(promise.id or 0) if isinstance(e.detail, Moved)]
-        previous = moves[-1].from_due if moves else promise.original_due
-    return draft(
-        promise,
-        kind,
-        now=ledger.now,
-        to=to,
-        reason=reason,
-        new_due=new_due,
-        previous_due=previous,
-        delivered=delivered(promise, ledger.now),
-        directory=ledger.config.directory,
-    )
 
 
 def _edit(text: Draft) -> Draft:
@@ -247,9 +249,11 @@ def _ask_about(ledger: Ledger, promise: Promise) -> bool:
         ledger.snooze(promise.id or 0)
         say("  Skipped for today.")
     elif answer == "k":
+        from promisekeeper.telling.words import timing
+
         kept = ledger.keep(promise.id or 0)
-        say(f"  Kept #{kept.id}.")
-        _offer_delivered(ledger, kept)
+        say(f"  Kept #{kept.id}, {timing(kept, ledger.now)}.")
+        _offer_closing_note(ledger, kept)
     elif answer == "m":
         _move_and_tell(ledger, promise)
     else:
@@ -277,7 +281,12 @@ def _move_and_tell(ledger: Ledger, promise: Promise) -> None:
     from promisekeeper.rules.dates import format_when
 
     say(f"  Moved to {format_when(moved.due, ledger.now)}.")
-    _tell_confirmed(ledger, moved, kind="new-date", reason=reason)
+    from promisekeeper.rules.notice import untold_new_date
+
+    if untold_new_date(moved):
+        _tell_confirmed(ledger, moved, reason=reason)
+    else:
+        say("  An earlier date is no news they need; nothing to tell.")
 
 
 def _ask_date(ledger: Ledger, question: str, optional: bool = False) -> datetime | None:
@@ -308,11 +317,11 @@ def _tell_confirmed(
     from rich.prompt import Confirm
 
     from promisekeeper.model.errors import PkError
-    from promisekeeper.telling.messages import choose_kind
+    from promisekeeper.services.notify import choose_kind, prepare
     from promisekeeper.telling.text import safe
 
-    kind = kind or choose_kind(ledger.standing(promise), promise)
-    preview = _draft(ledger, promise, kind, reason=reason, new_due=new_due)
+    kind = kind or choose_kind(ledger, promise)
+    preview = prepare(ledger, promise, kind, reason=reason, new_due=new_due)
     say("")
     for line in preview.text.splitlines():
         say(f"  | {safe(line)}")
@@ -327,30 +336,39 @@ def _tell_confirmed(
         say(f"  Not sent: {one_line(str(exc))}")
 
 
-def _offer_delivered(ledger: Ledger, kept: Promise) -> None:
+CLOSING_NOTES = {"kept": "it's done", "broken": "you can't do it", "released": "thanks"}
+
+
+def _offer_closing_note(ledger: Ledger, closed: Promise, offer: str = "") -> None:
     from rich.prompt import Confirm
 
     from promisekeeper.face.render import people
     from promisekeeper.model.errors import PkError
     from promisekeeper.telling.text import one_line
 
-    if Confirm.ask(f"  Tell {people(kept)} it's done?", default=True):
+    question = f"  Tell {people(closed)} {CLOSING_NOTES[closed.status]}?"
+    if closed.status == "released":
+        question = f"  Thank {people(closed)}?"
+    if Confirm.ask(question, default=closed.status != "released"):
         try:
-            tell(ledger, kept, kind="delivered")
+            tell(ledger, closed, offer=offer)
         except PkError as exc:
             say(f"  Not sent: {one_line(str(exc))}")
 
 
-def after_keep(ledger: Ledger, kept: Promise, tell_them: bool | None, quiet: bool) -> None:
-    """`pk keep`: close the loop with a delivered note (--tell), or offer it on a terminal."""
+def after_close(
+    ledger: Ledger, closed: Promise, tell_them: bool | None, quiet: bool, offer: str = ""
+) -> None:
+    """`pk keep`, `pk break`, `pk release`: close the loop with the note that fits (delivered
+    on time or late, can't do it, thanks) when --tell, or offer it on a terminal."""
     if tell_them is False:
         return
     if tell_them:
-        tell(ledger, kept, kind="delivered", quiet=quiet)
+        tell(ledger, closed, quiet=quiet, offer=offer)
         return
     if common.interactive() and not quiet:
         try:
-            _offer_delivered(ledger, kept)
+            _offer_closing_note(ledger, closed, offer)
         except (KeyboardInterrupt, EOFError):
             say("")
-            fail("not told; the promise is kept")
+            fail(f"not told; the promise is {closed.status}")
