@@ -222,3 +222,31 @@ def test_no_walk_when_turned_off(three: dict[str, str], args, extra_env) -> None
 def test_no_walk_off_a_terminal(three: dict[str, str]) -> None:
     out = pk(three, "today")
     assert "What now" not in out and "to tell people about" not in out
+
+
+def test_the_walk_prints_a_pasteable_message_and_uses_the_views_words(
+    three: dict[str, str],
+) -> None:
+    """The print channel's message comes out clean (no `| ` prefix, one line per paragraph),
+    and a promise listed under "Due today" is asked about as due today."""
+    child = spawn(three, "today")
+    child.expect(r"#1 late report")
+    child.expect(r"What now\?")
+    child.sendline("n")
+    child.expect("Reason to give")
+    child.sendline("the data team is behind")
+    child.expect("New date to offer")
+    child.sendline("")
+    child.expect(r"Send it\?")
+    child.sendline("y")
+    child.expect(r"\r\nSubject: Sorry: late report is late\r\n\r\nHi alice,\r\n\r\n")
+    child.expect(
+        r'I promised you "late report" for Fri 20 Nov 17:00, and I missed that date\. '
+        r"I'm sorry\. The data team is behind\.\r\n"
+    )
+    child.expect("Told alice via print")
+    child.expect(r"#3 plan offsite")
+    child.expect("Due today: ")
+    child.expect(r"What now\?")
+    child.sendline("q")
+    child.expect(pexpect.EOF)

@@ -75,6 +75,13 @@ def check_fits(ledger: Ledger, promise: Promise, kind: str) -> None:
     if kind not in KINDS:
         raise NotifyError(f"unknown message kind {kind!r}; use one of {', '.join(KINDS)}")
     standing = ledger.standing(promise)
+    if kind == "new-date" and fits(kind, standing, promise):
+        heard = _promised_before_move(promise, story(promise, ledger.history(promise.id or 0)))
+        if promise.due <= heard:
+            raise NotifyError(
+                f"#{promise.id} is not later than the {_day(ledger, heard)} they heard: there is "
+                "no new date to tell (pk notify --message to say something else)"
+            )
     if not fits(kind, standing, promise):
         fitting = choose_kind(ledger, promise)
         name = ARTICLES.get(kind, f"a {kind!r} message")
@@ -107,7 +114,7 @@ def prepare(
     promised = promise.due
     if kind == "new-date" or (kind == "apology" and untold_new_date(promise)):
         # The date they last heard, and the one now in force as the new date.
-        promised = promise.heard_due or told.last_move_from or promise.original_due
+        promised = _promised_before_move(promise, told)
         new_due = new_due or promise.due
     return draft(
         promise,
@@ -121,3 +128,14 @@ def prepare(
         offer=offer,
         directory=ledger.config.directory,
     )
+
+
+def _promised_before_move(promise: Promise, told: Story) -> datetime:
+    """The date a new-date message says was promised: the one they last heard."""
+    return promise.heard_due or told.last_move_from or promise.original_due
+
+
+def _day(ledger: Ledger, moment: datetime) -> str:
+    from promisekeeper.rules.dates import format_day_time
+
+    return format_day_time(moment, ledger.now)

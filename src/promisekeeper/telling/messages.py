@@ -50,17 +50,19 @@ def options(kind: str, *, due: str, new_due: str | None, offer: str = "") -> str
         )
     if kind == "cannot-do":
         if offer:
-            return f"What I can offer instead: {sentence(offer)}"
+            return f"What I can offer instead: {sentence(offer, capital=False)}"
         return "If something smaller would still help you, tell me and I'll see what I can do."
     return ""
 
 
-def sentence(text: str) -> str:
-    """Words the user typed, set as a sentence: a capital first letter and a full stop."""
+def sentence(text: str, capital: bool = True) -> str:
+    """Words the user typed, set as a sentence: a capital first letter (unless it follows a
+    colon) and a full stop; the user's own words otherwise as they were."""
     text = " ".join(text.split())
     if not text:
         return ""
-    text = text[0].upper() + text[1:]
+    if capital:
+        text = text[0].upper() + text[1:]
     if text[-1] not in ".!?…" and not text.endswith(('."', ".)", "!\"", '?"')):
         text += "."
     return text
