@@ -206,6 +206,6 @@ def test_at_risk_learns_from_your_record(ok: Pk, make, isolated) -> None:
     shown = ok("show", str(pid), "--json").json
     assert shown["standing"] == "at_risk"
     out = ok("show", str(pid)).stdout
-    assert "At risk: due within 1 day + 6 hours you usually run late (1 day 5 hours left)." in out
+    assert "At risk: due within 1 day + 6 hours you usually run late (29 hours left)." in out
     (isolated.parent / "config.toml").write_text("learn_from_record = false\n")
     assert ok("show", str(pid), "--json").json["standing"] == "on_track"
