@@ -105,7 +105,7 @@ def layout(
             return short, natural
     if short is False:
         return None
-    widths = natural
+    widths = list(natural)
     grow = next(i for i, column in enumerate(columns) if column.grow)
     # The wrapping columns give up width, down to their longest word and then to MIN_WIDTH,
     # until the title fits on one line or they can give no more.
@@ -115,7 +115,7 @@ def layout(
                 continue
             texts = [c.text(True) for c in column.cells]
             least = MIN_WIDTH if floor == "min" else max(MIN_WIDTH, _longest_word(texts))
-            least = min(least, natural[i])
+            least = min(least, natural[i])  # a narrow column stays as narrow as it is
             others = sum(widths) - widths[grow] - widths[i]
             want = room - others - natural[grow]  # what column i may keep for the title to fit
             widths[i] = max(least, min(widths[i], want))
