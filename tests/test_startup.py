@@ -124,9 +124,9 @@ def test_version_does_not_load_the_cli_framework(tmp_path: Path) -> None:
     assert not loaded(modules, "sqlite3")
 
 
-def test_the_probe_sees_what_status_imports(ledger_with_promises: Path) -> None:
-    """The tables of `pk status` do use rich, so the probe above would notice it."""
-    modules = imported(ledger_with_promises, "status")
+def test_the_probe_sees_what_show_imports(ledger_with_promises: Path) -> None:
+    """`pk show` does use rich, so the probe above would notice it."""
+    modules = imported(ledger_with_promises, "show", "1")
     assert loaded(modules, "rich.table")
     assert not loaded(modules, "pydantic")
     assert not loaded(modules, "sqlite_utils")

@@ -24,7 +24,7 @@ def test_status_groups_in_order_and_summary(ok: Pk, make) -> None:
     assert out.index("Overdue (1)") < out.index("At risk (1)") < out.index("On track (1)")
     assert out.index("On track (1)") < out.index("Recently kept (1)")
     assert "old thing" not in out  # kept more than 14 days ago
-    assert "3 open · 1 at risk · 1 overdue · 1 kept on time this month" in out
+    assert "1 overdue · 1 at risk · 3 open · 1 kept on time this month" in out
     assert "\x1b[" not in out
 
 

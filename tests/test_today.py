@@ -43,7 +43,7 @@ def test_groups_overdue_due_today_at_risk_and_kept(ok: Pk, make) -> None:
     assert f"#{risky}  draft spec → carol" in out
     assert f"#{safe} " not in out
     assert f"#{done}  fix login → erin · on time" in out
-    assert "1 overdue, 1 due today, 1 at risk · 4 open" in out
+    assert "1 overdue · 1 due today · 1 at risk · 4 open" in out
 
 
 def test_json_groups(ok: Pk, make) -> None:

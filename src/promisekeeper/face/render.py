@@ -9,15 +9,28 @@ rich as Text objects, never as markup.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 from promisekeeper.face.paint import Painter
-from promisekeeper.rules.dates import format_day_time, format_relative, format_span, format_when
+from promisekeeper.rules.dates import (
+    format_amount,
+    format_day_time,
+    format_relative,
+    format_short_day,
+    format_short_relative,
+    format_span,
+    format_when,
+)
 from promisekeeper.rules.timing import past_due
 from promisekeeper.telling.text import one_line, safe
-from promisekeeper.telling.words import STANDING_WORDS, people, timing
+from promisekeeper.telling.words import (
+    STANDING_WORDS,
+    people,
+    short_standing,
+    short_timing,
+    timing,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -63,12 +76,14 @@ def today_text(view: Today, ledger: Ledger, paint: Painter) -> list[str]:
     worries = len(view.overdue) + len(view.due_today) + len(view.at_risk)
     open_count, next_up = ledger.open_summary()
     if worries:
-        counts = [
-            f"{len(view.overdue)} overdue" if view.overdue else "",
-            f"{len(view.due_today)} due today" if view.due_today else "",
-            f"{len(view.at_risk)} at risk" if view.at_risk else "",
-        ]
-        lines.append(f"{', '.join(c for c in counts if c)} · {open_count} open")
+        lines.append(
+            summary_line(
+                (len(view.overdue), "overdue"),
+                (len(view.due_today), "due today"),
+                (len(view.at_risk), "at risk"),
+                total=(open_count, "open"),
+            )
+        )
         if view.overdue or view.at_risk:
             lines.append(
                 paint(
@@ -108,14 +123,42 @@ def told_marker(promise: Promise, now: datetime) -> str:
     return f" · ✉ told {format_relative(promise.told_at, now)}"
 
 
+def summary_line(*counts: tuple[int, str], total: tuple[int, str], after: str = "") -> str:
+    """The one summary line of today, status and list: '2 overdue · 1 at risk · 5 open'.
+
+    Counts of nothing are left out; the total is always said, then `after`'s good news."""
+    parts = [f"{count} {words}" for count, words in counts if count]
+    parts.append(f"{total[0]} {total[1]}")
+    if after:
+        parts.append(after)
+    return " · ".join(parts)
+
+
+def told_short(promise: Promise, now: datetime) -> str:
+    """told_marker for a narrow table: ' · ✉ 7d ago'."""
+    if promise.status != "open" or promise.told_at is None:
+        return ""
+    return f" · ✉ {format_short_relative(promise.told_at, now)}"
+
+
 def promise_summary(promise: Promise) -> str:
     """One line naming a promise: '#12 Send the numbers → Alice'."""
     return f"#{promise.id} {one_line(promise.what, 60)} → {people(promise)}"
 
 
 # -------------------------------------------------------------------------------------------------
-# Rich tables: status, list, show
+# Listings: status and list (face.tables on a terminal, plain lines elsewhere); rich for the rest
 # -------------------------------------------------------------------------------------------------
+def terminal_width() -> int | None:
+    """The terminal's width when stdout is one, else None: off a terminal listings are plain
+    lines, with no padding for a pipe or a cron mail to carry."""
+    if not sys.stdout.isatty():
+        return None
+    import shutil
+
+    return shutil.get_terminal_size().columns
+
+
 def console(stream: TextIO | None = None) -> Console:
     """A rich console for tables; off a terminal it is wide, so pipes and cron mail don't wrap."""
     import os
@@ -137,110 +180,183 @@ def _text(value: str, style: str = "") -> Any:
     return Text(safe(value), style=style)
 
 
-def _table(title: str, style: str, extra: str) -> Any:
-    from rich import box
-    from rich.table import Table
-
-    table = Table(
-        title=title, title_style=style, title_justify="left", box=box.SIMPLE_HEAD, expand=False
-    )
-    table.add_column("ID", justify="right", style="cyan", no_wrap=True)
-    table.add_column("To")
-    table.add_column("What", overflow="fold")
-    table.add_column("Due", no_wrap=True)
-    table.add_column(extra, no_wrap=True)
-    return table
+def _what(promise: Promise) -> str:
+    return one_line(promise.what)
 
 
-def _row(table: Any, promise: Promise, now: datetime, extra: str) -> None:
-    table.add_row(
-        str(promise.id),
-        _text(", ".join(promise.to)),
-        _text(promise.what.replace("\n", " ⏎ ")),
-        format_day_time(promise.due, now),
-        _text(extra),
-    )
+def _to(promise: Promise) -> str:
+    return people(promise)
+
+
+def _plain(promise: Promise, due: str, *rest: str) -> str:
+    """One promise on one line: '#5  Plan offsite → eve · due Wed 18 Nov 17:00 · overdue'."""
+    tail = "".join(f" · {part}" for part in rest if part)
+    return f"#{promise.id}  {_what(promise)} → {_to(promise)} · due {due}{tail}"
+
+
+def _columns(last: str, tags: bool) -> list[Any]:
+    from promisekeeper.face.tables import Column
+
+    columns = [
+        Column("ID", right=True, style="cyan"),
+        Column("To", wrap=True),
+        Column("What", grow=True),
+        Column("Due"),
+        Column(last),
+    ]
+    if tags:
+        columns.append(Column("Tags", wrap=True))
+    return columns
+
+
+def _add(columns: list[Any], promise: Promise, now: datetime, due_long: str, *last: Any) -> None:
+    from promisekeeper.face.tables import Cell
+
+    cells = [
+        Cell(str(promise.id)),
+        Cell(_to(promise)),
+        Cell(_what(promise)),
+        Cell(due_long, format_short_day(promise.due, now)),
+        *last,
+    ]
+    for column, cell in zip(columns, cells, strict=False):
+        column.cells.append(cell)
+
+
+def _table_lines(
+    columns: list[Any], width: int | None, paint: Painter, short: bool | None = None
+) -> list[str] | None:
+    if width is None:
+        return None
+    from promisekeeper.face.tables import draw
+
+    return draw(columns, width, paint, short)
+
+
+def _plain_lines(lines: list[str], width: int | None) -> list[str]:
+    """Plain lines as they are for a pipe; on a (narrow) terminal wrapped at spaces."""
+    if width is None:
+        return lines
+    from promisekeeper.face.tables import wrap_line
+
+    return [part for line in lines for part in wrap_line(line, width)]
 
 
 STATUS_ROWS = 20  # rows of `pk status`'s on-track and recently-kept tables; the rest is counted
 
 
-def status_tables(view: Status, ledger: Ledger, out: Console) -> None:
+def status_lines(view: Status, ledger: Ledger, paint: Painter, width: int | None) -> list[str]:
+    """`pk status`: a table per group at the terminal's width, or plain lines off a terminal."""
+    from promisekeeper.face.tables import Cell
+
     now = ledger.now
-
-    def open_timing(p: Promise) -> str:
-        return timing(p, now) + told_marker(p, now)
-
-    groups: tuple[tuple[str, list[Promise], int, str, Callable[[Promise], str], str], ...] = (
-        ("Overdue", view.overdue, len(view.overdue), "bold red", open_timing, ""),
-        ("At risk", view.at_risk, len(view.at_risk), "bold yellow", open_timing, ""),
-        (
-            "On track",
-            view.on_track,
-            max(view.on_track_total, len(view.on_track)),
-            "bold green",
-            open_timing,
-            "on track (pk list)",
-        ),
+    on_track_total = max(view.on_track_total, len(view.on_track))
+    kept_total = max(view.recently_kept_total, len(view.recently_kept))
+    groups: tuple[tuple[str, list[Promise], int, str, str], ...] = (
+        ("Overdue", view.overdue, len(view.overdue), "bold red", ""),
+        ("At risk", view.at_risk, len(view.at_risk), "bold yellow", ""),
+        ("On track", view.on_track, on_track_total, "bold green", "on track (pk list)"),
         (
             "Recently kept",
             view.recently_kept,
-            max(view.recently_kept_total, len(view.recently_kept)),
+            kept_total,
             "bold",
-            lambda p: timing(p, now),
             "kept in the last 14 days (pk list --status kept)",
         ),
     )
-    for title, promises, total, style, extra, rest in groups:
+    tables = []
+    for title, promises, total, style, rest in groups:
         if not promises:
             continue
-        table = _table(f"{title} ({total})", style, "When" if title != "Recently kept" else "Kept")
         # Overdue and at-risk promises are all shown; the calm groups stop at a screenful.
         shown = promises[:STATUS_ROWS] if rest else promises
+        kept = title == "Recently kept"
+        columns = _columns("Kept" if kept else "When", tags=False)
         for promise in shown:
-            _row(table, promise, now, extra(promise))
-        out.print(table)
+            told = "" if kept else told_marker(promise, now)
+            last = Cell(
+                timing(promise, now) + told,
+                short_timing(promise, now) + ("" if kept else told_short(promise, now)),
+            )
+            _add(columns, promise, now, format_day_time(promise.due, now), last)
+        tables.append((title, shown, total, style, rest, kept, columns))
+    short = None
+    if width is not None:
+        from promisekeeper.face.tables import needs_short
+
+        # One wording across the view: when one table needs the short forms, all use them.
+        short = any(needs_short(table[-1], width) for table in tables)
+    lines: list[str] = []
+    for title, shown, total, style, rest, kept, columns in tables:
+        lines.append(paint(f"{title} ({total})", style))
+        table = _table_lines(columns, width, paint, short)
+        if table is None:
+            plain = []
+            for promise in shown:
+                told = "" if kept else told_marker(promise, now)[3:]
+                due = format_day_time(promise.due, now)
+                plain.append("  " + _plain(promise, due, timing(promise, now), told))
+            lines.extend(_plain_lines(plain, width))
+        else:
+            lines.extend(table)
         if len(shown) < total:
-            out.print(_text(f"  … and {total - len(shown)} more {rest}", "dim"))
-    open_count = (
-        len(view.overdue) + len(view.at_risk) + max(view.on_track_total, len(view.on_track))
+            lines.append(paint(f"  … and {total - len(shown)} more {rest}", "dim"))
+        if table is not None:
+            lines.append("")
+    open_count = len(view.overdue) + len(view.at_risk) + on_track_total
+    kept_month = view.kept_on_time_this_month
+    summary = summary_line(
+        (len(view.overdue), "overdue"),
+        (len(view.at_risk), "at risk"),
+        total=(open_count, "open"),
+        after=f"{kept_month} kept on time this month" if kept_month else "",
     )
-    out.print(
-        _text(
-            f"{open_count} open · {len(view.at_risk)} at risk · {len(view.overdue)} overdue · "
-            f"{view.kept_on_time_this_month} kept on time this month"
-        )
-    )
+    return [*lines, *_plain_lines([summary], width)]
 
 
-def list_table(promises: list[tuple[Promise, str]], ledger: Ledger, out: Console) -> None:
-    """Promises with their standings (computed once, by the command) as a table."""
-    from rich import box
-    from rich.table import Table
+def list_lines(
+    promises: list[tuple[Promise, str]], ledger: Ledger, paint: Painter, width: int | None
+) -> list[str]:
+    """`pk list`: promises with their standings (computed once, by the command), as a table at
+    the terminal's width or as plain lines, then the summary line."""
+    from promisekeeper.face.tables import Cell
 
     if not promises:
-        out.print(_text("No promises match."))
-        return
-    table = Table(box=box.SIMPLE_HEAD)
-    table.add_column("ID", justify="right", style="cyan", no_wrap=True)
-    table.add_column("To")
-    table.add_column("What", overflow="fold")
-    table.add_column("Due", no_wrap=True)
-    table.add_column("Standing", no_wrap=True)
-    table.add_column("Tags")
+        return ["No promises match."]
+    now = ledger.now
+    columns = _columns("Standing", tags=any(p.tags for p, _standing in promises))
     for promise, standing in promises:
-        table.add_row(
-            str(promise.id),
-            _text(", ".join(promise.to)),
-            _text(promise.what.replace("\n", " ⏎ ")),
-            format_when(promise.due, ledger.now),
-            _text(
-                STANDING_WORDS[standing] + told_marker(promise, ledger.now),
-                STANDING_STYLE[standing],
+        style = STANDING_STYLE[standing]
+        _add(
+            columns,
+            promise,
+            now,
+            format_when(promise.due, now),
+            Cell(
+                STANDING_WORDS[standing] + told_marker(promise, now),
+                short_standing(standing, promise, now) + told_short(promise, now),
+                style,
             ),
-            _text(" ".join(promise.tags)),
+            Cell(safe(" ".join(promise.tags))),
         )
-    out.print(table)
+    lines = _table_lines(columns, width, paint)
+    if lines is None:
+        lines = []
+        for promise, standing in promises:
+            tags = f"tags: {safe(' '.join(promise.tags))}" if promise.tags else ""
+            due = format_when(promise.due, now)
+            told = told_marker(promise, now)[3:]
+            lines.append(_plain(promise, due, STANDING_WORDS[standing], told, tags))
+        lines = _plain_lines(lines, width)
+    counts: dict[str, int] = {}
+    for _promise, standing in promises:
+        counts[standing] = counts.get(standing, 0) + 1
+    total = len(promises)
+    summary = summary_line(
+        *((counts.get(s, 0), STANDING_WORDS[s]) for s in STANDING_WORDS),
+        total=(total, "promise" if total == 1 else "promises"),
+    )
+    return [*lines, *_plain_lines([summary], width)]
 
 
 def show_promise(
@@ -255,7 +371,10 @@ def show_promise(
     head.add_column(overflow="fold")
     head.add_row("Promise", _text(f"#{promise.id}  {promise.what}"))
     head.add_row("To", _text(", ".join(promise.to)))
-    head.add_row("Due", _text(format_when(promise.due, now)))
+    # The standing line says how late an open promise is; its due line then gives the date.
+    late = promise.status == "open" and past_due(promise, now)
+    due = format_day_time(promise.due, now) if late else format_when(promise.due, now)
+    head.add_row("Due", _text(due))
     if promise.moves:
         head.add_row(
             "Moved",
@@ -265,10 +384,8 @@ def show_promise(
                 + (f"; {promise.late_moves} after the deadline" if promise.late_moves else "")
             ),
         )
-    head.add_row(
-        "Standing",
-        _text(f"{STANDING_WORDS[standing]} ({timing(promise, now)})", STANDING_STYLE[standing]),
-    )
+    standing_text = _text(standing_words(promise, standing, now), STANDING_STYLE[standing])
+    head.add_row("Standing", standing_text)
     if standing in ("at_risk", "overdue"):
         head.add_row("Because", _text(why_at_risk(promise, ledger)))
     head.add_row("Made", _text(format_when(promise.made, now)))
@@ -286,6 +403,19 @@ def show_promise(
     for event in events:
         history.add_row(format_day_time(event.at, now), _text(describe(event, now)))
     out.print(history)
+
+
+def standing_words(promise: Promise, standing: str, now: datetime) -> str:
+    """'overdue (2 days 3 hours late)', 'kept late (3 hours late)', 'at risk', 'broken': the
+    timing in brackets only when it adds to the standing and to the due line."""
+    words = STANDING_WORDS[standing]
+    told = timing(promise, now)
+    open_in_time = promise.status == "open" and not past_due(promise, now)
+    if open_in_time or told == words or told == "on time":
+        return words
+    if told.startswith("on time, "):
+        return f"{words} ({told.removeprefix('on time, ')})"
+    return f"{words} ({told})"
 
 
 def describe(event: Event, now: datetime) -> str:
@@ -412,7 +542,7 @@ def why_at_risk(promise: Promise, ledger: Ledger) -> str:
     told = ""
     if promise.told_at is not None:
         told = f" Last told {format_relative(promise.told_at, now)}."
-    return f"{heading}: {words} ({format_span(left)} left).{told}"
+    return f"{heading}: {words} ({format_amount(left)} left).{told}"
 
 
 def trust_table(rows: list[tuple[str, float, float, float, float]], out: Console) -> None:

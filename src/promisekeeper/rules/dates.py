@@ -517,29 +517,70 @@ def format_when(dt: datetime, now: datetime) -> str:
 
 def format_day_time(dt: datetime, now: datetime) -> str:
     """'Fri 27 Nov 17:00' in local time, with the year only when it is not this year."""
+    return f"{format_day(dt, now)} {to_local(dt):%H:%M}"
+
+
+def format_day(dt: datetime, now: datetime) -> str:
+    """'Fri 27 Nov' (the short form for narrow tables), with the year when not this year."""
     local, local_now = to_local(dt), to_local(now)
     year = f" {local.year}" if local.year != local_now.year else ""
-    day = f"{_DAY_NAMES[local.weekday()]} {local.day} {_MONTH_NAMES[local.month - 1]}"
-    return f"{day}{year} {local:%H:%M}"
+    return f"{_DAY_NAMES[local.weekday()]} {local.day} {_MONTH_NAMES[local.month - 1]}{year}"
+
+
+def format_short_day(dt: datetime, now: datetime) -> str:
+    """'Fri 11 Dec', or 'today 11:00' on the day itself: a date for a narrow table."""
+    local = to_local(dt)
+    if local.date() == to_local(now).date():
+        return f"today {local:%H:%M}"
+    return format_day(dt, now)
 
 
 def format_relative(dt: datetime, now: datetime) -> str:
     """'in 4 days', '1 hour ago', 'now': one unit, coarser as the distance grows.
 
-    Amounts are truncated, never rounded up, so '1 hour' covers 90-119 minutes and a
+    Amounts are truncated, never rounded up, so '1 hour' covers 60-119 minutes and a
     promise due in 47 hours is not yet 'in 2 days'.
     """
     seconds = (dt - now).total_seconds()
     if abs(seconds) < 60:
         return "now"
-    amount, unit = _relative_amount(abs(seconds))
-    words = _count(amount, unit)
+    words = format_amount(timedelta(seconds=seconds))
     return f"in {words}" if seconds > 0 else f"{words} ago"
+
+
+def format_amount(delta: timedelta) -> str:
+    """'28 hours', '4 days': the one-unit amount format_relative says (sign ignored), for
+    a time left or gone that stands next to it ('(28 hours left)' beside 'in 28 hours')."""
+    seconds = abs(delta.total_seconds())
+    if seconds < 60:
+        return "0 minutes"
+    return _count(*_relative_amount(seconds))
+
+
+_SHORT_UNITS = {"minute": "m", "hour": "h", "day": "d", "week": "w", "month": "mo", "year": "y"}
+
+
+def format_short_amount(delta: timedelta) -> str:
+    """'2d', '28h', '45m': format_amount's amount in a few characters, for narrow tables."""
+    seconds = abs(delta.total_seconds())
+    if seconds < 60:
+        return "0m"
+    amount, unit = _relative_amount(seconds)
+    return f"{amount}{_SHORT_UNITS[unit]}"
+
+
+def format_short_relative(dt: datetime, now: datetime) -> str:
+    """'in 3d', '7d ago', 'now': format_relative in a few characters."""
+    seconds = (dt - now).total_seconds()
+    if abs(seconds) < 60:
+        return "now"
+    amount = format_short_amount(timedelta(seconds=seconds))
+    return f"in {amount}" if seconds > 0 else f"{amount} ago"
 
 
 def _relative_amount(seconds: float) -> tuple[int, str]:
     minute, hour, day = 60, 3600, 86400
-    if seconds < 90 * minute:
+    if seconds < 60 * minute:
         return int(seconds // minute), "minute"
     if seconds < 36 * hour:
         return int(seconds // hour), "hour"

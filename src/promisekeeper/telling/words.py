@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from promisekeeper.model.promise import Promise
-from promisekeeper.rules.dates import format_day_time, format_relative, format_span
+from promisekeeper.rules.dates import (
+    format_day_time,
+    format_relative,
+    format_short_amount,
+    format_short_relative,
+    format_span,
+)
 from promisekeeper.rules.timing import early_by, kept_on_time, lateness, past_due
 from promisekeeper.telling.text import safe
 
@@ -41,6 +47,26 @@ def timing(promise: Promise, now: datetime) -> str:
 
 
 MENTION_EARLY = timedelta(hours=1)  # earlier than this is just "on time"
+
+
+def short_timing(promise: Promise, now: datetime) -> str:
+    """timing() for a narrow table: 'in 28h', '2d late', 'on time'."""
+    if promise.status == "open":
+        if past_due(promise, now):
+            return f"{format_short_amount(lateness(promise, now))} late"
+        return format_short_relative(promise.due, now)
+    if promise.status == "kept":
+        if kept_on_time(promise):
+            return "on time"
+        return f"{format_short_amount(lateness(promise, now))} late"
+    return STANDING_WORDS[promise.status]
+
+
+def short_standing(standing: str, promise: Promise, now: datetime) -> str:
+    """A standing for a narrow table: 'overdue 2d', 'at risk', 'kept late'."""
+    if standing == "overdue":
+        return f"overdue {format_short_amount(lateness(promise, now))}"
+    return STANDING_WORDS[standing]
 
 
 def delivered(promise: Promise, now: datetime, missed: datetime | None = None) -> str:

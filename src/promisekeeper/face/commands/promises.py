@@ -168,9 +168,9 @@ def status(
         }
         print_json(result)
         return
-    from promisekeeper.face.render import console, status_tables
+    from promisekeeper.face.render import status_lines, terminal_width
 
-    status_tables(view, ledger, console())
+    say("\n".join(status_lines(view, ledger, painter(), terminal_width())))
     if tell.should_walk(no_prompt, as_json):
         tell.walk(ledger)
 
@@ -218,9 +218,9 @@ def list_promises(
     if as_json:
         print_json([promise_object(ledger, p, standing) for p, standing in found])
         return
-    from promisekeeper.face.render import console, list_table
+    from promisekeeper.face.render import list_lines, terminal_width
 
-    list_table(found, ledger, console())
+    say("\n".join(list_lines(found, ledger, painter(), terminal_width())))
 
 
 def show(ctx: typer.Context, promise_id: IdArgument, as_json: JsonOption = False) -> None:

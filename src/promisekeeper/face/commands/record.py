@@ -94,9 +94,9 @@ def stats_text(f: dict[str, Any], to: str | None, since: str | None) -> list[str
         return [*lines, "  No promises yet."]
     decided = f["kept"] + f["broken"]
     lines += [
-        f"  made {f['made']} · open {f['open']} ({f['overdue']} overdue) · kept {f['kept']} "
-        f"({f['kept_on_time']} on time, {f['kept_late']} late) · broken {f['broken']} · "
+        f"  made {f['made']} · open {f['open']} ({f['overdue']} overdue) · broken {f['broken']} · "
         f"released {f['released']}",
+        f"  kept {f['kept']} ({f['kept_on_time']} on time, {f['kept_late']} late)",
         f"  on-time rate {_percent(f['on_time_rate'])} ({f['kept_on_time']} of {decided} kept "
         "or broken)",
         f"  lateness when late: median {_hours(f['lateness_median_hours'])}, "
@@ -107,7 +107,10 @@ def stats_text(f: dict[str, Any], to: str | None, since: str | None) -> list[str
         "",
         "On time, week by week (kept or broken promises, by the week they were due):",
     ]
-    for week in f["weeks"]:
+    weeks = f["weeks"]
+    # The chart starts with the first week something came due, not with empty weeks before.
+    first = next((i for i, week in enumerate(weeks) if week["due"]), len(weeks) - 1)
+    for week in weeks[first:]:
         rate = week["on_time_rate"]
         filled = 0 if rate is None else round(rate * 20)
         bar = "█" * filled + "░" * (20 - filled)
