@@ -600,6 +600,7 @@ VOCABULARY = (
     " mon monday tues thurs fri sunday dec december 1st 31 29 feb 2026 0001 9999 99999999"
     " 3 3d 2w 1h30m 45m 90min days hours minutes months years 3pm 9:30am 14:30 25:00 noon"
     " midnight 12/01/2026 2026-12-01 2026-12-01t14:00+01:00 z utc -05:00 1.2.3 blah"
+    " this last end morning afternoon evening 9.30am 15/12 12.5 31/02/26 tomorow"
 ).split()
 phrases = st.lists(st.sampled_from(VOCABULARY), min_size=1, max_size=5).map(" ".join)
 nows = st.datetimes(
@@ -608,9 +609,9 @@ nows = st.datetimes(
 LOWEST, HIGHEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC)
 
 
-def check_total(text: str, now: datetime) -> None:
+def check_total(text: str, now: datetime, **options: str) -> None:
     try:
-        result = parse_when(text, now)
+        result = parse_when(text, now, **options)
     except DateParseError as error:
         assert one_line(str(error))
         return
@@ -629,6 +630,14 @@ def test_parse_when_is_total_on_any_text(text: str) -> None:
 @given(phrases, nows)
 def test_parse_when_is_total_on_plausible_text(text: str, now: datetime) -> None:
     check_total(text, now)
+
+
+@PROPERTY
+@given(phrases, nows, st.sampled_from(["DMY", "MDY", "YMD"]), st.sampled_from(["future", "past"]))
+def test_parse_when_is_total_in_every_order(
+    text: str, now: datetime, order: str, prefer: str
+) -> None:
+    check_total(text, now, date_order=order, prefer=prefer)
 
 
 @PROPERTY
