@@ -347,7 +347,9 @@ class Ledger:
             )
         with self.change("keep", promise_id) as (conn, change):
             promise = self._open_promise(conn, promise_id, "keep")
-            if when < promise.made:
+            # --at before the promise existed is refused; keeping it now always works, even
+            # when an import dated its making ahead of now.
+            if at is not None and at < promise.made:
                 raise InvalidInput(
                     f"cannot keep promise {promise_id} at {format_day_time(when, self.now)}: "
                     f"it was made later, {format_day_time(promise.made, self.now)}"
