@@ -28,6 +28,8 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("PK_CONFIG", str(tmp_path / "config.toml"))
     monkeypatch.setenv("PK_NOW", NOW)
     monkeypatch.setenv("TZ", "Europe/Berlin")
+    monkeypatch.delenv("LC_ALL", raising=False)  # numeric dates read month first (C locale)
+    monkeypatch.setenv("LC_TIME", "C.UTF-8")
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.delenv("PK_DEBUG", raising=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time as systime
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -14,11 +15,13 @@ from promisekeeper.model.errors import DateParseError, PkError
 from promisekeeper.model.settings import DEFAULT_DAY_ENDS
 from promisekeeper.model.times import from_iso, iso
 from promisekeeper.rules.dates import (
-    EXAMPLES,
+    date_order_for_locale,
+    examples,
     format_relative,
     format_span,
     format_when,
     parse_duration,
+    parse_time_of_day,
     parse_when,
     to_local,
 )
@@ -74,7 +77,7 @@ KEYWORDS = [
 WEEKDAYS = [
     ("monday", local(2026, 11, 30)),  # today is Monday: the next one is a week away
     ("mon", local(2026, 11, 30)),
-    ("next monday", local(2026, 11, 30)),
+    ("next monday", local(2026, 11, 30)),  # next week's Monday
     ("tuesday", local(2026, 11, 24)),
     ("tue", local(2026, 11, 24)),
     ("tues", local(2026, 11, 24)),
@@ -87,7 +90,7 @@ WEEKDAYS = [
     ("thurs", local(2026, 11, 26)),
     ("friday", local(2026, 11, 27)),
     ("fri", local(2026, 11, 27)),
-    ("next friday", local(2026, 11, 27)),
+    ("next friday", local(2026, 12, 4)),  # next week's Friday, not this week's
     ("saturday", local(2026, 11, 28)),
     ("sat", local(2026, 11, 28)),
     ("sunday", local(2026, 11, 29)),
@@ -189,9 +192,18 @@ def test_parse_when_forms(text: str, expected: datetime) -> None:
     assert when(text) == expected
 
 
-@pytest.mark.parametrize("text", EXAMPLES)
-def test_examples_in_error_messages_are_valid(text: str) -> None:
-    when(text)
+@PROPERTY
+@given(
+    st.datetimes(
+        min_value=datetime(1901, 1, 1), max_value=datetime(9997, 1, 1), timezones=st.just(UTC)
+    ),
+    st.sampled_from(["future", "past"]),
+)
+def test_examples_in_error_messages_are_valid_when_printed(now: datetime, prefer: str) -> None:
+    """The examples are built from now: each parses, on the side of now the option wants."""
+    for text in examples(now, prefer):
+        result = when(text, now, prefer=prefer)
+        assert result > now if prefer == "future" else result <= now
 
 
 @pytest.mark.parametrize(
@@ -232,7 +244,10 @@ def test_parse_when_depends_on_now(text: str, now: datetime, expected: datetime)
         ("feb 29", "past", local(2024, 2, 29)),
         ("1 Nov 2026", "future", local(2026, 11, 1)),  # an explicit year is kept
         ("1 Dec 2026", "past", local(2026, 12, 1)),
-        ("monday", "past", local(2026, 11, 30)),  # only yearless dates look back
+        ("monday", "past", local(2026, 11, 16)),  # today's 17:00 is still ahead: last week's
+        ("monday 9am", "past", local(2026, 11, 23, 9, 0)),  # today, already gone
+        ("sun", "past", local(2026, 11, 22)),
+        ("thu 12:00", "past", local(2026, 11, 19, 12, 0)),
         ("tomorrow", "past", local(2026, 11, 24)),
         ("8am", "past", local(2026, 11, 23, 8, 0)),  # a bare time looks back for --at
         ("16:00", "past", local(2026, 11, 22, 16, 0)),
@@ -381,7 +396,12 @@ def test_out_of_range(text: str) -> None:
 def test_error_messages() -> None:
     with pytest.raises(DateParseError) as caught:
         parse_when("blah", NOW)
-    expected = 'cannot understand date "blah"; try e.g. "tomorrow", "fri 3pm", "2026-12-01 14:00"'
+    expected = 'cannot understand date "blah"; try e.g. "tomorrow", "fri 3pm", "2026-11-30 14:00"'
+    assert str(caught.value) == expected
+
+    with pytest.raises(DateParseError) as caught:
+        parse_when("blah", NOW, prefer="past")
+    expected = 'cannot understand date "blah"; try e.g. "yesterday", "fri 3pm", "2026-11-16 14:00"'
     assert str(caught.value) == expected
 
     with pytest.raises(DateParseError) as caught:
@@ -583,6 +603,7 @@ VOCABULARY = (
     " mon monday tues thurs fri sunday dec december 1st 31 29 feb 2026 0001 9999 99999999"
     " 3 3d 2w 1h30m 45m 90min days hours minutes months years 3pm 9:30am 14:30 25:00 noon"
     " midnight 12/01/2026 2026-12-01 2026-12-01t14:00+01:00 z utc -05:00 1.2.3 blah"
+    " this last end morning afternoon evening 9.30am 15/12 12.5 31/02/26 tomorow"
 ).split()
 phrases = st.lists(st.sampled_from(VOCABULARY), min_size=1, max_size=5).map(" ".join)
 nows = st.datetimes(
@@ -591,9 +612,9 @@ nows = st.datetimes(
 LOWEST, HIGHEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC)
 
 
-def check_total(text: str, now: datetime) -> None:
+def check_total(text: str, now: datetime, **options: str) -> None:
     try:
-        result = parse_when(text, now)
+        result = parse_when(text, now, **options)
     except DateParseError as error:
         assert one_line(str(error))
         return
@@ -612,6 +633,14 @@ def test_parse_when_is_total_on_any_text(text: str) -> None:
 @given(phrases, nows)
 def test_parse_when_is_total_on_plausible_text(text: str, now: datetime) -> None:
     check_total(text, now)
+
+
+@PROPERTY
+@given(phrases, nows, st.sampled_from(["DMY", "MDY", "YMD"]), st.sampled_from(["future", "past"]))
+def test_parse_when_is_total_in_every_order(
+    text: str, now: datetime, order: str, prefer: str
+) -> None:
+    check_total(text, now, date_order=order, prefer=prefer)
 
 
 @PROPERTY
@@ -677,3 +706,203 @@ def test_weekday_is_next_such_day(now: datetime, name: str) -> None:
     assert 1 <= (result.date() - today).days <= 7
     assert result.strftime("%a").lower() == name
     assert result.time() == DEFAULT_DAY_ENDS
+
+
+# ------------------------------------------------------------ the dates a person means
+
+DEC7 = local(2026, 12, 7, 10, 0)  # Monday 7 December 2026, the day the user found them
+
+NUMERIC_BY_ORDER = [
+    # ambiguous day/month: read by date_order, never guessed
+    ("12/01", "MDY", local(2027, 12, 1)),  # 1 Dec 2026 is gone: the next one
+    ("12/01", "DMY", local(2027, 1, 12)),
+    ("12/01", "YMD", local(2027, 12, 1)),  # a yearless date in year-first order is month/day
+    ("10/12", "MDY", local(2027, 10, 12)),
+    ("10/12", "DMY", local(2026, 12, 10)),
+    ("15/12", "DMY", local(2026, 12, 15)),
+    ("12/15", "MDY", local(2026, 12, 15)),
+    ("15-12", "DMY", local(2026, 12, 15)),
+    ("12/01/2027", "MDY", local(2027, 12, 1)),
+    ("12/01/2027", "DMY", local(2027, 1, 12)),
+    ("01.02.2027", "DMY", local(2027, 2, 1)),
+    ("12/01/27", "DMY", local(2027, 1, 12)),
+    ("27/01/12", "YMD", local(2027, 1, 12)),
+    ("15/12 9am", "DMY", local(2026, 12, 15, 9, 0)),
+    # ISO is always year-month-day, whatever the order
+    ("2027-01-12", "MDY", local(2027, 1, 12)),
+    ("2027-01-12", "DMY", local(2027, 1, 12)),
+    ("2027/01/12", "DMY", local(2027, 1, 12)),
+]
+
+
+@pytest.mark.parametrize(("text", "order", "expected"), NUMERIC_BY_ORDER)
+def test_numeric_dates_follow_date_order(text: str, order: str, expected: datetime) -> None:
+    assert when(text, DEC7, date_order=order) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "order", "message"),
+    [
+        ("15/12", "MDY", 'has no month 15 when read month first (date_order MDY); '
+         'for 15 dec write "15 dec", or set date_order = "DMY" in config.toml'),
+        ("12/15", "DMY", 'has no month 15 when read day first (date_order DMY); '
+         'for 15 dec write "15 dec", or set date_order = "MDY" in config.toml'),
+        ("12/01/2027", "YMD", "has its year last, but date_order is YMD"),
+    ],
+)  # fmt: skip
+def test_a_numeric_date_that_does_not_fit_the_order_says_so(
+    text: str, order: str, message: str
+) -> None:
+    with pytest.raises(DateParseError, match=re.escape(message)) as caught:
+        parse_when(text, DEC7, date_order=order)
+    assert one_line(str(caught.value))
+    if "write" in message and "15 dec" in message:
+        assert when("15 dec", DEC7) == local(2026, 12, 15)  # the advice works
+
+
+@pytest.mark.parametrize("text", ["13/13", "12.5", "12/01 5", "12/01 2027", "32/01/2027"])
+def test_numeric_junk_is_refused_in_every_order(text: str) -> None:
+    for order in ("DMY", "MDY", "YMD"):
+        with pytest.raises(DateParseError):
+            parse_when(text, DEC7, date_order=order)
+
+
+WEEK_WORDS = [
+    # Mon 7 Dec: weeks start on Monday
+    ("next tuesday", local(2026, 12, 15)),  # next week's, not tomorrow
+    ("next tue 9am", local(2026, 12, 15, 9, 0)),
+    ("tuesday", local(2026, 12, 8)),  # a bare weekday: the next one
+    ("this friday", local(2026, 12, 11)),
+    ("this fri 3pm", local(2026, 12, 11, 15, 0)),
+    ("next friday", local(2026, 12, 18)),
+    ("next monday", local(2026, 12, 14)),
+    ("last thu", local(2026, 12, 3)),
+    ("last monday", local(2026, 11, 30)),  # the last one before today
+    ("last fri 16:00", local(2026, 12, 4, 16, 0)),
+    ("end of week", local(2026, 12, 11)),
+    ("end of the week", local(2026, 12, 11)),
+    ("end of month", local(2026, 12, 31)),
+    ("end of day", local(2026, 12, 7)),
+    ("tomorrow morning", local(2026, 12, 8, 9, 0)),  # day_starts
+    ("tomorrow afternoon", local(2026, 12, 8, 13, 0)),  # halfway through the working day
+    ("tomorrow evening", local(2026, 12, 8, 17, 0)),  # day_ends
+    ("fri morning", local(2026, 12, 11, 9, 0)),
+    ("this afternoon", local(2026, 12, 7, 13, 0)),
+    ("morning", local(2026, 12, 8, 9, 0)),  # today's is gone: tomorrow's
+    ("9.30am", local(2026, 12, 8, 9, 30)),
+    ("9.30 a.m.", local(2026, 12, 8, 9, 30)),
+    ("tomorrow 9.30am", local(2026, 12, 8, 9, 30)),
+    ("2.15pm", local(2026, 12, 7, 14, 15)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), WEEK_WORDS)
+def test_weeks_and_parts_of_the_day(text: str, expected: datetime) -> None:
+    assert when(text, DEC7) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tomorrow morning", local(2026, 12, 8, 8, 0)),
+        ("tomorrow afternoon", local(2026, 12, 8, 13, 0)),
+        ("tomorrow evening", local(2026, 12, 8, 18, 0)),
+    ],
+)
+def test_parts_of_the_day_follow_your_working_hours(text: str, expected: datetime) -> None:
+    assert when(text, DEC7, day_starts=time(8), day_ends=time(18)) == expected
+
+
+PAST_FACING = [
+    # Saturday 12 Dec 10:00: a bare weekday means the most recent one
+    ("thu 12:00", local(2026, 12, 10, 12, 0)),
+    ("thu", local(2026, 12, 10)),
+    ("sat 9am", local(2026, 12, 12, 9, 0)),  # today, already gone
+    ("sat 3pm", local(2026, 12, 5, 15, 0)),  # today's is still ahead: last week's
+    ("monday", local(2026, 12, 7)),
+    ("last sat", local(2026, 12, 5)),
+    ("this monday", local(2026, 12, 7)),
+    ("yesterday 16:00", local(2026, 12, 11, 16, 0)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PAST_FACING)
+def test_past_facing_weekdays_are_the_most_recent(text: str, expected: datetime) -> None:
+    assert when(text, local(2026, 12, 12, 10, 0), prefer="past") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "guess"),
+    [
+        ("tomorow 3pm", "tomorrow 3pm"),
+        ("nxt tuesday", "next tuesday"),
+        ("fryday", "friday"),
+        ("end of mnth", "end of month"),
+        ("tomorrow mornin", "tomorrow morning"),
+        ("15 decmber", "15 december"),
+    ],
+)
+def test_unknown_words_get_a_did_you_mean(text: str, guess: str) -> None:
+    with pytest.raises(DateParseError) as caught:
+        parse_when(text, DEC7)
+    assert str(caught.value) == f'cannot understand date "{text}"; did you mean "{guess}"?'
+    when(guess, DEC7)  # and the guess is a date
+
+
+def test_no_did_you_mean_without_a_close_word() -> None:
+    with pytest.raises(DateParseError, match="try e.g.") as caught:
+        parse_when("the day after the party", DEC7)
+    assert "did you mean" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("17:00", time(17, 0)),
+        ("5pm", time(17, 0)),
+        ("5 PM", time(17, 0)),
+        ("9.30am", time(9, 30)),
+        ("9:30am", time(9, 30)),
+        ("08:15", time(8, 15)),
+        ("noon", time(12, 0)),
+    ],
+)
+def test_parse_time_of_day(text: str, expected: time) -> None:
+    assert parse_time_of_day(text) == expected
+
+
+@pytest.mark.parametrize("text", ["5pm-ish", "", "25:00", "13pm", "midnight", "tomorrow", "9.30"])
+def test_parse_time_of_day_refuses(text: str) -> None:
+    with pytest.raises(DateParseError, match="time of day") as caught:
+        parse_time_of_day(text)
+    assert one_line(str(caught.value))
+
+
+@pytest.mark.parametrize(
+    ("name", "order"),
+    [
+        ("en_US.UTF-8", "MDY"),
+        ("en_GB.UTF-8", "DMY"),
+        ("de_DE.UTF-8", "DMY"),
+        ("fr_FR", "DMY"),
+        ("ja_JP.UTF-8", "YMD"),
+        ("sv_SE.UTF-8", "YMD"),
+        ("sr_RS.UTF-8@latin", "DMY"),
+        ("C", "MDY"),
+        ("C.UTF-8", "MDY"),
+        ("POSIX", "MDY"),
+        ("", "MDY"),
+        (None, "MDY"),
+    ],
+)
+def test_date_order_for_locale(name: str | None, order: str) -> None:
+    assert date_order_for_locale(name) == order
+
+
+@PROPERTY
+@given(nows, st.sampled_from(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]))
+def test_past_weekday_is_the_latest_such_day(now: datetime, name: str) -> None:
+    result = when(name, now, prefer="past")
+    assert result <= now.replace(microsecond=0)
+    assert now - result < timedelta(days=7, hours=17) + timedelta(hours=1)
+    assert to_local(result).strftime("%a").lower() == name

@@ -13,7 +13,12 @@ from hypothesis import strategies as st
 
 from promisekeeper.model.errors import DateParseError
 from promisekeeper.rules.dates import parse_effort
-from promisekeeper.rules.worktime import EffortRule, working_time
+from promisekeeper.rules.worktime import (
+    EffortRule,
+    is_working_day,
+    next_end_of_working_day,
+    working_time,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 RULE = EffortRule(day_starts=time(9), day_ends=time(17))
@@ -114,3 +119,19 @@ def test_parse_effort_never_crashes(text: str) -> None:
     except DateParseError:
         return
     assert result >= timedelta(0)
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (local(23, 10), local(23, 17)),  # Monday morning: today's end
+        (local(23, 17), local(23, 17)),
+        (local(23, 18), local(24, 17)),  # after hours: tomorrow's
+        (local(27, 18), local(30, 17)),  # Friday evening: Monday's
+        (local(28, 10), local(30, 17)),  # Saturday
+        (local(29, 23), local(30, 17)),  # Sunday night
+    ],
+)
+def test_next_end_of_working_day_skips_the_weekend(moment: datetime, expected: datetime) -> None:
+    result = next_end_of_working_day(moment, time(17))
+    assert result == expected and is_working_day(result.astimezone().date())

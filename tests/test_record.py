@@ -185,6 +185,15 @@ def test_your_record_suggests_a_realistic_date(ok: Pk, pk: Pk, make, monkeypatch
     assert len(ok("list", "--json").json) == 2
 
 
+def test_the_realistic_date_is_a_working_day(ok: Pk, make) -> None:
+    # 1.5x of Mon 10:00 -> Fri 10:00 lands on Sunday 10:00: pk suggests Monday's day end.
+    for start in (2, 9, 16):
+        pid = make("report", "frank", f"2026-11-{start + 2:02d} 10:00", now=at(start))
+        ok("keep", str(pid), now=at(start + 3))
+    result = ok("promise", "another report", "--to", "frank", "--due", "fri 10am")
+    assert "consider Mon 30 Nov 17:00" in result.stderr
+
+
 def test_your_record_is_found_however_names_and_tags_are_typed(ok: Pk, make) -> None:
     """The record is looked up with the names and tags as pk stores them: `--to "FRANK, dana"`
     is frank and dana, `--tag +reports` is the tag reports."""

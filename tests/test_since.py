@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import Pk
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from promisekeeper.model.errors import PkError
 from promisekeeper.rules.since import parse_since
@@ -45,3 +48,52 @@ def test_every_command_reads_since_the_same_way(command: str, ok: Pk, pk: Pk, ma
     assert ok(command, "--since", "60d").exit_code == 0
     refused = pk(command, "--since", "in 3 days")
     assert refused.exit_code == 1 and "--since is a time in the past" in refused.stderr
+
+
+SATURDAY = datetime(2026, 12, 12, 9, 0, tzinfo=UTC)  # Saturday 12 Dec, 10:00 in Berlin
+
+
+@pytest.mark.parametrize(
+    ("text", "order", "expected"),
+    [
+        ("thu", "MDY", datetime(2026, 12, 9, 23, 0, tzinfo=UTC)),
+        ("sat", "MDY", datetime(2026, 12, 11, 23, 0, tzinfo=UTC)),  # today, from its start
+        ("last sat", "MDY", datetime(2026, 12, 4, 23, 0, tzinfo=UTC)),  # the one before today
+        ("last thu", "MDY", datetime(2026, 12, 9, 23, 0, tzinfo=UTC)),
+        ("this monday", "MDY", datetime(2026, 12, 6, 23, 0, tzinfo=UTC)),
+        ("01/12", "DMY", datetime(2026, 11, 30, 23, 0, tzinfo=UTC)),  # 1 Dec, read day first
+        ("12/01", "MDY", datetime(2026, 11, 30, 23, 0, tzinfo=UTC)),
+        ("1.11.2026", "DMY", datetime(2026, 10, 31, 23, 0, tzinfo=UTC)),
+    ],
+)
+def test_since_reads_weekdays_and_numeric_dates(text: str, order: str, expected) -> None:
+    assert parse_since(text, SATURDAY, date_order=order) == expected
+
+
+def test_since_examples_are_valid_when_printed() -> None:
+    for now in (NOW, SATURDAY, datetime(2027, 1, 1, 0, 30, tzinfo=UTC)):
+        with pytest.raises(PkError) as caught:
+            parse_since("in 3 days", now)
+        shown = re.findall(r'"([^"]+)"', str(caught.value))
+        assert len(shown) == 4
+        for example in shown:
+            assert parse_since(example, now) <= now
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.datetimes(
+        min_value=datetime(1901, 1, 8), max_value=datetime(9997, 1, 1), timezones=st.just(UTC)
+    ),
+    st.sampled_from(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]),
+)
+def test_since_a_weekday_is_within_the_last_week(now: datetime, name: str) -> None:
+    since = parse_since(name, now)
+    assert now - timedelta(days=7) < since <= now
+    assert since.astimezone().strftime("%a").lower() == name
+
+
+def test_since_reads_numeric_dates_by_the_config(ok: Pk, isolated) -> None:
+    assert "Period: Sun 11 Jan 2026 – " in ok("report", "--since", "01/11").stdout
+    (isolated.parent / "config.toml").write_text('date_order = "DMY"\n')
+    assert "Period: Sun 1 Nov 2026 – " in ok("report", "--since", "01/11").stdout

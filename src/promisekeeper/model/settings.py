@@ -15,6 +15,10 @@ from typing import Any
 DEFAULT_DAY_ENDS = time(17, 0)
 DEFAULT_DAY_STARTS = time(9, 0)
 CHANNELS = ("print", "copy", "email", "command")
+# How a numeric date like 12/01 is read: day first, month first, or year first. ISO
+# (2026-12-01) is always read as year-month-day.
+DATE_ORDERS = ("DMY", "MDY", "YMD")
+DEFAULT_DATE_ORDER = "MDY"  # the C locale's order, when the locale says nothing else
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,7 @@ class Config:
     day_starts: when your working day starts (working time counts for --effort).
     risk_window: an open promise due within this window is at risk.
     risk_fraction: an open promise with less than this share of its promised span left is at risk.
+    date_order: how a numeric date like 12/01 is read (DMY, MDY or YMD).
     """
 
     day_ends: time = DEFAULT_DAY_ENDS
@@ -35,6 +40,7 @@ class Config:
     trust: dict[str, float] = field(default_factory=dict)
     load_threshold: int = 3
     learn_from_record: bool = True
+    date_order: str = DEFAULT_DATE_ORDER
     path: Path | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 

@@ -17,7 +17,12 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from promisekeeper.model.errors import DateParseError
-from promisekeeper.model.settings import DEFAULT_DAY_ENDS
+from promisekeeper.model.settings import (
+    DATE_ORDERS,
+    DEFAULT_DATE_ORDER,
+    DEFAULT_DAY_ENDS,
+    DEFAULT_DAY_STARTS,
+)
 from promisekeeper.model.times import MAX_YEAR, MIN_YEAR, YEARS
 from promisekeeper.rules.worktime import working_day_end
 
@@ -33,7 +38,6 @@ def relativedelta(**units: int) -> RelativeDelta:
     return delta(**units)
 
 
-EXAMPLES = ("tomorrow", "fri 3pm", "2026-12-01 14:00")
 DURATION_EXAMPLES = ("2h", "90min", "3d")
 
 _MAX_PHRASE = 100  # nothing sensible is longer; also bounds the work done on junk
@@ -71,12 +75,13 @@ _CALENDAR_UNITS = frozenset({"months", "years"})
 # Patterns run on normalised text: lower case, single spaces, no commas. ASCII so that
 # non-ASCII digits (which int() would happily accept) are not numbers here.
 _A = re.ASCII
-_AMPM = re.compile(r"\b([0-9]{1,2}(?::[0-9]{2})?) ?([ap])\.?m\.?(?= |$)", _A)
+_AMPM = re.compile(r"\b([0-9]{1,2}(?:[:.][0-9]{2})?) ?([ap])\.?m\.?(?= |$)", _A)
 _CLOCK_24 = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?", _A)
-_CLOCK_12 = re.compile(r"([0-9]{1,2})(?::([0-9]{2}))?([ap])m", _A)
+_CLOCK_12 = re.compile(r"([0-9]{1,2})(?:[:.]([0-9]{2}))?([ap])m", _A)
 _PART = r"(?:[0-9]+ ?|an? )[a-z]+"
 _DURATION = re.compile(rf"(?:in |\+ ?)?({_PART}(?:(?: and | )?{_PART})*)", _A)
 _DURATION_PARTS = re.compile(r"(?:([0-9]+) ?|(an?) )([a-z]+)", _A)
+_SHORT_DATE = re.compile(r"([0-9]{1,2})([-/.])([0-9]{1,2})(?:\2([0-9]{2}|[0-9]{4}))?", _A)
 _NUMERIC_DATE = re.compile(
     r"[0-9]{1,2}([-/.])[0-9]{1,2}(?:\1(?:[0-9]{2}|[0-9]{4}))?"
     r"|[0-9]{4}([-/.])[0-9]{1,2}\2[0-9]{1,2}"
@@ -92,6 +97,14 @@ _ZONE = re.compile(r"[+-][0-9]{2}(?::?[0-9]{2})?|utc|gmt|z", _A)
 # Both years are leap years so that a yearless "feb 29" parses.
 _PROBE_A = datetime(2000, 1, 1, 0, 0, 0)
 _PROBE_B = datetime(2004, 2, 2, 1, 1, 1)
+
+
+# Parts of the day, from your working hours: "tomorrow morning" is when your day starts.
+_PARTS_OF_DAY = ("morning", "afternoon", "evening")
+
+# Locales whose territory writes numeric dates month first or year first; elsewhere day first.
+_MDY_TERRITORIES = frozenset({"US", "PH", "FM", "MH", "PW", "AS", "GU", "MP", "PR", "UM", "VI"})
+_YMD_TERRITORIES = frozenset({"CN", "JP", "KR", "KP", "TW", "HU", "LT", "MN", "IR", "SE", "BT"})
 
 
 class _OutOfRange(Exception):
@@ -114,6 +127,8 @@ class _Ctx:
     now_local: datetime  # naive local wall time
     day_ends: time
     prefer: str
+    day_starts: time = DEFAULT_DAY_STARTS
+    date_order: str = DEFAULT_DATE_ORDER
 
     @property
     def today(self) -> date:
@@ -124,6 +139,17 @@ class _Ctx:
         if clock is None:
             return working_day_end(day, self.day_ends)
         return datetime.combine(day + timedelta(days=clock.day_offset), clock.time)
+
+    def part_of_day(self, word: str) -> _Clock:
+        """morning: day_starts; evening: day_ends; afternoon: halfway between the two."""
+        if word == "morning":
+            return _Clock(self.day_starts)
+        if word == "evening":
+            return _Clock(self.day_ends)
+        starts = self.day_starts.hour * 60 + self.day_starts.minute
+        ends = self.day_ends.hour * 60 + self.day_ends.minute
+        middle = (starts + ends) // 2 if ends > starts else 13 * 60
+        return _Clock(time(middle // 60, middle % 60))
 
     def is_past(self, moment: datetime) -> bool:
         return _to_utc(moment) < self.now_utc
@@ -136,25 +162,69 @@ class _Ctx:
 
 
 def parse_when(
-    text: str, now: datetime, *, day_ends: time = DEFAULT_DAY_ENDS, prefer: str = "future"
+    text: str,
+    now: datetime,
+    *,
+    day_ends: time = DEFAULT_DAY_ENDS,
+    prefer: str = "future",
+    day_starts: time = DEFAULT_DAY_STARTS,
+    date_order: str = DEFAULT_DATE_ORDER,
 ) -> datetime:
     """Parse human date text relative to `now`; return an aware UTC datetime (whole seconds).
 
-    A date without a time means `day_ends` on that date. Raises DateParseError, and
-    nothing else, for any text that is not understood or lands outside years 1900-9998.
+    A date without a time means `day_ends` on that date. `prefer` says which side of now
+    a phrase that could mean either lands on: "fri" is the coming Friday for a due date and
+    the last one for when something happened (`prefer="past"`). `date_order` says how a
+    numeric date like 12/01 is read. Raises DateParseError, and nothing else, for any text
+    that is not understood or lands outside years 1900-9998.
     """
     if prefer not in ("future", "past"):
         raise ValueError(f"prefer must be 'future' or 'past', not {prefer!r}")
+    if date_order not in DATE_ORDERS:
+        raise ValueError(f"date_order must be one of {DATE_ORDERS}, not {date_order!r}")
+    ctx = _context(now, day_ends, prefer, day_starts, date_order)
     if not isinstance(text, str):
-        raise DateParseError(_not_understood(repr(text)))
+        raise DateParseError(_not_understood(repr(text), ctx))
+    result = _parse_or_raise(text, _normalise(text), ctx)
+    if result is None:
+        raise DateParseError(_not_understood(text, ctx))
+    return result
+
+
+def _parse_or_raise(text: str, phrase: str, ctx: _Ctx) -> datetime | None:
     try:
-        result = _parse(_normalise(text), _context(now, day_ends, prefer))
+        return _parse(phrase, ctx)
     except (_OutOfRange, OverflowError, ValueError):
         # Every arithmetic step that can overflow ends up here (`in 99999999 days`).
         raise DateParseError(f'date "{_show(text)}" is out of range ({YEARS})') from None
-    if result is None:
-        raise DateParseError(_not_understood(text))
-    return result
+
+
+def parse_time_of_day(text: str) -> time:
+    """'17:00', '5pm', '9.30am', 'noon' -> a time of day: the one reading of a clock time, for
+    dates (`--due 5pm`) and for the settings (`day_ends = "5pm"`)."""
+    clock = _parse_clock(_normalise(text)) if isinstance(text, str) else None
+    if clock is None or clock.day_offset:
+        shown = _show(text if isinstance(text, str) else repr(text))
+        raise DateParseError(
+            f'cannot understand time of day "{shown}"; try e.g. "17:00", "5pm", "9.30am"'
+        )
+    return clock.time
+
+
+def date_order_for_locale(name: str | None) -> str:
+    """The order a locale (`en_US.UTF-8`, `de_DE`) writes numeric dates in: MDY in the US and
+    a few others, YMD in East Asia and a few others, DMY elsewhere; C/POSIX (or nothing) MDY."""
+    if not name:
+        return DEFAULT_DATE_ORDER
+    base = name.split(".")[0].split("@")[0]
+    if "_" not in base:
+        return DEFAULT_DATE_ORDER
+    territory = base.split("_")[1].upper()
+    if territory in _MDY_TERRITORIES:
+        return "MDY"
+    if territory in _YMD_TERRITORIES:
+        return "YMD"
+    return "DMY"
 
 
 def parse_duration(text: str) -> timedelta:
@@ -189,11 +259,18 @@ def duration_ago(text: str, now: datetime) -> datetime | None:
         raise DateParseError(f'"{_show(text)}" is too long ago ({YEARS})') from None
 
 
-def _context(now: datetime, day_ends: time, prefer: str) -> _Ctx:
+def _context(now: datetime, day_ends: time, prefer: str, day_starts: time, date_order: str) -> _Ctx:
     """Fix `now` to whole seconds once, so 'past' comparisons match the returned precision."""
     now_utc = now.astimezone(UTC).replace(microsecond=0)
     now_local = now_utc.astimezone().replace(tzinfo=None)
-    return _Ctx(now_utc, now_local, day_ends.replace(microsecond=0, tzinfo=None), prefer)
+    return _Ctx(
+        now_utc,
+        now_local,
+        day_ends.replace(microsecond=0, tzinfo=None),
+        prefer,
+        day_starts.replace(microsecond=0, tzinfo=None),
+        date_order,
+    )
 
 
 def _normalise(text: str) -> str:
@@ -223,6 +300,13 @@ def _parse_moment(phrase: str, ctx: _Ctx) -> datetime | None:
     if clock is not None:
         return _clock_alone(clock, ctx)
     words = phrase.split(" ")
+    if words[-1] in _PARTS_OF_DAY:
+        # "tomorrow morning", "fri afternoon", "this evening", "morning" alone.
+        clock = ctx.part_of_day(words[-1])
+        rest = " ".join(words[:-1])
+        if not rest:
+            return _clock_alone(clock, ctx)
+        return _resolve_day("today" if rest == "this" else rest, clock, ctx)
     if len(words) > 1:
         clock = _parse_clock(words[-1])
         if clock is not None:
@@ -298,17 +382,37 @@ def _resolve_day(phrase: str, clock: _Clock | None, ctx: _Ctx) -> datetime | Non
     if keyword is not None:
         return keyword(ctx, clock)
     words = phrase.split(" ")
-    if words[0] == "next" and len(words) == 2:
-        words = words[1:]
-    if len(words) == 1 and words[0] in WEEKDAYS:
-        ahead = (WEEKDAYS[words[0]] - ctx.today.weekday() - 1) % 7 + 1
-        return ctx.at(ctx.today + timedelta(days=ahead), clock)
+    which = words[0] if len(words) == 2 else ""
+    if words[-1] in WEEKDAYS and len(words) <= 2 and which in ("", "this", "next", "last"):
+        return _weekday(which, WEEKDAYS[words[-1]], clock, ctx)
     units = duration_units(phrase)
     if units is not None:
         if units.keys() & _EXACT_UNITS:
             return None  # "in 2h 9am" makes no sense
         return ctx.at(ctx.today + relativedelta(**units), clock)
     return _absolute(phrase, clock, ctx)
+
+
+def _weekday(which: str, weekday: int, clock: _Clock | None, ctx: _Ctx) -> datetime:
+    """'this fri' is this week's Friday, 'next fri' next week's (weeks start on Monday),
+    'last fri' the latest one before today. A bare 'fri' is the next one after today, or for
+    `prefer="past"` the latest one, today included, that is not still ahead."""
+    this_week = ctx.today + timedelta(days=weekday - ctx.today.weekday())
+    if which == "this":
+        return ctx.at(this_week, clock)
+    if which == "next":
+        return ctx.at(this_week + timedelta(days=7), clock)
+    if which == "last":
+        back = (ctx.today.weekday() - weekday - 1) % 7 + 1
+        return ctx.at(ctx.today - timedelta(days=back), clock)
+    if ctx.prefer == "past":
+        back = (ctx.today.weekday() - weekday) % 7
+        moment = ctx.at(ctx.today - timedelta(days=back), clock)
+        if ctx.is_future(moment):  # today's, still ahead: the week before
+            moment = ctx.at(ctx.today - timedelta(days=back + 7), clock)
+        return moment
+    ahead = (weekday - ctx.today.weekday() - 1) % 7 + 1
+    return ctx.at(ctx.today + timedelta(days=ahead), clock)
 
 
 def _today(ctx: _Ctx, clock: _Clock | None) -> datetime:
@@ -361,7 +465,13 @@ _KEYWORDS: dict[str, Callable[[_Ctx, _Clock | None], datetime]] = {
     "tomorrow": _tomorrow,
     "yesterday": _yesterday,
     "eow": _end_of_week,
+    "end of week": _end_of_week,
+    "end of the week": _end_of_week,
     "eom": _end_of_month,
+    "end of month": _end_of_month,
+    "end of the month": _end_of_month,
+    "end of day": _today,
+    "end of the day": _today,
     "next week": _next_week,
     "next month": _next_month,
 }
@@ -396,7 +506,14 @@ def _absolute(phrase: str, clock: _Clock | None, ctx: _Ctx) -> datetime | None:
         return None
     if not _is_date_phrase(words):
         return None
-    fields = _dateutil_fields(phrase)
+    if any(_SHORT_DATE.fullmatch(w) for w in words) and any(
+        _DAY_NUMBER.fullmatch(w) or _YEAR_NUMBER.fullmatch(w) for w in words
+    ):
+        return None  # "12/01 5", "12/01 2027": a numeric date says its day and year itself
+    read = [_read_numeric_date(w, ctx.date_order) for w in words]
+    if None in read:
+        return None
+    fields = _dateutil_fields(" ".join(w for w in read if w is not None))
     if fields is None:
         return None
     year, month, day, parsed_time, zone = fields
@@ -409,6 +526,46 @@ def _absolute(phrase: str, clock: _Clock | None, ctx: _Ctx) -> datetime | None:
     if moment is None or weekdays - {_date_part(moment, clock).weekday()}:
         return None  # "mon 27 nov 2026" is a Friday: say so rather than guess
     return moment
+
+
+_ORDER_WORDS = {"DMY": "day first", "MDY": "month first", "YMD": "year first"}
+
+
+def _read_numeric_date(word: str, order: str) -> str | None:
+    """A numeric date other than ISO ('12/01', '1.12.2026', '26/12/01'), read in the user's
+    `date_order` and rewritten unambiguously for dateutil; any other word as it is. None when
+    the word cannot be a date ('12.5' is a number); DateParseError when it is not one in that
+    order, naming the order and how to write the date meant."""
+    match = _SHORT_DATE.fullmatch(word)
+    if match is None:
+        return word  # ISO (always year-month-day), or not a numeric date at all
+    first, separator, second, year_text = int(match[1]), match[2], int(match[3]), match[4]
+    if year_text is None and separator == ".":
+        return None
+    year: int | None = None
+    if year_text is not None and order == "YMD":
+        if len(year_text) == 4:
+            raise DateParseError(
+                f'date "{_show(word)}" has its year last, but date_order is YMD (year first); '
+                "write it year-month-day, like 2026-12-01, or set date_order in config.toml"
+            )
+        year, first, second = 2000 + first, second, int(year_text)
+    elif year_text is not None:
+        year = int(year_text) + (2000 if len(year_text) == 2 else 0)
+    month, day = (second, first) if order == "DMY" else (first, second)
+    if not 1 <= month <= 12:
+        if not (1 <= day <= 12 and 1 <= month <= 31):
+            return None
+        meant = f"{month} {_MONTH_NAMES[day - 1].lower()}" + (f" {year}" if year else "")
+        other = "MDY" if order == "DMY" else "DMY"
+        raise DateParseError(
+            f'date "{_show(word)}" has no month {month} when read {_ORDER_WORDS[order]} '
+            f'(date_order {order}); for {meant} write "{meant}", '
+            f'or set date_order = "{other}" in config.toml'
+        )
+    if year is not None:
+        return f"{year:04d}-{month:02d}-{day:02d}"
+    return f"{_MONTH_NAMES[month - 1]} {day}"
 
 
 def _is_date_phrase(words: list[str]) -> bool:
@@ -481,9 +638,50 @@ def _date_part(moment: datetime, clock: _Clock | None) -> date:
 # --------------------------------------------------------------------------- messages
 
 
-def _not_understood(text: str) -> str:
-    examples = ", ".join(f'"{e}"' for e in EXAMPLES)
-    return f'cannot understand date "{_show(text)}"; try e.g. {examples}'
+def examples(now: datetime, prefer: str = "future") -> tuple[str, ...]:
+    """Phrases to show in an error, valid at `now` and on the `prefer` side of it."""
+    today = now.astimezone().date()
+    if prefer == "past":
+        return ("yesterday", "fri 3pm", f"{today - timedelta(days=7):%Y-%m-%d} 14:00")
+    return ("tomorrow", "fri 3pm", f"{today + timedelta(days=7):%Y-%m-%d} 14:00")
+
+
+def _not_understood(text: str, ctx: _Ctx) -> str:
+    guess = _did_you_mean(text, ctx)
+    if guess is not None:
+        return f'cannot understand date "{_show(text)}"; did you mean "{guess}"?'
+    shown = ", ".join(f'"{e}"' for e in examples(ctx.now_utc, ctx.prefer))
+    return f'cannot understand date "{_show(text)}"; try e.g. {shown}'
+
+
+def _vocabulary() -> list[str]:
+    words = set(WEEKDAYS) | _MONTHS | set(_UNITS) | set(_PARTS_OF_DAY)
+    words |= {w for phrase in _KEYWORDS for w in phrase.split(" ")}
+    words |= {"now", "noon", "midday", "midnight", "next", "this", "last", "in", "and"}
+    return sorted(w for w in words if len(w) >= 3)
+
+
+def _did_you_mean(text: str, ctx: _Ctx) -> str | None:
+    """The text with each unknown word replaced by the nearest known one, when that parses."""
+    if len(text) > _MAX_PHRASE:
+        return None
+    import difflib
+
+    vocabulary = _vocabulary()
+    words = _normalise(text).split(" ")
+    guessed = [
+        next(iter(difflib.get_close_matches(w, vocabulary, n=1, cutoff=0.75)), w)
+        if w.isascii() and w.isalpha() and w not in vocabulary
+        else w
+        for w in words
+    ]
+    if guessed == words:
+        return None
+    guess = " ".join(guessed)
+    try:
+        return guess if _parse(guess, ctx) is not None else None
+    except (DateParseError, _OutOfRange, OverflowError, ValueError):
+        return None
 
 
 def _show(text: str) -> str:

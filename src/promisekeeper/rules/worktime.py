@@ -25,6 +25,11 @@ class EffortRule:
 MAX_DAYS_COUNTED = 400  # beyond a year of working days, "plenty of time" is exact enough
 
 
+def is_working_day(day: date) -> bool:
+    """Monday to Friday: the one weekday rule, for working time and for suggested dates."""
+    return day.weekday() < 5
+
+
 def working_time(start: datetime, end: datetime, rule: EffortRule) -> timedelta:
     """Working time between two instants: the parts of weekdays between day_starts and
     day_ends, in local wall time."""
@@ -37,7 +42,7 @@ def working_time(start: datetime, end: datetime, rule: EffortRule) -> timedelta:
     for _ in range(MAX_DAYS_COUNTED):
         if day > local_end.date():
             break
-        if day.weekday() < 5:
+        if is_working_day(day):
             opens = max(datetime.combine(day, rule.day_starts), local_start)
             closes = min(datetime.combine(day, rule.day_ends), local_end)
             if closes > opens:
@@ -81,11 +86,13 @@ def end_of_working_day(moment: datetime, day_ends: time) -> datetime:
 
 
 def next_end_of_working_day(moment: datetime, day_ends: time) -> datetime:
-    """The first end of a working day at or after `moment`: a time people can say out loud."""
-    end = end_of_working_day(moment, day_ends)
-    if end < moment:
-        local = moment.astimezone().replace(tzinfo=None)
-        end = working_day_end(local.date() + timedelta(days=1), day_ends).astimezone(UTC)
+    """The first end of a working day at or after `moment`, Saturdays and Sundays skipped:
+    a time people can say out loud."""
+    day = moment.astimezone().date()
+    end = working_day_end(day, day_ends).astimezone(UTC)
+    while end < moment or not is_working_day(day):
+        day += timedelta(days=1)
+        end = working_day_end(day, day_ends).astimezone(UTC)
     return end
 
 

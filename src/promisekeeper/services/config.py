@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
@@ -9,9 +11,28 @@ from typing import Any
 from promisekeeper.model.errors import PkError
 from promisekeeper.model.settings import (
     CHANNELS,
+    DATE_ORDERS,
     Config,
     NotifySettings,
 )
+
+# Every key config.toml may hold: a key not here is a mistake, and is named as one.
+SETTINGS = (
+    "day_ends",
+    "day_starts",
+    "date_order",
+    "risk_window",
+    "risk_fraction",
+    "load_threshold",
+    "learn_from_record",
+    "notify",
+    "smtp",
+    "trust",
+)
+TABLE_KEYS = {
+    "notify": ("via", "command", "timeout"),
+    "smtp": ("host", "port", "user", "password", "from", "starttls"),
+}
 
 
 class ConfigError(PkError):
@@ -23,7 +44,7 @@ def load(path: Path) -> Config:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        return Config(path=path)
+        return Config(path=path, date_order=locale_date_order())
     except OSError as exc:
         raise ConfigError(f"cannot read config {path}: {exc.strerror}") from None
     import tomllib
@@ -32,10 +53,12 @@ def load(path: Path) -> Config:
         raw = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config {path} is not valid TOML: {exc}") from None
+    _check_keys(raw, path)
     default = Config()
     return Config(
         day_ends=_time_setting(raw, "day_ends", default.day_ends, path),
         day_starts=_time_setting(raw, "day_starts", default.day_starts, path),
+        date_order=_date_order_setting(raw, path),
         risk_window=_duration_setting(raw, "risk_window", default.risk_window, path),
         risk_fraction=_fraction_setting(raw, "risk_fraction", default.risk_fraction, path),
         notify=_notify_settings(raw, path),
@@ -54,12 +77,62 @@ def _time_setting(raw: dict[str, Any], key: str, default: time, path: Path) -> t
     if isinstance(value, time):
         return value.replace(tzinfo=None)
     if isinstance(value, str):
+        from promisekeeper.rules.dates import parse_time_of_day
+
         try:
-            hour, minute = value.strip().split(":")
-            return time(int(hour), int(minute))
-        except ValueError:
+            return parse_time_of_day(value)
+        except PkError:
             pass
-    raise ConfigError(f'config {path}: {key} must be a time like "17:00", not {value!r}')
+    raise ConfigError(
+        f'config {path}: {key} must be a time like "17:00", "5pm" or "9.30am", not {value!r}'
+    )
+
+
+def locale_date_order(environ: Mapping[str, str] = os.environ) -> str:
+    """The date order of the locale for times (LC_ALL, else LC_TIME, else LANG)."""
+    from promisekeeper.rules.dates import date_order_for_locale
+
+    for name in ("LC_ALL", "LC_TIME", "LANG"):
+        if environ.get(name):
+            return date_order_for_locale(environ[name])
+    return date_order_for_locale(None)
+
+
+def _date_order_setting(raw: dict[str, Any], path: Path) -> str:
+    value = raw.get("date_order")
+    if value is None:
+        return locale_date_order()
+    if isinstance(value, str) and value.strip().upper() in DATE_ORDERS:
+        return value.strip().upper()
+    raise ConfigError(
+        f"config {path}: date_order must be {', '.join(DATE_ORDERS)} (day, month, year), "
+        f"not {value!r}"
+    )
+
+
+def _check_keys(raw: dict[str, Any], path: Path) -> None:
+    """A misspelt key is refused, naming it and the nearest known one, never ignored."""
+    _check_names(raw, SETTINGS, path)
+    for table, keys in TABLE_KEYS.items():
+        if isinstance(raw.get(table), dict):
+            _check_names(raw[table], keys, path, prefix=f"{table}.")
+
+
+def _check_names(
+    table: dict[str, Any], known: tuple[str, ...], path: Path, prefix: str = ""
+) -> None:
+    for key in table:
+        if key in known:
+            continue
+        import difflib
+
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        hint = (
+            f"did you mean {prefix}{close[0]}?"
+            if close
+            else f"known: {', '.join(prefix + k for k in known)}"
+        )
+        raise ConfigError(f"config {path}: unknown setting {prefix + key!r}; {hint}")
 
 
 def _duration_setting(raw: dict[str, Any], key: str, default: timedelta, path: Path) -> timedelta:
@@ -142,3 +215,30 @@ def _bool_setting(raw: dict[str, Any], key: str, default: bool, path: Path) -> b
     if not isinstance(value, bool):
         raise ConfigError(f"config {path}: {key} must be true or false")
     return value
+
+
+def settings_in_use(cfg: Config) -> dict[str, Any]:
+    """Every setting with the value in force, as config.toml would spell it (tables nested):
+    what `pk config` shows. The SMTP password is never shown, only whether it is set."""
+    from promisekeeper.rules.track import DEFAULT_WEIGHTS
+
+    hours = cfg.risk_window.total_seconds() / 3600
+    smtp = {k: v for k, v in cfg.notify.smtp.items() if k != "password"}
+    if "password" in cfg.notify.smtp:
+        smtp["password"] = "(set, not shown)"
+    return {
+        "day_ends": f"{cfg.day_ends:%H:%M}",
+        "day_starts": f"{cfg.day_starts:%H:%M}",
+        "date_order": cfg.date_order,
+        "risk_window": f"{hours:g}h",
+        "risk_fraction": cfg.risk_fraction,
+        "load_threshold": cfg.load_threshold,
+        "learn_from_record": cfg.learn_from_record,
+        "notify": {
+            "via": cfg.notify.via,
+            "command": list(cfg.notify.command),
+            "timeout": cfg.notify.command_timeout,
+        },
+        "smtp": smtp,
+        "trust": {**DEFAULT_WEIGHTS, **cfg.trust},
+    }

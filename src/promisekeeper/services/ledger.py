@@ -338,11 +338,23 @@ class Ledger:
         return promise
 
     def keep(self, promise_id: int, *, at: datetime | None = None, note: str = "") -> Promise:
+        from promisekeeper.rules.dates import format_day_time
+
         when = at or self.now
         if when > self.now:
-            raise InvalidInput("cannot keep a promise in the future; leave out --at to mean now")
+            raise InvalidInput(
+                f"cannot keep a promise in the future ({format_day_time(when, self.now)}); "
+                "leave out --at to mean now"
+            )
         with self.change("keep", promise_id) as (conn, change):
             promise = self._open_promise(conn, promise_id, "keep")
+            # --at before the promise existed is refused; keeping it now always works, even
+            # when an import dated its making ahead of now.
+            if at is not None and at < promise.made:
+                raise InvalidInput(
+                    f"cannot keep promise {promise_id} at {format_day_time(when, self.now)}: "
+                    f"it was made later, {format_day_time(promise.made, self.now)}"
+                )
             from promisekeeper.model.events import Closed
 
             closed = Closed("kept", when, note=clean_text(note, "note") if note else "")

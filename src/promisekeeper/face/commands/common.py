@@ -60,17 +60,26 @@ IdArgument = Annotated[
 
 
 def when(ledger: Ledger, text: str, *, prefer: str = "future") -> datetime:
-    """A due-like time: a date alone means the end of the working day."""
+    """A due-like time: a date alone means the end of the working day. `prefer="past"` for
+    options that say when something happened (`keep --at`): "thu" is the latest Thursday."""
     from promisekeeper.rules.dates import parse_when
 
-    return parse_when(text, ledger.now, day_ends=ledger.config.day_ends, prefer=prefer)
+    cfg = ledger.config
+    return parse_when(
+        text,
+        ledger.now,
+        day_ends=cfg.day_ends,
+        day_starts=cfg.day_starts,
+        date_order=cfg.date_order,
+        prefer=prefer,
+    )
 
 
 def since(ledger: Ledger, text: str) -> datetime:
     """The start of a period (--since): always in the past (see rules.since)."""
     from promisekeeper.rules.since import parse_since
 
-    return parse_since(text, ledger.now)
+    return parse_since(text, ledger.now, date_order=ledger.config.date_order)
 
 
 def print_json(value: Any) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -81,6 +81,9 @@ def import_(
 def _where(ctx: typer.Context, as_json: bool) -> None:
     path, _explicit = paths.db_path(state(ctx).db)
     cfg_path = paths.config_path()
+    from promisekeeper.services.config import settings_in_use
+
+    settings = settings_in_use(load_config())
     if as_json:
         print_json(
             {
@@ -88,19 +91,36 @@ def _where(ctx: typer.Context, as_json: bool) -> None:
                 "config": str(cfg_path),
                 "ledger_exists": path.exists(),
                 "config_exists": cfg_path.exists(),
+                "settings": settings,
             }
         )
         return
-    cfg = load_config()
     from promisekeeper.telling.text import safe
 
     say(f"ledger:  {safe(str(path))}{'' if path.exists() else '  (not created yet)'}")
     shown = safe(str(cfg_path))
     say(f"config:  {shown}{'' if cfg_path.exists() else '  (not present; defaults in use)'}")
-    say(f'day_ends = "{cfg.day_ends:%H:%M}"')
-    hours = cfg.risk_window.total_seconds() / 3600
-    say(f'risk_window = "{hours:g}h"')
-    say(f"risk_fraction = {cfg.risk_fraction:g}")
+    say("")
+    tables = {k: v for k, v in settings.items() if isinstance(v, dict)}
+    for key, value in settings.items():
+        if key not in tables:
+            say(f"{key} = {_toml_value(value)}")
+    for table, values in tables.items():
+        say(f"\n[{table}]" + ("" if values else "  # not configured"))
+        for key, value in values.items():
+            say(f"{key} = {_toml_value(value)}")
+
+
+def _toml_value(value: Any) -> str:
+    """A setting as config.toml spells it; strings JSON-quoted, so no escape reaches the
+    terminal raw."""
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return json.dumps(value)
 
 
 def config(ctx: typer.Context, as_json: JsonOption = False) -> None:

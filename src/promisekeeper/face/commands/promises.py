@@ -84,7 +84,9 @@ def promise(
             ctx.fail("Missing option '--to': a promise without a person is a wish.")
     if not due:
         if common.interactive():
-            due = typer.prompt("Due when (e.g. fri, tomorrow 3pm, 2026-12-01)")
+            from promisekeeper.rules.dates import examples
+
+            due = typer.prompt(f"Due when (e.g. {', '.join(examples(ledger.now))})")
         else:
             ctx.fail("Missing option '--due': a promise without a date is a wish.")
     due_at = when(ledger, due)
@@ -290,6 +292,10 @@ def keep(
     from promisekeeper.face.render import timing
 
     _confirm_change(ledger, kept, as_json, "Kept", f" — {timing(kept, ledger.now)}")
+    if delivered is not None and not as_json:
+        from promisekeeper.rules.dates import format_when
+
+        say(f"  delivered {format_when(delivered, ledger.now)}")  # the --at pk understood
     tell.after_close(ledger, kept, tell_them, quiet=as_json)
 
 
