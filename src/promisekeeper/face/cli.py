@@ -14,7 +14,7 @@ import sys
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from promisekeeper import __version__
 from promisekeeper.face.commands import (
@@ -27,7 +27,7 @@ from promisekeeper.face.commands import (
     report,
     tell,
 )
-from promisekeeper.face.commands.common import State, fail
+from promisekeeper.face.commands.common import State, fail, state
 from promisekeeper.model.errors import PkError
 
 
@@ -60,7 +60,67 @@ def _is_click_exception(exc: Exception) -> bool:
     return any(cls.__name__ in ("ClickException", "Exit", "Abort") for cls in type(exc).__mro__)
 
 
-app = typer.Typer(
+DB_HELP = "Ledger file to use (default: $PK_DB, else ledger.db in the user data dir)."
+
+
+def _db_after_the_command(ctx: Any, param: Any, value: str | None) -> str | None:
+    """`pk today --db X` means what `pk --db X today` does (given twice, the later one wins)."""
+    if value is not None and not ctx.resilient_parsing:
+        state(ctx).db = value
+    return value
+
+
+def _version_after_the_command(ctx: Any, param: Any, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        _version(True)
+
+
+class PkCommand(TyperCommand):
+    """Every command: takes the global options after its name too, and writes its usage line
+    with the metavars the README uses (`pk move [OPTIONS] ID WHEN`, not `{promise_id}`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params.append(
+            TyperOption(
+                param_decls=["--db"],
+                metavar="PATH",
+                callback=_db_after_the_command,
+                expose_value=False,
+                help=DB_HELP,
+            )
+        )
+        self.params.append(
+            TyperOption(
+                param_decls=["--version"],
+                is_flag=True,
+                default=False,
+                callback=_version_after_the_command,
+                expose_value=False,
+                is_eager=True,
+                hidden=True,
+            )
+        )
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return [_plain(piece) for piece in super().collect_usage_pieces(ctx)]
+
+
+def _plain(piece: str) -> str:
+    """Typer writes a required argument as `{NAME}`; the README and click write `NAME`."""
+    if piece.startswith("{") and piece.endswith("}"):
+        return piece[1:-1]
+    return piece
+
+
+class PkTyper(typer.Typer):
+    """A Typer whose commands are PkCommands, however they are registered."""
+
+    def command(self, *args: Any, cls: Any = None, **kwargs: Any) -> Any:
+        return super().command(*args, cls=cls or PkCommand, **kwargs)
+
+
+app = PkTyper(
     name="pk",
     cls=PkGroup,
     rich_markup_mode=None,
@@ -95,7 +155,7 @@ def main_options(
         typer.Option(
             "--db",
             metavar="PATH",
-            help="Ledger file to use (default: $PK_DB, else ledger.db in the user data dir).",
+            help=DB_HELP,
         ),
     ] = None,
     version: Annotated[

@@ -43,7 +43,10 @@ def people(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
 def person(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="The person's name (matched ignoring case).")],
+    name: Annotated[
+        str,
+        typer.Argument(metavar="PERSON", help="The person's name (matched ignoring case)."),
+    ],
     email: Annotated[str | None, typer.Option("--email", help="E-mail address.")] = None,
     handle: Annotated[
         str | None, typer.Option("--handle", help="Chat handle, for the command channel.")

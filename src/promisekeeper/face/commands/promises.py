@@ -383,7 +383,10 @@ def reopen(ctx: typer.Context, promise_id: IdArgument, as_json: JsonOption = Fal
 def note(
     ctx: typer.Context,
     promise_id: IdArgument,
-    text: Annotated[list[str], typer.Argument(help="The note (several words are joined).")],
+    text: Annotated[
+        list[str],
+        typer.Argument(metavar="TEXT...", help="The note (several words are joined)."),
+    ],
     as_json: JsonOption = False,
 ) -> None:
     """Add a note to a promise's history (progress, a heads-up you gave, ...).
@@ -416,6 +419,7 @@ def edit(
         typer.Option("--effort", metavar="DURATION", help="How much work it is; 0 removes it."),
     ] = None,
     as_json: JsonOption = False,
+    due: Annotated[str | None, typer.Option("--due", hidden=True)] = None,
 ) -> None:
     """Change what a promise says, who it is to, its note, tags or effort. (Dates: pk move.)
 
@@ -427,6 +431,14 @@ def edit(
     """
     from datetime import timedelta
 
+    if due is not None:
+        import shlex
+
+        fail(
+            f"pk edit does not change the due date; use pk move {promise_id} {shlex.quote(due)} "
+            "(it keeps the original date and counts the move)",
+            2,
+        )
     ledger = state(ctx).ledger()
     work = None
     if effort is not None:

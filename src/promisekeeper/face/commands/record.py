@@ -119,7 +119,8 @@ def stats_text(f: dict[str, Any], to: str | None, since: str | None) -> list[str
 def trust(
     ctx: typer.Context,
     person: Annotated[
-        str | None, typer.Argument(help="One person (default: everyone, weakest first).")
+        str | None,
+        typer.Argument(metavar="PERSON", help="One person (default: everyone, weakest first)."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
