@@ -54,6 +54,8 @@ def state(ctx: typer.Context) -> State:
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON only (for scripts).")]
+
+
 class NotAnId(PkError):
     """Text where a promise id belongs that cannot be one: a usage error (exit status 2)."""
 
