@@ -65,8 +65,10 @@ DB_HELP = "Ledger file to use (default: $PK_DB, else ledger.db in the user data 
 
 def _db_after_the_command(ctx: Any, param: Any, value: str | None) -> str | None:
     """`pk today --db X` means what `pk --db X today` does (given twice, the later one wins)."""
-    if value is not None and not ctx.resilient_parsing:
-        state(ctx).db = value
+    if value is not None:
+        ctx.meta["pk.db"] = value  # shell completion reads the ledger named on the line
+        if not ctx.resilient_parsing:
+            state(ctx).db = value
     return value
 
 
@@ -124,7 +126,7 @@ app = PkTyper(
     name="pk",
     cls=PkGroup,
     rich_markup_mode=None,
-    add_completion=False,
+    add_completion=True,  # --install-completion, --show-completion (answers: face.complete)
     no_args_is_help=False,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     help="""PromiseKeeper: the ledger of what you promised, to whom, and by when.
@@ -218,8 +220,11 @@ def app_for(args: list[str]) -> typer.Typer:
     type hints, on every run: with twenty commands that is a tenth of `pk today`. When the
     command is named right away (after `--db PATH` at most), only that one is built, and plain
     `pk` needs none. The run is the same: only the group's own help and typo hints look at the
-    other commands, and those cases (`pk --help`, `pk lst`, other options) get the whole app.
+    other commands, and those cases (`pk --help`, `pk lst`, other options) get the whole app,
+    as does the shell asking for completions (`_PK_COMPLETE` set), which can name any command.
     """
+    if os.environ.get("_PK_COMPLETE"):
+        return app
     index = 0
     while index < len(args) and (args[index] == "--db" or args[index].startswith("--db=")):
         index += 1 if "=" in args[index] else 2
@@ -235,4 +240,5 @@ def app_for(args: list[str]) -> typer.Typer:
             return app
     slim = copy.copy(app)
     slim.registered_commands = wanted
+    slim._add_completion = False  # its options come before any command, so never here
     return slim

@@ -73,10 +73,25 @@ def promise_id(text: str) -> int:
     raise NotAnId(f"{text!r} is not a promise id")
 
 
+def complete_ids(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Shell completion: ids with their titles (face.complete loads only when asked)."""
+    from promisekeeper.face.complete import promise_ids
+
+    return promise_ids(ctx, incomplete)
+
+
+def complete_people(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Shell completion: people's names."""
+    from promisekeeper.face.complete import people
+
+    return people(ctx, incomplete)
+
+
 IdArgument = Annotated[
     int,
     typer.Argument(
         parser=promise_id,
+        autocompletion=complete_ids,
         metavar="ID",
         help="The promise's id, as shown by pk list (5 or #5).",
         show_default=False,

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from promisekeeper.face.commands import common
 from promisekeeper.face.commands.common import JsonOption, print_json, say, state
 from promisekeeper.model.settings import CHANNELS
 
@@ -45,7 +46,11 @@ def person(
     ctx: typer.Context,
     name: Annotated[
         str,
-        typer.Argument(metavar="PERSON", help="The person's name (matched ignoring case)."),
+        typer.Argument(
+            metavar="PERSON",
+            autocompletion=common.complete_people,
+            help="The person's name (matched ignoring case).",
+        ),
     ],
     email: Annotated[str | None, typer.Option("--email", help="E-mail address.")] = None,
     handle: Annotated[

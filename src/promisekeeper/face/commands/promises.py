@@ -32,7 +32,13 @@ def promise(
     ] = None,
     to: Annotated[
         list[str] | None,
-        typer.Option("--to", "-t", metavar="PERSON", help="Who you promise it to (repeatable)."),
+        typer.Option(
+            "--to",
+            "-t",
+            metavar="PERSON",
+            autocompletion=common.complete_people,
+            help="Who you promise it to (repeatable).",
+        ),
     ] = None,
     due: Annotated[
         str | None,
@@ -182,7 +188,13 @@ def list_promises(
     ctx: typer.Context,
     to: Annotated[
         str | None,
-        typer.Option("--to", "-t", metavar="PERSON", help="Only promises to this person."),
+        typer.Option(
+            "--to",
+            "-t",
+            metavar="PERSON",
+            autocompletion=common.complete_people,
+            help="Only promises to this person.",
+        ),
     ] = None,
     status_: Annotated[
         str,
@@ -405,7 +417,13 @@ def edit(
     what: Annotated[str | None, typer.Option("--what", help="New text of the promise.")] = None,
     to: Annotated[
         list[str] | None,
-        typer.Option("--to", "-t", metavar="PERSON", help="New person (repeatable; replaces)."),
+        typer.Option(
+            "--to",
+            "-t",
+            metavar="PERSON",
+            autocompletion=common.complete_people,
+            help="New person (repeatable; replaces).",
+        ),
     ] = None,
     note: Annotated[str | None, typer.Option("--note", "-n", help='New note ("" clears).')] = None,
     tag: Annotated[
