@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -280,12 +285,18 @@ def test_copy_channel(pk: Pk, ok: Pk, make, tmp_path: Path, monkeypatch) -> None
     assert clip.read_text().startswith("Subject: Heads-up: x\n\nHi a,")
 
 
+def _mail_desktop(bin_dir: Path, log: Path, handler: str = "thunderbird.desktop") -> None:
+    """A desktop's xdg-mime (naming the mailto: handler, or none) and an xdg-open that logs."""
+    _script(bin_dir, "xdg-mime", f'printf "%s" "{handler}"\n')
+    _script(bin_dir, "xdg-open", f'printf "%s" "$1" > "{log}"\n')
+
+
 def test_email_channel_opens_mailto(pk: Pk, ok: Pk, make, tmp_path: Path, monkeypatch) -> None:
     pid = make("Q3 & Q4 numbers", "alice", "fri")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     log = tmp_path / "url"
-    _script(bin_dir, "xdg-open", f'printf "%s" "$1" > "{log}"\n')
+    _mail_desktop(bin_dir, log)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}/usr/bin:/bin")
     no_address = pk("notify", str(pid), "--via", "email")
     assert no_address.exit_code == 1
@@ -298,40 +309,214 @@ def test_email_channel_opens_mailto(pk: Pk, ok: Pk, make, tmp_path: Path, monkey
     assert "&body=Hi%20alice%2C" in url
 
 
-def test_email_channel_smtp(ok: Pk, make, isolated, monkeypatch) -> None:
-    sent = []
+@pytest.mark.parametrize("desktop", ["no-handler", "opener-fails", "no-opener"])
+def test_email_without_a_mail_program_prints_the_message_and_records_nothing(
+    pk: Pk, ok: Pk, make, tmp_path: Path, monkeypatch, desktop: str
+) -> None:
+    pid = make("Send the long report " + "with many words " * 20, "alice", "fri")
+    ok("person", "alice", "--email", "alice@example.com")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "url"
+    if desktop == "no-handler":
+        _mail_desktop(bin_dir, log, handler="")
+    elif desktop == "opener-fails":
+        _mail_desktop(bin_dir, log)
+        _script(
+            bin_dir,
+            "xdg-open",
+            "echo \"xdg-open: no method available for opening '$1'\" >&2\nexit 3\n",
+        )
+    monkeypatch.setenv("PATH", str(bin_dir))
+    result = pk("notify", str(pid), "--via", "email")
+    assert result.exit_code == 1
+    # The message, ready to paste; never the mailto: link, which is as long as the message.
+    assert result.stdout.startswith("Subject: Heads-up: Send the long report")
+    assert "Hi alice," in result.stdout
+    assert "mailto:alice" not in result.stdout + result.stderr
+    assert result.stderr.count("\n") == 1 and len(result.stderr) < 300, result.stderr
+    assert result.stderr.startswith("pk: alice not told via email: ")
+    assert "nothing was sent" in result.stderr and "--via copy" in result.stderr
+    assert not log.exists()
+    assert ok("show", str(pid), "--json").json["notified_at"] is None
 
-    class FakeSMTP:
-        def __init__(self, host: str, port: int, timeout: float) -> None:
-            sent.append(("connect", host, port))
 
-        def __enter__(self) -> FakeSMTP:
-            return self
+# -- e-mail through a real SMTP server (aiosmtpd on 127.0.0.1) -------------------------------
+def _free_port() -> int:
+    import socket
 
-        def __exit__(self, *exc: object) -> None:
-            pass
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
-        def starttls(self) -> None:
-            sent.append(("starttls",))
 
-        def login(self, user: str, password: str) -> None:
-            sent.append(("login", user, password))
+@dataclass
+class Mailbox:
+    """What the local SMTP server received, and who logged in."""
 
-        def send_message(self, message) -> None:
-            sent.append(("message", message["To"], message["Subject"], message.get_content()))
+    port: int
+    envelopes: list = field(default_factory=list)
+    logins: list = field(default_factory=list)
+    refuse: set = field(default_factory=set)
 
-    monkeypatch.setattr("smtplib.SMTP", FakeSMTP)
-    (isolated.parent / "config.toml").write_text(
-        '[notify]\nvia = "email"\n[smtp]\nhost = "mail.example.com"\nport = 2525\n'
-        'user = "me"\npassword = "pw"\nfrom = "me@example.com"\n'
+    def messages(self) -> list[EmailMessage]:
+        return [
+            message_from_bytes(e.original_content or e.content, policy=email_policy.default)
+            for e in self.envelopes
+        ]
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[Mailbox]:
+    """A real SMTP server in this process: plain SMTP on a free port, AUTH as me/pw."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    box = Mailbox(_free_port())
+
+    class Handler:
+        async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: ANN001
+            if address in box.refuse:
+                return "550 5.1.1 No such mailbox here"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: ANN001
+            box.envelopes.append(envelope)
+            return "250 Message accepted"
+
+    def authenticator(server, session, envelope, mechanism, auth_data):  # noqa: ANN001
+        good = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+            b"me",
+            b"pw",
+        )
+        box.logins.append((auth_data.login.decode(), good))
+        return AuthResult(success=good, handled=False)  # the server says 535
+
+    controller = Controller(
+        Handler(),
+        hostname="127.0.0.1",
+        port=box.port,
+        authenticator=authenticator,
+        auth_require_tls=False,
     )
+    controller.start()
+    try:
+        yield box
+    finally:
+        controller.stop()
+
+
+def _smtp_config(isolated: Path, port: int, *, password: str = "pw", extra: str = "") -> None:
+    (isolated.parent / "config.toml").write_text(
+        f'[notify]\nvia = "email"\n[smtp]\nhost = "127.0.0.1"\nport = {port}\n'
+        f'starttls = false\nuser = "me"\npassword = "{password}"\n'
+        f'from = "Me Myself <me@example.com>"\n{extra}'
+    )
+
+
+def test_email_through_smtp_arrives_with_encoded_names(
+    ok: Pk, make, isolated: Path, smtp_server: Mailbox
+) -> None:
+    _smtp_config(isolated, smtp_server.port)
+    ok("person", "Zoë Ångström", "--email", "zoe@example.com")
+    pid = make("Präsentation für Zoë", "Zoë Ångström", "fri")
+    result = ok("notify", f"#{pid}", "--reason", "Die Daten kommen später.")
+    assert (
+        f"Told Zoë Ångström via email (sent by SMTP to zoe@example.com): recorded on #{pid}."
+        in result.stdout
+    )
+    assert smtp_server.logins == [("me", True)]
+    [envelope] = smtp_server.envelopes
+    assert envelope.mail_from == "me@example.com"
+    assert envelope.rcpt_tos == ["zoe@example.com"]
+    raw = envelope.original_content or envelope.content
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert head.isascii()  # non-ASCII headers travel as RFC 2047 encoded words
+    assert b"=?utf-8?" in head.lower()
+    [message] = smtp_server.messages()
+    assert message["Subject"] == "Heads-up: Präsentation für Zoë"
+    [to] = message["To"].addresses
+    assert (to.display_name, to.addr_spec) == ("Zoë Ångström", "zoe@example.com")
+    [sender] = message["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == ("Me Myself", "me@example.com")
+    assert message["Date"] and message["Message-ID"].endswith("@example.com>")
+    assert message.get_content_type() == "text/plain"
+    assert message.get_content_charset() == "utf-8"
+    body = message.get_content()
+    assert "Hi Zoë Ångström," in body
+    assert "Präsentation für Zoë" in body and "Die Daten kommen später." in body
+    told = ok("show", str(pid), "--json").json
+    assert told["notified_at"] is not None
+    assert told["history"][-1]["details"]["channel"] == "email"
+    assert told["history"][-1]["details"]["to"] == ["Zoë Ångström"]
+
+
+def test_one_message_to_several_people_and_a_refused_address(
+    pk: Pk, ok: Pk, make, isolated: Path, smtp_server: Mailbox
+) -> None:
+    _smtp_config(isolated, smtp_server.port)
+    ok("person", "alice", "--email", "alice@example.com")
+    ok("person", "bob", "--email", "bob@example.com")
+    smtp_server.refuse.add("bob@example.com")
+    pid = make("the budget", "alice", "fri", "--to", "bob")
+    result = pk("notify", str(pid))
+    assert result.exit_code == 1
+    assert "Told alice via email: recorded on" in result.stdout
+    assert result.stderr == (
+        "pk: bob not told via email: the SMTP server refused bob@example.com "
+        "(550 5.1.1 No such mailbox here)\n"
+    )
+    [envelope] = smtp_server.envelopes
+    assert envelope.rcpt_tos == ["alice@example.com"]
+    told = [e for e in ok("show", str(pid), "--json").json["history"] if e["kind"] == "notified"]
+    assert [e["details"]["to"] for e in told] == [["alice"]]
+
+
+def test_a_refused_login_sends_and_records_nothing(
+    pk: Pk, ok: Pk, make, isolated: Path, smtp_server: Mailbox
+) -> None:
+    _smtp_config(isolated, smtp_server.port, password="wrong")
     ok("person", "alice", "--email", "alice@example.com")
     pid = make("x", "alice", "fri")
-    result = ok("notify", str(pid))
-    assert "sent by SMTP to alice@example.com" in result.stdout
-    assert sent[:3] == [("connect", "mail.example.com", 2525), ("starttls",), ("login", "me", "pw")]
-    assert sent[3][1:3] == ("alice@example.com", "Heads-up: x")
-    assert "Hi alice," in sent[3][3]
+    result = pk("notify", str(pid))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(
+        f"pk: SMTP server 127.0.0.1:{smtp_server.port} refused the login as me: 535"
+    )
+    assert result.stderr.count("\n") == 1
+    assert smtp_server.logins and set(smtp_server.logins) == {("me", False)}  # PLAIN, LOGIN
+    assert smtp_server.envelopes == []
+    assert ok("show", str(pid), "--json").json["notified_at"] is None
+
+
+def test_a_server_without_starttls_gets_nothing(
+    pk: Pk, ok: Pk, make, isolated: Path, smtp_server: Mailbox
+) -> None:
+    """STARTTLS is on unless the config turns it off: no silent fall-back to plain text."""
+    _smtp_config(isolated, smtp_server.port)
+    config = isolated.parent / "config.toml"
+    config.write_text(config.read_text().replace("starttls = false\n", ""))
+    ok("person", "alice", "--email", "alice@example.com")
+    pid = make("x", "alice", "fri")
+    result = pk("notify", str(pid))
+    assert result.exit_code == 1
+    assert "STARTTLS" in result.stderr and result.stderr.count("\n") == 1
+    assert smtp_server.logins == [] and smtp_server.envelopes == []
+    assert ok("show", str(pid), "--json").json["notified_at"] is None
+
+
+def test_a_server_that_is_down_records_nothing(pk: Pk, ok: Pk, make, isolated: Path) -> None:
+    port = _free_port()  # nothing listens there
+    _smtp_config(isolated, port)
+    ok("person", "alice", "--email", "alice@example.com")
+    pid = make("x", "alice", "fri")
+    result = pk("notify", str(pid))
+    assert result.exit_code == 1
+    assert result.stderr == f"pk: cannot reach SMTP server 127.0.0.1:{port}: Connection refused\n"
+    assert ok("show", str(pid), "--json").json["notified_at"] is None
+    assert ok("show", str(pid), "--json").json["needs_telling"] is False  # on track: no nagging
 
 
 def test_via_beats_person_beats_config(ok: Pk, make, isolated) -> None:

@@ -107,6 +107,8 @@ def test_hot_commands_leave_heavy_modules_alone(ledger_with_promises: Path, args
     assert not [name for name in HEAVY if loaded(modules, name)]
     # Not even dateutil: showing dates and everyday phrases like `fri` do without it.
     assert not loaded(modules, "dateutil")
+    # Shell completion's ledger look-ups load only when the shell asks for completions.
+    assert not loaded(modules, "promisekeeper.face.complete")
 
 
 @pytest.mark.parametrize("args", [("today",), ()], ids=["today", "plain-pk"])
@@ -154,6 +156,12 @@ SAME_RUNS = [
     ["today", "--help"],
     ["--db", "{db}", "today"],
     ["--db={db}", "status"],
+    ["today", "--db", "{db}"],
+    ["status", "--db={db}"],
+    ["keep", "#1"],
+    ["keep", "#abc"],
+    ["edit", "1", "--due", "fri"],
+    ["show", "--help"],
     ["promise", "Send the numbers", "--to", "alice", "--due", "fri"],
     ["promise", "Send the numbers", "--to", "alice"],
     ["promise", "--bogus"],
@@ -192,3 +200,16 @@ def test_app_for_builds_only_the_named_command() -> None:
     assert app_for([]).registered_commands == []
     assert app_for(["--help"]) is app
     assert app_for(["lst"]) is app
+
+
+def test_a_shell_asking_for_completions_gets_the_whole_app(monkeypatch) -> None:
+    """The shell passes the line in the environment, not argv: any command may be asked for."""
+    monkeypatch.setenv("_PK_COMPLETE", "complete_bash")
+    assert app_for([]) is app
+
+
+def test_a_completion_request_loads_the_completer(ledger_with_promises: Path, monkeypatch) -> None:
+    monkeypatch.setenv("_PK_COMPLETE", "complete_bash")
+    monkeypatch.setenv("COMP_WORDS", "pk show ")
+    monkeypatch.setenv("COMP_CWORD", "2")
+    assert loaded(imported(ledger_with_promises), "promisekeeper.face.complete")

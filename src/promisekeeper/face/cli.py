@@ -14,7 +14,7 @@ import sys
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from promisekeeper import __version__
 from promisekeeper.face.commands import (
@@ -27,7 +27,7 @@ from promisekeeper.face.commands import (
     report,
     tell,
 )
-from promisekeeper.face.commands.common import State, fail
+from promisekeeper.face.commands.common import State, fail, state
 from promisekeeper.model.errors import PkError
 
 
@@ -60,11 +60,73 @@ def _is_click_exception(exc: Exception) -> bool:
     return any(cls.__name__ in ("ClickException", "Exit", "Abort") for cls in type(exc).__mro__)
 
 
-app = typer.Typer(
+DB_HELP = "Ledger file to use (default: $PK_DB, else ledger.db in the user data dir)."
+
+
+def _db_after_the_command(ctx: Any, param: Any, value: str | None) -> str | None:
+    """`pk today --db X` means what `pk --db X today` does (given twice, the later one wins)."""
+    if value is not None:
+        ctx.meta["pk.db"] = value  # shell completion reads the ledger named on the line
+        if not ctx.resilient_parsing:
+            state(ctx).db = value
+    return value
+
+
+def _version_after_the_command(ctx: Any, param: Any, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        _version(True)
+
+
+class PkCommand(TyperCommand):
+    """Every command: takes the global options after its name too, and writes its usage line
+    with the metavars the README uses (`pk move [OPTIONS] ID WHEN`, not `{promise_id}`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params.append(
+            TyperOption(
+                param_decls=["--db"],
+                metavar="PATH",
+                callback=_db_after_the_command,
+                expose_value=False,
+                help=DB_HELP,
+            )
+        )
+        self.params.append(
+            TyperOption(
+                param_decls=["--version"],
+                is_flag=True,
+                default=False,
+                callback=_version_after_the_command,
+                expose_value=False,
+                is_eager=True,
+                hidden=True,
+            )
+        )
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return [_plain(piece) for piece in super().collect_usage_pieces(ctx)]
+
+
+def _plain(piece: str) -> str:
+    """Typer writes a required argument as `{NAME}`; the README and click write `NAME`."""
+    if piece.startswith("{") and piece.endswith("}"):
+        return piece[1:-1]
+    return piece
+
+
+class PkTyper(typer.Typer):
+    """A Typer whose commands are PkCommands, however they are registered."""
+
+    def command(self, *args: Any, cls: Any = None, **kwargs: Any) -> Any:
+        return super().command(*args, cls=cls or PkCommand, **kwargs)
+
+
+app = PkTyper(
     name="pk",
     cls=PkGroup,
     rich_markup_mode=None,
-    add_completion=False,
+    add_completion=True,  # --install-completion, --show-completion (answers: face.complete)
     no_args_is_help=False,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     help="""PromiseKeeper: the ledger of what you promised, to whom, and by when.
@@ -95,7 +157,7 @@ def main_options(
         typer.Option(
             "--db",
             metavar="PATH",
-            help="Ledger file to use (default: $PK_DB, else ledger.db in the user data dir).",
+            help=DB_HELP,
         ),
     ] = None,
     version: Annotated[
@@ -158,8 +220,11 @@ def app_for(args: list[str]) -> typer.Typer:
     type hints, on every run: with twenty commands that is a tenth of `pk today`. When the
     command is named right away (after `--db PATH` at most), only that one is built, and plain
     `pk` needs none. The run is the same: only the group's own help and typo hints look at the
-    other commands, and those cases (`pk --help`, `pk lst`, other options) get the whole app.
+    other commands, and those cases (`pk --help`, `pk lst`, other options) get the whole app,
+    as does the shell asking for completions (`_PK_COMPLETE` set), which can name any command.
     """
+    if os.environ.get("_PK_COMPLETE"):
+        return app
     index = 0
     while index < len(args) and (args[index] == "--db" or args[index].startswith("--db=")):
         index += 1 if "=" in args[index] else 2
@@ -175,4 +240,5 @@ def app_for(args: list[str]) -> typer.Typer:
             return app
     slim = copy.copy(app)
     slim.registered_commands = wanted
+    slim._add_completion = False  # its options come before any command, so never here
     return slim

@@ -22,7 +22,6 @@ CLIPBOARD_TOOLS = (
     ("xsel", "--clipboard", "--input"),
     ("pbcopy",),
 )
-MAIL_OPENERS = ("xdg-open", "open")
 COMMAND_PLACEHOLDERS = ("to", "handle", "email", "subject", "message")
 
 
@@ -58,8 +57,11 @@ def send(channel: str, draft: Draft, people: list[Person], settings: NotifySetti
     raise NotifyError(f"unknown channel {channel!r}; use one of {', '.join(CHANNELS)}")
 
 
-def _run(argv: list[str], *, stdin: str | None = None, timeout: float = 30.0) -> None:
-    """Run a program without a shell; any failure is a NotifyError naming it."""
+def _run(
+    argv: list[str], *, stdin: str | None = None, timeout: float = 30.0, echo_output: bool = True
+) -> None:
+    """Run a program without a shell; any failure is a NotifyError naming it (and, with
+    echo_output, quoting the last line it said)."""
     try:
         done = subprocess.run(
             argv,
@@ -78,7 +80,7 @@ def _run(argv: list[str], *, stdin: str | None = None, timeout: float = 30.0) ->
         raise NotifyError(f"cannot run {argv[0]}: {exc.strerror or exc}") from None
     if done.returncode != 0:
         said = (done.stderr or done.stdout).strip().splitlines()
-        tail = f": {said[-1]}" if said else ""
+        tail = f": {said[-1]}" if said and echo_output else ""
         raise NotifyError(f"{argv[0]} failed (exit {done.returncode}){tail}")
 
 
@@ -101,44 +103,140 @@ def _email(draft: Draft, people: list[Person], settings: NotifySettings) -> Sent
             f"no e-mail address for {', '.join(missing) or first}; "
             f"add one with: pk person {first} --email ADDRESS"
         )
-    emails = [p.email for p in addressed if p.email]
     if settings.smtp:
-        _smtp(draft, emails, settings.smtp)
-        detail = f"sent by SMTP to {', '.join(emails)}"
-    else:
-        url = (
-            f"mailto:{','.join(quote(e, safe='@') for e in emails)}?subject={quote(draft.subject)}"
-        )
-        url += f"&body={quote(draft.body)}"
-        opener = next((o for o in MAIL_OPENERS if shutil.which(o)), None)
-        if opener is None:
-            raise NotifyError(
-                "no program to open a mailto: link (xdg-open or open); configure [smtp] "
-                "or use --via print"
+        refused = _smtp(draft, addressed, settings.smtp)
+        reached = [p for p in addressed if p.email not in refused]
+        sent = Sent("email", [p.name for p in reached], failed=missing)
+        sent.detail = f"sent by SMTP to {', '.join(p.email or '' for p in reached)}"
+        if refused:
+            sent.failed += [p.name for p in addressed if p.email in refused]
+            sent.detail = "the SMTP server refused " + "; ".join(
+                f"{address} ({said})" for address, said in refused.items()
             )
-        _run([opener, url], timeout=settings.command_timeout)
-        detail = f"opened in your mail program ({opener})"
+        elif missing:
+            sent.detail = "no e-mail address"
+        return sent
+    return _mailto(draft, addressed, missing, settings)
+
+
+def _mailto(
+    draft: Draft, addressed: list[Person], missing: list[str], settings: NotifySettings
+) -> Sent:
+    """Hand the message to the user's mail program through a mailto: link.
+
+    When no mail program is there to take it, nothing is told: the message is handed back to
+    be shown, ready to paste, and the link itself (as long as the message) is never printed.
+    """
+    emails = [p.email for p in addressed if p.email]
+    url = f"mailto:{','.join(quote(e, safe='@') for e in emails)}?subject={quote(draft.subject)}"
+    url += f"&body={quote(draft.body)}"
+    opener = mail_opener()
+    problem = ""
+    if opener is None:
+        problem = "no program to open a mailto: link (xdg-open, or open on macOS)"
+    elif opener == "xdg-open" and not _mailto_handler():
+        problem = "no mail program is set up to open mailto: links"
+    else:
+        try:
+            _run([opener, url], timeout=settings.command_timeout, echo_output=False)
+        except NotifyError as exc:
+            problem = f"no mail program took it ({exc})"
+    if problem:
+        return Sent(
+            "email",
+            failed=[p.name for p in addressed] + missing,
+            output=draft.text,
+            detail=f"{problem}; nothing was sent: paste the message yourself, use --via copy "
+            "or --via print, or configure [smtp] to send directly",
+        )
+    detail = f"opened in your mail program ({opener})"
     return Sent("email", [p.name for p in addressed], failed=missing, detail=detail)
 
 
-def _smtp(draft: Draft, emails: list[str], smtp: dict) -> None:
-    import smtplib
-    from email.message import EmailMessage
+def mail_opener() -> str | None:
+    """The program that opens a mailto: link here (`open` is openvt on Linux, not macOS's)."""
+    import sys
 
+    candidates = ("open",) if sys.platform == "darwin" else ("xdg-open",)
+    return next((o for o in candidates if shutil.which(o)), None)
+
+
+def _mailto_handler() -> bool:
+    """Whether the desktop names a program for mailto: links (xdg-mime); without xdg-mime to
+    ask, xdg-open is trusted to know."""
+    if not shutil.which("xdg-mime"):
+        return True
+    try:
+        done = subprocess.run(
+            ["xdg-mime", "query", "default", "x-scheme-handler/mailto"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return True
+    return done.returncode == 0 and bool(done.stdout.strip())
+
+
+def _smtp(draft: Draft, people: list[Person], smtp: dict) -> dict[str, str]:
+    """Send one message to everyone in `people` through [smtp]; the addresses the server
+    refused (the others got it), or NotifyError when nobody did."""
+    import smtplib
+    from email.errors import MessageError
+    from email.headerregistry import Address
+    from email.message import EmailMessage
+    from email.utils import formatdate, make_msgid, parseaddr
+
+    host = smtp["host"]
+    port = int(smtp.get("port", 587))
+    where = f"{host}:{port}"
+    sender = str(smtp.get("from") or smtp.get("user") or "promisekeeper@localhost")
     message = EmailMessage()
-    message["Subject"] = draft.subject
-    message["From"] = smtp.get("from") or smtp.get("user") or "promisekeeper@localhost"
-    message["To"] = ", ".join(emails)
+    try:
+        message["Subject"] = draft.subject
+        message["From"] = sender
+        message["To"] = [Address(display_name=p.name, addr_spec=p.email or "") for p in people]
+    except (ValueError, TypeError, IndexError, MessageError) as exc:
+        raise NotifyError(f"cannot address the e-mail: {exc}") from None
+    message["Date"] = formatdate(localtime=True)
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "promisekeeper.localhost"
+    message["Message-ID"] = make_msgid(domain=domain)
     message.set_content(draft.body)
     try:
-        with smtplib.SMTP(smtp["host"], int(smtp.get("port", 587)), timeout=30) as server:
+        with smtplib.SMTP(host, port, timeout=30) as server:
             if smtp.get("starttls", True):
                 server.starttls()
             if smtp.get("user"):
-                server.login(smtp["user"], smtp.get("password", ""))
-            server.send_message(message)
-    except (smtplib.SMTPException, OSError) as exc:
-        raise NotifyError(f"SMTP to {smtp['host']} failed: {exc}") from None
+                try:
+                    server.login(str(smtp["user"]), str(smtp.get("password", "")))
+                except smtplib.SMTPAuthenticationError as exc:
+                    raise NotifyError(
+                        f"SMTP server {where} refused the login as {smtp['user']}: {_said(exc)}"
+                    ) from None
+            refused = server.send_message(message)
+    except smtplib.SMTPRecipientsRefused as exc:
+        said = "; ".join(f"{a} ({_said(r)})" for a, r in exc.recipients.items())
+        raise NotifyError(f"SMTP server {where} refused every recipient: {said}") from None
+    except smtplib.SMTPResponseException as exc:
+        raise NotifyError(f"SMTP server {where} said: {_said(exc)}") from None
+    except smtplib.SMTPException as exc:
+        raise NotifyError(f"SMTP to {where} failed: {exc}") from None
+    except OSError as exc:
+        raise NotifyError(f"cannot reach SMTP server {where}: {exc.strerror or exc}") from None
+    return {address: _said(reply) for address, reply in refused.items()}
+
+
+def _said(reply: object) -> str:
+    """An SMTP reply as one readable line: `535 5.7.8 Authentication failed`."""
+    code = getattr(reply, "smtp_code", None)
+    text = getattr(reply, "smtp_error", None)
+    if code is None and isinstance(reply, tuple) and len(reply) == 2:
+        code, text = reply
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return " ".join(f"{code or ''} {text or reply}".split())
 
 
 def command_argv(template: tuple[str, ...], draft: Draft, person: Person) -> list[str]:

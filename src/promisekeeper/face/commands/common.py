@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from promisekeeper.model.errors import PkError
 from promisekeeper.services import clock, paths
 
 if TYPE_CHECKING:
@@ -53,9 +54,48 @@ def state(ctx: typer.Context) -> State:
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON only (for scripts).")]
+
+
+class NotAnId(PkError):
+    """Text where a promise id belongs that cannot be one: a usage error (exit status 2)."""
+
+    exit_code = 2
+
+
+LARGEST_ID = 2**63 - 1  # a larger number cannot be an id, and SQLite cannot even compare with it
+
+
+def promise_id(text: str) -> int:
+    """A promise id as the user types it: `5`, or `#5` as pk shows it."""
+    digits = str(text).strip().removeprefix("#")
+    if digits.isascii() and digits.isdigit() and 1 <= int(digits) <= LARGEST_ID:
+        return int(digits)
+    raise NotAnId(f"{text!r} is not a promise id")
+
+
+def complete_ids(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Shell completion: ids with their titles (face.complete loads only when asked)."""
+    from promisekeeper.face.complete import promise_ids
+
+    return promise_ids(ctx, incomplete)
+
+
+def complete_people(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Shell completion: people's names."""
+    from promisekeeper.face.complete import people
+
+    return people(ctx, incomplete)
+
+
 IdArgument = Annotated[
-    # Bounded: a larger number cannot be an id, and SQLite cannot even compare with it.
-    int, typer.Argument(help="The promise's id, as shown by pk list.", min=1, max=2**63 - 1)
+    int,
+    typer.Argument(
+        parser=promise_id,
+        autocompletion=complete_ids,
+        metavar="ID",
+        help="The promise's id, as shown by pk list (5 or #5).",
+        show_default=False,
+    ),
 ]
 
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from promisekeeper.face.commands import common
 from promisekeeper.face.commands.common import JsonOption, print_json, say, state
 from promisekeeper.model.settings import CHANNELS
 
@@ -43,7 +44,14 @@ def people(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
 def person(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="The person's name (matched ignoring case).")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="PERSON",
+            autocompletion=common.complete_people,
+            help="The person's name (matched ignoring case).",
+        ),
+    ],
     email: Annotated[str | None, typer.Option("--email", help="E-mail address.")] = None,
     handle: Annotated[
         str | None, typer.Option("--handle", help="Chat handle, for the command channel.")

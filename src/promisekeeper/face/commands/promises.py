@@ -32,7 +32,13 @@ def promise(
     ] = None,
     to: Annotated[
         list[str] | None,
-        typer.Option("--to", "-t", metavar="PERSON", help="Who you promise it to (repeatable)."),
+        typer.Option(
+            "--to",
+            "-t",
+            metavar="PERSON",
+            autocompletion=common.complete_people,
+            help="Who you promise it to (repeatable).",
+        ),
     ] = None,
     due: Annotated[
         str | None,
@@ -184,7 +190,13 @@ def list_promises(
     ctx: typer.Context,
     to: Annotated[
         str | None,
-        typer.Option("--to", "-t", metavar="PERSON", help="Only promises to this person."),
+        typer.Option(
+            "--to",
+            "-t",
+            metavar="PERSON",
+            autocompletion=common.complete_people,
+            help="Only promises to this person.",
+        ),
     ] = None,
     status_: Annotated[
         str,
@@ -430,7 +442,10 @@ def reopen(ctx: typer.Context, promise_id: IdArgument, as_json: JsonOption = Fal
 def note(
     ctx: typer.Context,
     promise_id: IdArgument,
-    text: Annotated[list[str], typer.Argument(help="The note (several words are joined).")],
+    text: Annotated[
+        list[str],
+        typer.Argument(metavar="TEXT...", help="The note (several words are joined)."),
+    ],
     as_json: JsonOption = False,
 ) -> None:
     """Add a note to a promise's history (progress, a heads-up you gave, ...).
@@ -449,7 +464,13 @@ def edit(
     what: Annotated[str | None, typer.Option("--what", help="New text of the promise.")] = None,
     to: Annotated[
         list[str] | None,
-        typer.Option("--to", "-t", metavar="PERSON", help="New person (repeatable; replaces)."),
+        typer.Option(
+            "--to",
+            "-t",
+            metavar="PERSON",
+            autocompletion=common.complete_people,
+            help="New person (repeatable; replaces).",
+        ),
     ] = None,
     note: Annotated[str | None, typer.Option("--note", "-n", help='New note ("" clears).')] = None,
     tag: Annotated[
@@ -463,6 +484,7 @@ def edit(
         typer.Option("--effort", metavar="DURATION", help="How much work it is; 0 removes it."),
     ] = None,
     as_json: JsonOption = False,
+    due: Annotated[str | None, typer.Option("--due", hidden=True)] = None,
 ) -> None:
     """Change what a promise says, who it is to, its note, tags or effort. (Dates: pk move.)
 
@@ -474,6 +496,14 @@ def edit(
     """
     from datetime import timedelta
 
+    if due is not None:
+        import shlex
+
+        fail(
+            f"pk edit does not change the due date; use pk move {promise_id} {shlex.quote(due)} "
+            "(it keeps the original date and counts the move)",
+            2,
+        )
     ledger = state(ctx).ledger()
     work = None
     if effort is not None:

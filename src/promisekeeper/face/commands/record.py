@@ -49,7 +49,14 @@ def stats(
         str | None, typer.Option("--since", metavar="WHEN", help="Only promises made since.")
     ] = None,
     to: Annotated[
-        str | None, typer.Option("--to", "-t", metavar="PERSON", help="Only promises to them.")
+        str | None,
+        typer.Option(
+            "--to",
+            "-t",
+            metavar="PERSON",
+            autocompletion=common.complete_people,
+            help="Only promises to them.",
+        ),
     ] = None,
     weeks: Annotated[int, typer.Option("--weeks", min=1, max=104, help="Weeks in the chart.")] = 12,
     as_json: JsonOption = False,
@@ -122,7 +129,12 @@ def stats_text(f: dict[str, Any], to: str | None, since: str | None) -> list[str
 def trust(
     ctx: typer.Context,
     person: Annotated[
-        str | None, typer.Argument(help="One person (default: everyone, weakest first).")
+        str | None,
+        typer.Argument(
+            metavar="PERSON",
+            autocompletion=common.complete_people,
+            help="One person (default: everyone, weakest first).",
+        ),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:

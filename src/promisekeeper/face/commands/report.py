@@ -16,7 +16,11 @@ def report(
     to: Annotated[
         str | None,
         typer.Option(
-            "--to", "-t", metavar="PERSON", help="Only promises to this person (default: everyone)."
+            "--to",
+            "-t",
+            metavar="PERSON",
+            autocompletion=common.complete_people,
+            help="Only promises to this person (default: everyone).",
         ),
     ] = None,
     since: Annotated[
