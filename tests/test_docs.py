@@ -53,5 +53,9 @@ def tour() -> list[tuple[list[str], str]]:
 def test_the_tour_is_what_pk_prints(ok: Pk) -> None:
     steps = tour()
     assert len(steps) >= 4
+    # "(#1 was made a week earlier.)"
+    assert "(#1 was made a week earlier.)" in README
+    week_ago = "2026-11-16T10:00:00+01:00"
+    ok("promise", "Review Bob's RFC on caching", "--to", "bob", "--due", "2026-11-24", now=week_ago)
     for args, expected in steps:
         assert ok(*args).stdout.rstrip("\n") == expected, args
