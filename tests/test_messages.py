@@ -291,7 +291,8 @@ def test_break_and_release_tell_and_no_tell(ok: Pk) -> None:
 def test_moving_earlier_is_a_move_but_no_slip(ok: Pk, pk: Pk) -> None:
     pid = _made(ok, "2026-11-27 17:00")
     out = ok("move", pid, "thu 15:30").stdout
-    assert "Moved earlier: no slip" in out
+    assert "Moved earlier: not a slip, and no news they must hear." in out
+    assert f'pk notify {pid} --message "..."' in out
     assert "Tell bob the new date now" not in out
     shown = ok("show", pid, "--json").json
     assert shown["moves"] == 1 and shown["needs_telling"] is False

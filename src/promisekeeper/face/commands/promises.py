@@ -343,10 +343,8 @@ def move(
     from promisekeeper.rules.timing import past_due
 
     if not untold_new_date(moved) and moved.due <= before.due:
-        say(
-            f"  Moved earlier: no slip, and no news {people(moved)} must hear "
-            f"(pk notify {moved.id} --kind new-date to tell them anyway)."
-        )
+        say("  Moved earlier: not a slip, and no news they must hear.")
+        say(f'  To tell them anyway: pk notify {moved.id} --message "..."')
     elif not untold_new_date(moved):
         say(f"  {people(moved)} already heard this date.")
     elif not past_due(before, ledger.now):
