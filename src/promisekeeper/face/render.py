@@ -467,10 +467,12 @@ def describe(event: Event, now: datetime) -> str:
     if isinstance(detail, Deleted):
         return "deleted"
     if isinstance(detail, Notified):
-        told = ", ".join(detail.to)
-        return (
-            f"told {told} via {detail.channel} ({detail.template}), {side(detail.before_deadline)}"
-        )
+        from promisekeeper.rules.notice import NOTICE_KINDS, counts_as_notice
+
+        told = f"told {', '.join(detail.to)} via {detail.channel} ({detail.template})"
+        if detail.template not in NOTICE_KINDS:
+            return told  # a closing note or an apology: no notice either way
+        return f"{told}, {side(counts_as_notice(detail))}"
     if isinstance(detail, Snoozed):
         return "skipped for today"
     if isinstance(detail, Reminded):
