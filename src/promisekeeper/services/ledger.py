@@ -469,16 +469,29 @@ class Ledger:
                     queries.save_promise(conn, state)
         return Undone(command=command, at=at, promise_ids=touched)
 
-    def add_histories(self, command: str, histories: list[list[Event]]) -> tuple[int, int]:
+    def add_histories(
+        self,
+        command: str,
+        histories: list[list[Event]],
+        *,
+        people: list[Person] | None = None,
+        merge: Callable[[Person | None, Person], Person | None] | None = None,
+    ) -> tuple[int, int]:
         """Store whole histories as one change (import), each starting with its making; a
         promise whose uuid is already in the ledger is skipped. Names are recorded as the
         ledger already knows them, in the events themselves, and every event gets its identity
         before the history is folded, so the row is the fold of the history as stored.
-        Returns (added, skipped)."""
+        `people` are stored first, in the same transaction: `merge(known, incoming)` says what
+        to store for each (None: nothing). Returns (added, skipped)."""
         from promisekeeper.model.events import Made
         from promisekeeper.model.history import fold
 
         with self.change(command) as (conn, change):
+            for incoming in people or []:
+                known = queries.get_person(conn, incoming.name)
+                merged = merge(known, incoming) if merge else None
+                if merged is not None:
+                    queries.save_person(conn, merged)
             known = queries.uuids(conn)
             seen_events: set[str] = set()
             added = skipped = 0
@@ -597,8 +610,9 @@ class Ledger:
 
     # -- people -------------------------------------------------------------------------------
     def people(self) -> list[tuple[Person, int, int]]:
-        """Everyone, with how many open promises you have to them and how many are at risk."""
-        people = self._query(queries.all_people, default=[])
+        """Everyone you have a promise to (open or closed, not deleted) or whose details you
+        recorded, with how many open promises you have to them and how many are at risk."""
+        people = self._query(queries.known_people, default=[])
         open_count: dict[str, int] = {}
         worry_count: dict[str, int] = {}
         for promise in self.list(status="open"):
@@ -611,6 +625,10 @@ class Ledger:
             (p, open_count.get(name_key(p.name), 0), worry_count.get(name_key(p.name), 0))
             for p in people
         ]
+
+    def all_people(self) -> list[Person]:
+        """Every person the ledger holds, whatever became of their promises (for export)."""
+        return self._query(queries.all_people, default=[])
 
     def person(self, name: str) -> Person | None:
         return self._query(queries.get_person, name)

@@ -231,13 +231,31 @@ def get_person(conn: sqlite3.Connection, name: str) -> Person | None:
     return Person(id=row[0], name=row[1], email=row[2], handle=row[3], channel=row[4], note=row[5])
 
 
-def all_people(conn: sqlite3.Connection) -> list[Person]:
+# Someone `pk people` shows: a promise to them that is not deleted (open or closed), or
+# details recorded with `pk person`. A name whose only promises were deleted (or undone) is not.
+KNOWN_PERSON = """(EXISTS (SELECT 1 FROM promise_people pp JOIN promises p ON p.id = pp.promise_id
+        WHERE pp.person_id = pe.id AND p.deleted_ts IS NULL)
+    OR coalesce(pe.email, pe.handle, pe.channel, pe.note) IS NOT NULL)"""
+
+
+def _people(conn: sqlite3.Connection, where: str) -> list[Person]:
     rows = conn.execute(
-        "SELECT id, name, email, handle, channel, note FROM people ORDER BY name_key"
+        "SELECT pe.id, pe.name, pe.email, pe.handle, pe.channel, pe.note FROM people pe"
+        f" WHERE {where} ORDER BY pe.name_key"
     )
     return [
         Person(id=r[0], name=r[1], email=r[2], handle=r[3], channel=r[4], note=r[5]) for r in rows
     ]
+
+
+def all_people(conn: sqlite3.Connection) -> list[Person]:
+    """Every person row, whatever became of their promises."""
+    return _people(conn, "1")
+
+
+def known_people(conn: sqlite3.Connection) -> list[Person]:
+    """The people `pk people` lists (KNOWN_PERSON)."""
+    return _people(conn, KNOWN_PERSON)
 
 
 def save_person(conn: sqlite3.Connection, person: Person) -> None:
