@@ -525,14 +525,24 @@ def describe_database(conn: sqlite3.Connection) -> dict[str, Any]:
     info["missing_tables"] = [t for t in LEDGER_TABLES if t not in tables]
     info["counts"] = {}
     if not info["missing_tables"]:
-        info["counts"] = {
-            "promises": count_promises(conn, "p.deleted_ts IS NULL"),
-            "deleted": count_promises(conn, "p.deleted_ts IS NOT NULL"),
-            "events": conn.execute("SELECT count(*) FROM events").fetchone()[0],
-            "people": conn.execute("SELECT count(*) FROM people").fetchone()[0],
-            "changes": conn.execute("SELECT count(*) FROM changes").fetchone()[0],
-        }
+        info["counts"] = ledger_counts(conn)
     return info
+
+
+def ledger_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """What a ledger holds, counted one way for `pk doctor`, `pk backup` and `pk restore`:
+    promises (not deleted; what `pk list --status all` shows), deleted promises (kept in the
+    ledger and its exports, shown nowhere else), events, people (as `pk people` lists them)
+    and changes."""
+    row = conn.execute(
+        f"""SELECT
+            (SELECT count(*) FROM promises WHERE deleted_ts IS NULL),
+            (SELECT count(*) FROM promises WHERE deleted_ts IS NOT NULL),
+            (SELECT count(*) FROM events),
+            (SELECT count(*) FROM people pe WHERE {KNOWN_PERSON}),
+            (SELECT count(*) FROM changes)"""
+    ).fetchone()
+    return dict(zip(("promises", "deleted", "events", "people", "changes"), row, strict=True))
 
 
 def integrity_problems(conn: sqlite3.Connection, limit: int = 10) -> list[str]:
