@@ -496,6 +496,24 @@ def reminded_since(conn: sqlite3.Connection, since: datetime) -> dict[int, list[
     return found
 
 
+def histories_of_change(
+    conn: sqlite3.Connection, change_id: int
+) -> dict[int, tuple[Promise | None, list[Event]]]:
+    """Each promise a change touched (by id, in id order): its row (None when it has none)
+    and its whole history."""
+    touched = "SELECT DISTINCT promise_id FROM events WHERE change_id = ?"
+    rows = {p.id: p for p in select_promises(conn, f"p.id IN ({touched})", (change_id,))}
+    found: dict[int, tuple[Promise | None, list[Event]]] = {}
+    for row in conn.execute(
+        f"SELECT {_EVENT_COLUMNS} FROM events WHERE promise_id IN ({touched})"
+        f" ORDER BY promise_id, {_HISTORY_ORDER}",
+        (change_id,),
+    ):
+        promise_id = int(row[1])
+        found.setdefault(promise_id, (rows.get(promise_id), []))[1].append(_event(row))
+    return found
+
+
 def undo_change(conn: sqlite3.Connection, change_id: int, at: datetime) -> list[int]:
     """Remove a change's events and mark it undone; returns the promises it touched."""
     touched = [
