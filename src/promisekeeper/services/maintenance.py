@@ -74,11 +74,11 @@ class Checkup:
 
 @dataclass
 class Copied:
-    """The result of a backup or restore."""
+    """The result of a backup or restore: what the copy holds, counted as `pk doctor` counts
+    (store.queries.ledger_counts)."""
 
     path: Path
-    promises: int
-    events: int
+    counts: dict[str, int]
     kept: Path | None = None  # restore: where the ledger that was replaced now is
 
 
@@ -373,8 +373,7 @@ def backup(ledger: Path, dest: Path | None = None) -> Copied:
         raise LedgerError(f"cannot write {target}: {exc.strerror or exc}") from None
     finally:
         conn.close()
-    counts = _checked_copy(target)
-    return Copied(target, counts["promises"] + counts["deleted"], counts["events"])
+    return Copied(target, _checked_copy(target))
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -448,8 +447,7 @@ def restore(ledger: Path, source: Path) -> Copied:
         kept = _restore_in_place(source, ledger)
     else:
         kept = _replace_file(source, ledger)
-    counts = source_info["counts"]
-    return Copied(ledger, counts["promises"] + counts["deleted"], counts["events"], kept)
+    return Copied(ledger, source_info["counts"], kept)
 
 
 def _healthy(ledger: Path) -> bool:
