@@ -116,7 +116,7 @@ def test_undo_off_a_terminal_says_what_it_took_back(ok: Pk, make) -> None:
     ]
     keep = ok("undo", now="2026-11-23T13:00:00+01:00").stdout.splitlines()
     assert keep == [
-        "Undid `pk keep` of Mon 23 Nov 12:00, 60 minutes ago (#2)",
+        "Undid `pk keep` of Mon 23 Nov 12:00, 1 hour ago (#2)",
         "  #2 Review the RFC → bob",
         "    takes back: kept (delivered Mon 23 Nov 12:00)",
         "    status: kept → open",
