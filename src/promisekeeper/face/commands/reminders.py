@@ -130,7 +130,7 @@ def summary(reminders: list[Reminder]) -> str:
     noun = "promise needs" if len(reminders) == 1 else "promises need"
     text = f"{len(reminders)} {noun} you: {', '.join(parts)}"
     notes: dict[str, int] = {}
-    for r in reminders:
+    for r in sorted(reminders, key=lambda r: not r.new):  # what changed, then what was said
         note = change_words(r)
         if note:
             notes[note] = notes.get(note, 0) + 1
