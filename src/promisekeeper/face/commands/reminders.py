@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from promisekeeper.face.commands.common import fail, print_json, promise_object, say, state
+from promisekeeper.face.commands.common import print_json, promise_object, say, state
 from promisekeeper.services import paths
 
 if TYPE_CHECKING:
@@ -216,7 +216,10 @@ def cron(
         bool, typer.Option("--remove", help="Remove the line --install added.")
     ] = False,
     show: Annotated[
-        bool, typer.Option("--show", help="Show the line installed now, if any.")
+        bool,
+        typer.Option(
+            "--show", help="Show the line installed now (or the one --install would add)."
+        ),
     ] = False,
 ) -> None:
     """Print the crontab line that runs pk remind; --install or --remove it.
@@ -243,26 +246,30 @@ def cron(
         crontab.write(crontab.without_ours(current))
         say("Removed the pk remind line from your crontab.")
         return
-    if show:
-        found = crontab.installed(crontab.read())
-        if found is None:
-            fail("no pk remind line in your crontab; add one with pk cron --install")
-        say(found)
-        return
     schedule = crontab.Schedule(
         at=at, every_hours=crontab.parse_every(every) if every else None, weekdays=weekdays
     )
     ledger_path, _explicit = paths.db_path(state(ctx).db)
     config = paths.config_path() if os.environ.get("PK_CONFIG") else None
     job = crontab.line(schedule, ledger_path, config, desktop)
+    if show:
+        found = crontab.installed(crontab.read())
+        if found is None:
+            say("No pk remind job is installed in your crontab. pk cron --install would add:")
+            say(job)
+            return
+        say(found)
+        return
     if not install:
         say(job)
         return
-    current = crontab.read()
-    if crontab.installed(current) == job:
+    before = crontab.install(job)
+    if before == job:
         say("Already in your crontab:")
-        say(job)
-        return
-    crontab.write(crontab.with_ours(current, job))
-    say("Added to your crontab:")
+    elif before is None:
+        say("Added to your crontab:")
+    else:
+        say("Replaced the pk remind line in your crontab, which was:")
+        say(before)
+        say("with:")
     say(job)
