@@ -192,3 +192,12 @@ def test_app_for_builds_only_the_named_command() -> None:
     assert app_for([]).registered_commands == []
     assert app_for(["--help"]) is app
     assert app_for(["lst"]) is app
+
+
+@pytest.mark.parametrize("args", [("remind",), ("remind", "--format", "json")])
+def test_remind_leaves_heavy_modules_alone(ledger_with_promises: Path, args) -> None:
+    """`pk remind` runs from cron, several times a day: it reads the reminders it recorded and
+    records new ones (so it types events), but needs nothing heavy."""
+    modules = imported(ledger_with_promises, *args)
+    assert not [name for name in HEAVY if loaded(modules, name)]
+    assert not loaded(modules, "dateutil")
