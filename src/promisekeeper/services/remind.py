@@ -83,7 +83,7 @@ def due(ledger: Ledger, within: timedelta | None = None) -> list[Reminder]:
         if earlier:
             last = earlier[-1]
             was = _said(last)
-            reminder.was, reminder.last = was.standing, last.at
+            reminder.was, reminder.last = was.standing or None, last.at
             reminder.moved = was.due is not None and was.due != promise.due
         reminders.append(reminder)
     return reminders
