@@ -607,13 +607,13 @@ class Ledger:
             return self._record(conn, change, promise, Snoozed(end))
 
     # -- reminders (pk remind) ----------------------------------------------------------------
-    def reminded_today(self) -> dict[int, list[str]]:
-        """Standings each promise was already reminded about today (local day)."""
-        start, _end = local_day(self.now)
-        return self._query(queries.reminded_since, start, default={})
+    def reminded(self, promise_ids: list[int]) -> dict[int, list[Event]]:
+        """The reminders `pk remind` recorded for these promises, oldest first."""
+        return self._query(queries.reminded_events, promise_ids, default={})
 
     def record_reminded(self, reminded: list[tuple[Promise, str]]) -> None:
-        """Remember what `pk remind` said, so the next run the same day does not repeat it."""
+        """Remember what `pk remind` said (the standing, and the due time it was about), so
+        the next run the same day does not repeat it and a later one can say what changed."""
         if not reminded:
             return
         from promisekeeper.model.events import Reminded
@@ -621,7 +621,7 @@ class Ledger:
         with self.change("remind") as (conn, change):
             for promise, state in reminded:
                 current = self._load(conn, promise.id or 0)
-                self._record(conn, change, current, Reminded(state))
+                self._record(conn, change, current, Reminded(state, promise.due))
 
     # -- track record ------------------------------------------------------------------------
     def histories(self) -> list[tuple[Promise, list[Event]]]:

@@ -483,16 +483,20 @@ def recent_kept_spans(conn: sqlite3.Connection, limit: int = 200) -> list[tuple[
     return [(int(r[0]), max(int(r[1]), 0)) for r in rows]
 
 
-def reminded_since(conn: sqlite3.Connection, since: datetime) -> dict[int, list[str]]:
-    """The standings each promise was reminded about since `since` (for `pk remind`)."""
-    rows = conn.execute(
-        "SELECT promise_id, json_extract(data, '$.standing') FROM events "
-        "WHERE kind = 'reminded' AND at_ts >= ?",
-        (ts(since),),
-    )
-    found: dict[int, list[str]] = {}
-    for promise_id, standing in rows:
-        found.setdefault(int(promise_id), []).append(str(standing))
+def reminded_events(conn: sqlite3.Connection, promise_ids: list[int]) -> dict[int, list[Event]]:
+    """The `reminded` events of these promises, each promise's in history order (for
+    `pk remind`: what was said today, and the standing at the last reminder)."""
+    found: dict[int, list[Event]] = {}
+    for start in range(0, len(promise_ids), 500):
+        chunk = promise_ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        rows = conn.execute(
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE promise_id IN ({marks}) "
+            f"AND kind = 'reminded' ORDER BY promise_id, {_HISTORY_ORDER}",
+            chunk,
+        )
+        for row in rows:
+            found.setdefault(int(row[1]), []).append(_event(row))
     return found
 
 
