@@ -172,6 +172,7 @@ def cron(
       pk cron --remove
     """
     from promisekeeper.services import cron as crontab
+    from promisekeeper.telling.text import safe
 
     if sum((install, remove, show)) > 1:
         ctx.fail("use only one of --install, --remove and --show")
@@ -187,7 +188,7 @@ def cron(
         found = crontab.installed(crontab.read())
         if found is None:
             fail("no pk remind line in your crontab; add one with pk cron --install")
-        say(found)
+        say(safe(found))
         return
     schedule = crontab.Schedule(
         at=at, every_hours=crontab.parse_every(every) if every else None, weekdays=weekdays
@@ -196,13 +197,13 @@ def cron(
     config = paths.config_path() if os.environ.get("PK_CONFIG") else None
     job = crontab.line(schedule, ledger_path, config, desktop)
     if not install:
-        say(job)
+        say(safe(job))
         return
     current = crontab.read()
     if crontab.installed(current) == job:
         say("Already in your crontab:")
-        say(job)
+        say(safe(job))
         return
     crontab.write(crontab.with_ours(current, job))
     say("Added to your crontab:")
-    say(job)
+    say(safe(job))
