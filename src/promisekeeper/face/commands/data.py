@@ -8,7 +8,15 @@ from typing import Annotated, Any
 
 import typer
 
-from promisekeeper.face.commands.common import JsonOption, fail, load_config, print_json, say, state
+from promisekeeper.face.commands.common import (
+    JsonOption,
+    echo_json,
+    fail,
+    load_config,
+    print_json,
+    say,
+    state,
+)
 from promisekeeper.services import paths
 
 
@@ -34,7 +42,7 @@ def export(
 
     text = dumps(export_ledger(state(ctx).ledger()))
     if output is None:
-        typer.echo(text)
+        echo_json(text)
         return
     from promisekeeper.services.output import write_output
 

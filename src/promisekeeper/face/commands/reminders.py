@@ -235,6 +235,7 @@ def cron(
       pk cron --remove
     """
     from promisekeeper.services import cron as crontab
+    from promisekeeper.telling.text import safe
 
     if sum((install, remove, show)) > 1:
         ctx.fail("use only one of --install, --remove and --show")
@@ -256,12 +257,12 @@ def cron(
         found = crontab.installed(crontab.read())
         if found is None:
             say("No pk remind job is installed in your crontab. pk cron --install would add:")
-            say(job)
+            say(safe(job))
             return
-        say(found)
+        say(safe(found))
         return
     if not install:
-        say(job)
+        say(safe(job))
         return
     before = crontab.install(job)
     if before == job:
@@ -270,6 +271,6 @@ def cron(
         say("Added to your crontab:")
     else:
         say("Replaced the pk remind line in your crontab, which was:")
-        say(before)
+        say(safe(before))
         say("with:")
-    say(job)
+    say(safe(job))
