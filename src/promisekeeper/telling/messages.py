@@ -1,9 +1,11 @@
-"""Telling people: which message fits a promise, and drafting it from a template.
+"""Telling people: drafting the message for a promise from a template.
 
-No surprises: when a promise is at risk, the person hears it from you before the deadline, with
-options (a new date, a partial delivery). After a move they get the new date, after a miss an
-apology, and when it is done a "delivered" note that closes the loop. Templates are plain text
-with placeholders, overridable in the config directory; sending lives in telling.channels.
+No surprises: while a promise may slip the person hears it before the deadline, with options
+(a new date, a partial delivery); after a move they get the new date, after a miss an apology,
+after a break "I can't do it after all", after a release thanks, and when it is done a
+delivered note, on time or owning the delay. Which kind fits is rules.notice's; what the record
+says (reason, dates) is services.notify's; this module only fills templates, plain text with
+placeholders, overridable in the config directory. Sending lives in telling.channels.
 """
 
 from __future__ import annotations
