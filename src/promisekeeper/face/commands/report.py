@@ -66,5 +66,5 @@ def report(
         return
     from promisekeeper.services.output import write_output
 
-    write_output(output, text)
+    write_output(output, text, ledger=ledger.path)
     say(f"Report written to {output}")
