@@ -88,13 +88,53 @@ def test_install_is_idempotent_and_remove_takes_only_ours(cron_env: dict[str, st
     changed = run(cron_env, "cron", "--at", "07:00", "--install")
     assert changed.returncode == 0
     assert table.read_text().count(MARKER) == 1 and "0 7 * * * " in table.read_text()
+    assert "Added" not in changed.stdout
     shown = run(cron_env, "cron", "--show")
     assert shown.stdout.startswith("0 7 * * * ")
     removed = run(cron_env, "cron", "--remove")
     assert removed.returncode == 0 and "Removed" in removed.stdout
     assert table.read_text() == OTHER
     assert "nothing to remove" in run(cron_env, "cron", "--remove").stdout
-    assert run(cron_env, "cron", "--show").returncode == 1
+    assert run(cron_env, "cron", "--show").returncode == 0
+
+
+@needs_pk
+def test_a_new_schedule_replaces_the_line_and_says_so(cron_env: dict[str, str]) -> None:
+    table = Path(cron_env["CRONTAB_FILE"])
+    table.write_text(OTHER)
+    first = run(cron_env, "cron", "--install")
+    old_job = first.stdout.splitlines()[1]
+    assert first.stdout.splitlines()[0] == "Added to your crontab:"
+    changed = run(cron_env, "cron", "--at", "07:30", "--weekdays", "--install")
+    assert changed.returncode == 0, changed.stderr
+    new_job = run(cron_env, "cron", "--at", "07:30", "--weekdays").stdout.strip()
+    assert changed.stdout.splitlines() == [
+        "Replaced the pk remind line in your crontab, which was:",
+        old_job,
+        "with:",
+        new_job,
+    ]
+    assert table.read_text() == f"{OTHER}{MARKER}\n{new_job}\n"
+    assert run(cron_env, "cron", "--show").stdout.strip() == new_job
+
+
+@needs_pk
+def test_show_with_nothing_installed_says_so_and_what_install_would_add(
+    cron_env: dict[str, str],
+) -> None:
+    table = Path(cron_env["CRONTAB_FILE"])
+    for before in (None, OTHER):  # no crontab at all, then one without our line
+        if before is not None:
+            table.write_text(before)
+        shown = run(cron_env, "cron", "--show", "--at", "08:15", "--weekdays")
+        assert (shown.returncode, shown.stderr) == (0, "")
+        job = run(cron_env, "cron", "--at", "08:15", "--weekdays").stdout.strip()
+        assert shown.stdout.splitlines() == [
+            "No pk remind job is installed in your crontab. pk cron --install would add:",
+            job,
+        ]
+        assert job.startswith("15 8 * * 1-5 ")
+    assert table.read_text() == OTHER  # --show changes nothing
 
 
 @needs_pk

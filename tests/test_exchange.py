@@ -287,6 +287,158 @@ def test_import_of_an_edit_to_a_known_name_in_another_case(
 
 
 # -------------------------------------------------------------------------------------------------
+# People: an export is a whole backup
+# -------------------------------------------------------------------------------------------------
+ODD_DETAILS = {
+    "email": "Zoë <zoe+pk@exämple.org>",
+    "handle": "  @zoë\t(work)  ",
+    "channel": "command",
+    "note": "prefers mornings\nsecond line 🎉 \x1b[31m",
+}
+
+
+def people_json(ok: Pk, db: Path | None = None) -> dict[str, dict[str, Any]]:
+    return {
+        p["name"]: without(p, "open", "at_risk") for p in ok(*db_args(db), "people", "--json").json
+    }
+
+
+def test_round_trip_keeps_peoples_details_byte_for_byte(ok: Pk, make, tmp_path: Path) -> None:
+    make("Send the numbers", "Zoë", "fri")
+    make("Review", "bob", "fri")
+    ok("person", "bob", "--email", "bob@example.com", "--channel", "email")
+    ok("person", "carol", "--note", "no promise yet, only a note")
+    db = tmp_path / "ledger.db"
+    # Set Zoë's details verbatim, as an import from elsewhere could hold them (the CLI strips
+    # surrounding white space; the export must still carry what the ledger holds, exactly).
+    ok(
+        "import",
+        str(
+            write_json(
+                tmp_path / "z.json", {"promises": [], "people": [{"name": "zoë", **ODD_DETAILS}]}
+            )
+        ),
+    )
+    original = people_json(ok)
+    assert original["Zoë"] == {"name": "Zoë", **ODD_DETAILS}
+
+    backup = tmp_path / "backup.json"
+    ok("export", "--output", str(backup))
+    document = json.loads(backup.read_text(encoding="utf-8"))
+    assert {p["name"] for p in document["people"]} == {"bob", "carol", "Zoë"}
+    fresh = tmp_path / "fresh.db"
+    result = ok("--db", str(fresh), "import", str(backup))
+    assert result.stdout.splitlines() == [
+        "Imported 2 promises",
+        "  added 3 people with their details: bob, carol, Zoë",
+    ]
+    assert people_json(ok, fresh) == original
+    assert exported(ok, fresh)["people"] == document["people"]
+    assert db.exists()
+    assert_doctor_clean(ok, fresh)
+
+
+def test_import_merges_people_into_a_ledger_that_knows_them(ok: Pk, make, tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    ok("--db", str(other), "promise", "Theirs", "--to", "alice", "--due", "fri")
+    ok("--db", str(other), "person", "alice", "--email", "alice@home.example", "--handle", "@al")
+    ok("--db", str(other), "person", "dan", "--channel", "print")
+    source = write_json(
+        tmp_path / "people.json",
+        {
+            "format": "promisekeeper",
+            "version": 1,
+            "promises": [plain(1, to="ALICE", uuid="p-1")],
+            "people": [
+                # The ledger's e-mail wins; an empty handle erases nothing; note and channel
+                # were unknown and are taken.
+                {
+                    "name": "ALICE",
+                    "email": "alice@work.example",
+                    "handle": "",
+                    "channel": "email",
+                    "note": "met at the offsite",
+                },
+                {"name": "Dan", "email": None, "handle": None, "channel": "print", "note": "  "},
+                {"name": "erin", "email": "erin@example.com"},
+                {"name": "frank", "email": None, "handle": None, "channel": None, "note": None},
+            ],
+        },
+    )
+    result = ok("--db", str(other), "import", str(source))
+    assert result.stdout.splitlines() == [
+        "Imported 1 promise",
+        "  added 1 person with their details: erin",
+        "  added details from the import to 1 person: alice",
+        "  kept this ledger's email for alice: alice@home.example"
+        " (the import had alice@work.example)",
+    ]
+    people = people_json(ok, other)
+    assert people["alice"] == {
+        "name": "alice",
+        "email": "alice@home.example",
+        "handle": "@al",
+        "channel": "email",
+        "note": "met at the offsite",
+    }
+    assert people["dan"] == {
+        "name": "dan",
+        "email": None,
+        "handle": None,
+        "channel": "print",
+        "note": None,
+    }
+    assert people["erin"]["email"] == "erin@example.com"
+    assert "frank" not in people  # a name alone, with no promise: nothing to keep
+    assert [p["to"] for p in listed(ok, other) if p["uuid"] == "p-1"] == [["alice"]]
+
+    # The same file again: nothing new, and the ledger still says which value it kept.
+    again = ok("--db", str(other), "import", str(source))
+    assert again.stdout.splitlines() == [
+        "Imported 0 promises (1 already in the ledger, skipped)",
+        "  kept this ledger's email for alice: alice@home.example"
+        " (the import had alice@work.example)",
+    ]
+    assert people_json(ok, other) == people
+
+
+def test_old_exports_without_people_still_import(ok: Pk, make, tmp_path: Path) -> None:
+    make("One", "alice", "fri")
+    ok("person", "alice", "--email", "alice@example.com")
+    document = exported(ok)
+    del document["people"]
+    other = tmp_path / "other.db"
+    result = ok("--db", str(other), "import", str(write_json(tmp_path / "old.json", document)))
+    assert result.stdout.splitlines() == ["Imported 1 promise"]
+    assert people_json(ok, other)["alice"]["email"] is None
+
+
+@pytest.mark.parametrize(
+    ("people", "words"),
+    [
+        ({"name": "x"}, ['"people" must be a list']),
+        ([{"name": "x"}, "bob"], ["people[1]", "expected an object"]),
+        ([{"email": "x@y"}], ["people[0]", "'name'"]),
+        ([{"name": "  "}], ["people[0]"]),
+        ([{"name": "a, b"}], ["people[0]", "one name"]),
+        ([{"name": "x", "email": 5}], ["people[0]", "'email'"]),
+        ([{"name": "x", "channel": "fax"}], ["people[0]", "'channel'"]),
+        ([{"name": "Al"}, {"name": "al"}], ["people[1]", "named twice"]),
+    ],
+)
+def test_bad_people_import_nothing(
+    people: Any, words: list[str], pk: Pk, ok: Pk, make, tmp_path: Path
+) -> None:
+    make("Before", "alice", "fri")
+    ok("person", "alice", "--email", "alice@example.com")
+    before = (listed(ok), people_json(ok))
+    document = {"promises": [plain(1, uuid="new")], "people": people}
+    result = pk("import", str(write_json(tmp_path / "bad.json", document)))
+    assert_one_line_error(result, *words)
+    assert (listed(ok), people_json(ok)) == before
+
+
+# -------------------------------------------------------------------------------------------------
 # De-duplication by uuid
 # -------------------------------------------------------------------------------------------------
 def test_importing_the_same_file_twice_skips_everything_the_second_time(
@@ -391,6 +543,25 @@ def test_plain_list_of_objects(ok: Pk, tmp_path: Path) -> None:
 
     # Each got its own uuid; importing the same plain file again makes new ones (no uuid to match).
     assert len({p["uuid"] for p in found.values()}) == 4
+
+
+@pytest.mark.parametrize("status", ["broken", "released"])
+def test_plain_broken_or_released_without_a_close_time(status: str, ok: Pk, tmp_path: Path) -> None:
+    """Closed at the due time, or at the time of import when that is earlier."""
+    records = [
+        plain(0, status=status, due="2026-11-20T16:00:00+00:00", made="2026-11-10T08:00:00Z"),
+        plain(1, status=status),  # due 1 Dec, after the import: closed now
+    ]
+    result = ok("import", str(write_json(tmp_path / "closed.json", records)))
+    assert result.stdout.strip() == "Imported 2 promises"
+    found = {p["what"]: p for p in listed(ok)}
+    past, future = found["Promise 0"], found["Promise 1"]
+    assert (past["status"], past["standing"], past["kept_at"]) == (status, status, None)
+    assert past["closed_at"] == "2026-11-20T16:00:00+00:00"
+    assert (future["status"], future["closed_at"]) == (status, "2026-11-23T09:00:00+00:00")
+    history = ok("show", str(past["id"]), "--json").json["history"]
+    assert [e["kind"] for e in history] == ["made", status]
+    assert_doctor_clean(ok)
 
 
 def test_plain_status_kept_without_kept_at_is_an_error(pk: Pk, ok: Pk, tmp_path: Path) -> None:

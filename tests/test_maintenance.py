@@ -58,7 +58,7 @@ def test_doctor_on_a_healthy_ledger(ok: Pk, ledger: Path, place: Path) -> None:
     out = ok("doctor").stdout
     assert "Schema     version" in out and "(current)" in out
     assert "Integrity  ok" in out
-    assert "2 promises (0 deleted), 3 events, 2 people, 3 changes" in out
+    assert "Contents   2 promises, 3 events, 2 people, 3 changes" in out
     assert "Journal    wal" in out
     assert "none next to the ledger; make one with `pk backup`" in out
     assert out.rstrip().endswith("No problems found.")
@@ -69,6 +69,27 @@ def test_doctor_on_a_healthy_ledger(ok: Pk, ledger: Path, place: Path) -> None:
     assert report["counts"] == {"promises": 2, "deleted": 0, "events": 3, "people": 2, "changes": 3}
     assert report["mode"] == "0600"
     assert snapshot(place) == before  # the doctor changes nothing
+
+
+def test_doctor_backup_and_restore_count_the_same_things(
+    ok: Pk, ledger: Path, tmp_path: Path
+) -> None:
+    """One count, in the same words: promises not deleted, then the deleted ones the ledger
+    keeps too; people as `pk people` lists them."""
+    ok("promise", "Made by mistake", "--to", "mallory", "--due", "fri")
+    ok("delete", "3", "--yes")
+    assert len(ok("list", "--status", "all", "--json").json) == 2
+    assert len(ok("people", "--json").json) == 2  # mallory's only promise was deleted
+
+    doctor = ok("doctor").stdout
+    assert "Contents   2 promises and 1 deleted one, 5 events, 2 people, 5 changes" in doctor
+    counts = ok("doctor", "--json").json["counts"]
+    assert counts == {"promises": 2, "deleted": 1, "events": 5, "people": 2, "changes": 5}
+    target = tmp_path / "copy.db"
+    backed = ok("backup", str(target)).stdout
+    assert backed == f"Backed up 2 promises and 1 deleted one (5 events) to {target}\n"
+    restored = ok("restore", str(target), "--yes").stdout
+    assert restored.startswith(f"Restored 2 promises and 1 deleted one (5 events) from {target}\n")
 
 
 def test_doctor_returns_a_checkup(ledger: Path) -> None:
@@ -416,7 +437,8 @@ def test_restore_puts_the_backup_back_and_keeps_the_ledger(
     out = ok("restore", str(backup), "--yes").stdout
     (kept,) = place.glob("ledger.db.before-restore-*")
     assert out == (
-        f"Restored 2 promises from {backup}\n  the ledger it replaced is kept as {kept}\n"
+        f"Restored 2 promises (3 events) from {backup}\n"
+        f"  the ledger it replaced is kept as {kept}\n"
     )
     assert promises(ok) == at_backup
     assert_sound(ledger)

@@ -311,3 +311,14 @@ def test_moving_later_then_back_to_the_date_they_heard_needs_no_telling(ok: Pk) 
     assert ok("show", pid, "--json").json["needs_telling"] is True
     ok("move", pid, "2026-11-27 17:00")
     assert ok("show", pid, "--json").json["needs_telling"] is False
+
+
+def test_show_says_before_the_deadline_only_for_notice(ok: Pk) -> None:
+    pid = at_risk(ok)
+    ok("notify", pid)
+    ok("keep", pid, "--tell")
+    shown = ok("show", pid).stdout
+    assert "told bob via print (heads-up), before the deadline" in shown
+    assert "told bob via print (delivered)" in shown
+    assert "(delivered), after the deadline" not in shown
+    assert "(delivered), before the deadline" not in shown

@@ -55,3 +55,24 @@ def test_near_miss_asks_on_a_terminal(ok: Pk, make, monkeypatch) -> None:
     ok("promise", "b", "--to", "alcie", "--due", "fri", input="y\n")
     ok("promise", "c", "--to", "alicia", "--due", "fri", input="n\n")
     assert [p["to"] for p in ok("list", "--json").json] == [["alice"], ["alice"], ["alicia"]]
+
+
+def test_people_leaves_out_names_whose_promises_were_all_deleted_or_undone(ok: Pk, make) -> None:
+    make("kept one", "alice", "fri")
+    ok("keep", "1")
+    gone = make("by mistake", "mallory", "fri")
+    ok("delete", str(gone), "--yes")
+    make("undone", "oscar", "fri")
+    ok("undo", "--yes")
+    make("shared", "bob", "fri", "--to", "mallory")
+    ok("person", "carol", "--email", "carol@example.com")  # no promise, but details
+    names = [p["name"] for p in ok("people", "--json").json]
+    assert names == ["alice", "bob", "carol", "mallory"]  # mallory: through "shared"
+    ok("delete", "4", "--yes")
+    names = [p["name"] for p in ok("people", "--json").json]
+    assert names == ["alice", "carol"]
+    out = ok("people").stdout
+    assert "mallory" not in out and "oscar" not in out and "carol" in out
+    # They are not forgotten: a new promise to them brings them back as first spelled.
+    make("again", "MALLORY", "fri")
+    assert [p["name"] for p in ok("people", "--json").json] == ["alice", "carol", "mallory"]

@@ -213,3 +213,12 @@ def test_a_completion_request_loads_the_completer(ledger_with_promises: Path, mo
     monkeypatch.setenv("COMP_WORDS", "pk show ")
     monkeypatch.setenv("COMP_CWORD", "2")
     assert loaded(imported(ledger_with_promises), "promisekeeper.face.complete")
+
+
+@pytest.mark.parametrize("args", [("remind",), ("remind", "--format", "json")])
+def test_remind_leaves_heavy_modules_alone(ledger_with_promises: Path, args) -> None:
+    """`pk remind` runs from cron, several times a day: it reads the reminders it recorded and
+    records new ones (so it types events), but needs nothing heavy."""
+    modules = imported(ledger_with_promises, *args)
+    assert not [name for name in HEAVY if loaded(modules, name)]
+    assert not loaded(modules, "dateutil")

@@ -157,7 +157,7 @@ def test_lock_held_longer_than_busy_timeout_is_a_clear_error(tmp_path: Path, mon
     connection.connect(path, write=True).close()  # type: ignore[union-attr]
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
-    monkeypatch.setattr(connection, "BUSY_TIMEOUT_MS", 100)
+    monkeypatch.setenv("PK_BUSY_TIMEOUT_MS", "100")
     conn = connection.connect(path, write=True)
     assert conn is not None
     with pytest.raises(sqlite3.OperationalError) as info:

@@ -11,6 +11,14 @@ import sys
 
 def main() -> None:
     """Console-script entry point (`pk`, `promisekeeper`, `python -m promisekeeper`)."""
+    _degrade_output_encoding()
+    for number, arg in enumerate(sys.argv[1:], 1):
+        if any("\udc80" <= ch <= "\udcff" for ch in arg):
+            # Bytes that are not UTF-8 reach Python as lone surrogates (surrogateescape):
+            # they cannot be stored, shown or compared as text.
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            sys.stderr.write(f'pk: argument {number} is not valid UTF-8 text: "{shown[:60]}"\n')
+            raise SystemExit(1)
     if sys.argv[1:] == ["--version"]:
         from promisekeeper import __version__
 
@@ -27,3 +35,17 @@ def main() -> None:
     from promisekeeper.face.cli import main as cli_main
 
     cli_main()
+
+
+def _degrade_output_encoding() -> None:
+    """Output in an encoding that cannot hold all text (`PYTHONIOENCODING=ascii`, a C locale
+    without UTF-8) shows what it cannot encode as visible escapes (`\\u2192`) instead of
+    failing half-way through."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding in ("utf8", "utf_8") or not hasattr(stream, "reconfigure"):
+            continue
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (ValueError, OSError):
+            pass

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from promisekeeper.model.events import Event
     from promisekeeper.model.promise import Promise
-    from promisekeeper.services.ledger import Ledger, Status, Today
+    from promisekeeper.services.ledger import Ledger, Status, Today, Undone
 
 STANDING_STYLE = {
     "overdue": "bold red",
@@ -467,10 +467,12 @@ def describe(event: Event, now: datetime) -> str:
     if isinstance(detail, Deleted):
         return "deleted"
     if isinstance(detail, Notified):
-        told = ", ".join(detail.to)
-        return (
-            f"told {told} via {detail.channel} ({detail.template}), {side(detail.before_deadline)}"
-        )
+        from promisekeeper.rules.notice import NOTICE_KINDS, counts_as_notice
+
+        told = f"told {', '.join(detail.to)} via {detail.channel} ({detail.template})"
+        if detail.template not in NOTICE_KINDS:
+            return told  # a closing note or an apology: no notice either way
+        return f"{told}, {side(counts_as_notice(detail))}"
     if isinstance(detail, Snoozed):
         return "skipped for today"
     if isinstance(detail, Reminded):
@@ -577,3 +579,63 @@ def signed(value: float) -> str:
 
 def trend_arrow(trend: float) -> str:
     return "↑" if trend > 0 else "↓" if trend < 0 else "→"
+
+
+# -------------------------------------------------------------------------------------------------
+# pk undo: what it takes back
+# -------------------------------------------------------------------------------------------------
+UNDO_SHOWN = 10  # promises described one by one; the rest are counted
+
+_FIELDS = (
+    ("what", "what"),
+    ("to", "to"),
+    ("due", "due"),
+    ("status", "status"),
+    ("closed_at", "closed"),
+    ("effort", "effort"),
+    ("tags", "tags"),
+    ("note", "note"),
+    ("deleted_at", "deleted"),
+)
+
+
+def undo_lines(plan: Undone, now: datetime) -> list[str]:
+    """For each promise a change touched: what of it is taken back, and the values that come
+    back ('status: kept → open'), or that the promise goes, when its making is taken back."""
+    lines: list[str] = []
+    for step in plan.steps[:UNDO_SHOWN]:
+        shown = step.before or step.after
+        name = promise_summary(shown) if shown else f"#{step.promise_id}"
+        if step.after is None:
+            lines.append(f"  {name}: removed (its making is taken back)")
+            continue
+        lines.append(f"  {name}")
+        for event in step.events:
+            if event.kind != "edited":  # an edit is told by the values that return
+                lines.append(f"    takes back: {one_line(describe(event, now), 100)}")
+        for attribute, label in _FIELDS:
+            old = getattr(step.before, attribute, None) if step.before else None
+            new = getattr(step.after, attribute)
+            if old != new:
+                new_words = "not deleted" if label == "deleted" else _value(new, now)
+                lines.append(f"    {label}: {_value(old, now)} → {new_words}")
+    rest = plan.steps[UNDO_SHOWN:]
+    if rest:
+        removed = sum(1 for step in rest if step.after is None)
+        what = "removed" if removed == len(rest) else f"{removed} of them removed"
+        lines.append(f"  and {len(rest):,} more promise{'s' if len(rest) > 1 else ''} ({what})")
+    if plan.command == "import":
+        lines.append("  (details the import gave people stay: pk person changes them)")
+    return lines
+
+
+def _value(value: Any, now: datetime) -> str:
+    if value is None or value == "" or value == []:
+        return "none"
+    if isinstance(value, datetime):
+        return format_day_time(value, now)
+    if isinstance(value, list):
+        return one_line(", ".join(value), 60)
+    if hasattr(value, "total_seconds"):
+        return format_span(value)
+    return one_line(str(value), 60)

@@ -305,17 +305,23 @@ class Snoozed:
 
 @dataclass
 class Reminded:
-    """What `pk remind` said, so it is not repeated the same day."""
+    """What `pk remind` said: the standing it reminded of and the due time then in force, so
+    it is not repeated the same day and the next reminder can say what changed. Reminders
+    recorded before the due time was kept have `due` None."""
 
     kind: ClassVar[str] = "reminded"
     standing: str
+    due: datetime | None = None
 
     def to_data(self) -> dict[str, Any]:
-        return {"standing": self.standing}
+        data: dict[str, Any] = {"standing": self.standing}
+        if self.due is not None:
+            data["due"] = iso(self.due)
+        return data
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Reminded:
-        return cls(standing=_text(data, "standing"))
+        return cls(standing=_text(data, "standing"), due=_optional_time(data, "due"))
 
 
 @dataclass

@@ -811,6 +811,7 @@ def _count(amount: int, unit: str) -> str:
     return f"{amount} {unit}" if amount == 1 else f"{amount} {unit}s"
 
 
+LONGEST_EFFORT = timedelta(days=3653)  # ten years of days: more is a slip of the keyboard
 _WORK_DAYS = re.compile(r"(\d+(?:\.\d+)?)\s*(weeks?|wks?|w|days?|d)(?![a-z])")
 
 
@@ -825,9 +826,14 @@ def parse_effort(text: str, workday: timedelta) -> timedelta:
         days += float(match[1]) * (5 if match[2].startswith("w") else 1)
     rest = _WORK_DAYS.sub(" ", phrase).replace(" and ", " ").strip()
     rest = rest.removeprefix("in ").strip() if rest != "in" else ""
-    total = workday * days
-    if rest:
-        total += parse_duration(rest)
-    elif not days:
-        return parse_duration(phrase)  # its error message names the text as typed
+    try:
+        total = workday * days
+        if rest:
+            total += parse_duration(rest)
+        elif not days:
+            total = parse_duration(phrase)  # its error message names the text as typed
+    except OverflowError:
+        total = LONGEST_EFFORT + LONGEST_EFFORT
+    if total > LONGEST_EFFORT:
+        raise DateParseError(f'effort "{_show(text)}" is too long (at most 10 years of work)')
     return total

@@ -39,10 +39,16 @@ class ConfigError(PkError):
     """The config file exists but says something `pk` cannot use."""
 
 
+LONGEST_CONFIG = 1_000_000  # bytes: a settings file is a few lines; more is not one
+LONGEST_RISK_WINDOW = timedelta(days=366)
+LONGEST_TIMEOUT = 3600.0  # seconds, for notify.timeout
+LARGEST_WEIGHT = 1000.0
+
+
 def load(path: Path) -> Config:
     """Read the config file; a missing file means all defaults."""
     try:
-        data = path.read_bytes()
+        data = _read_regular_file(path)
     except FileNotFoundError:
         return Config(path=path, date_order=locale_date_order())
     except OSError as exc:
@@ -53,6 +59,8 @@ def load(path: Path) -> Config:
         raw = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config {path} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"config {path} nests tables or lists too deeply") from None
     _check_keys(raw, path)
     default = Config()
     return Config(
@@ -68,6 +76,27 @@ def load(path: Path) -> Config:
         path=path,
         raw=raw,
     )
+
+
+def _read_regular_file(path: Path) -> bytes:
+    """The bytes of `path`, which must be a regular file: a FIFO, device or directory is
+    refused before it is opened (opening a FIFO waits for a writer forever); O_NONBLOCK guards
+    against one swapped in between."""
+    import stat
+
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigError(f"config {path} is not a regular file")
+    if info.st_size > LONGEST_CONFIG:
+        raise ConfigError(f"config {path} is too large for a settings file ({info.st_size} bytes)")
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ConfigError(f"config {path} is not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read(LONGEST_CONFIG + 1)
+    finally:
+        os.close(fd)
 
 
 def _time_setting(raw: dict[str, Any], key: str, default: time, path: Path) -> time:
@@ -139,15 +168,24 @@ def _duration_setting(raw: dict[str, Any], key: str, default: timedelta, path: P
     value = raw.get(key)
     if value is None:
         return default
-    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
-        return timedelta(hours=value)
+    longest = f"{LONGEST_RISK_WINDOW.days} days"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        import math
+
+        if math.isfinite(value) and 0 <= value <= LONGEST_RISK_WINDOW.total_seconds() / 3600:
+            return timedelta(hours=value)
+        raise ConfigError(f"config {path}: {key} must be from 0 to {longest}, not {value!r}")
     if isinstance(value, str):
         from promisekeeper.rules.dates import parse_duration
 
         try:
-            return parse_duration(value)
+            delta = parse_duration(value)
         except PkError:
-            pass
+            delta = None
+        if delta is not None:
+            if delta > LONGEST_RISK_WINDOW:
+                raise ConfigError(f"config {path}: {key} must be at most {longest}, not {value!r}")
+            return delta
     raise ConfigError(f'config {path}: {key} must be a duration like "24h", not {value!r}')
 
 
@@ -175,13 +213,53 @@ def _notify_settings(raw: dict[str, Any], path: Path) -> NotifySettings:
             '"{handle}", "{message}"]'
         )
     timeout = notify.get("timeout", 30)
-    if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
-        raise ConfigError(f"config {path}: notify.timeout must be a number of seconds")
-    if smtp and not isinstance(smtp.get("host"), str):
-        raise ConfigError(f'config {path}: [smtp] needs host = "..."')
+    if (
+        not isinstance(timeout, int | float)
+        or isinstance(timeout, bool)
+        or not 0 < timeout <= LONGEST_TIMEOUT
+    ):
+        raise ConfigError(
+            f"config {path}: notify.timeout must be a number of seconds from 1 to "
+            f"{LONGEST_TIMEOUT:g}"
+        )
+    if smtp:
+        _check_smtp(smtp, path)
     return NotifySettings(
         via=via, command=tuple(command), command_timeout=float(timeout), smtp=dict(smtp)
     )
+
+
+def _check_smtp(smtp: dict[str, Any], path: Path) -> None:
+    """[smtp]: a host name, a port number, text for user and password, one plain sender
+    address, starttls true or false; nothing with a line break (it would end an SMTP line)."""
+    host = smtp.get("host")
+    if not isinstance(host, str) or not host.strip() or _has_break(host):
+        raise ConfigError(f'config {path}: [smtp] needs host = "..." (a host name)')
+    port = smtp.get("port", 587)
+    if isinstance(port, str) and port.strip().isascii() and port.strip().isdigit():
+        port = int(port)
+    if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
+        raise ConfigError(
+            f"config {path}: smtp.port must be a number from 1 to 65535, not {port!r}"
+        )
+    for key in ("user", "password"):
+        if key in smtp and (not isinstance(smtp[key], str) or _has_break(smtp[key])):
+            raise ConfigError(f"config {path}: smtp.{key} must be text on one line")
+    if "from" in smtp:
+        from promisekeeper.telling.channels import one_address
+
+        sender = smtp["from"]
+        if not isinstance(sender, str) or one_address(sender) is None:
+            raise ConfigError(
+                f"config {path}: smtp.from must be one e-mail address, like "
+                f'"Me <me@example.com>", not {sender!r}'
+            )
+    if not isinstance(smtp.get("starttls", True), bool):
+        raise ConfigError(f"config {path}: smtp.starttls must be true or false")
+
+
+def _has_break(text: str) -> bool:
+    return any(ch in text for ch in "\r\n\x00")
 
 
 def _trust_weights(raw: dict[str, Any], path: Path) -> dict[str, float]:
@@ -197,8 +275,15 @@ def _trust_weights(raw: dict[str, Any], path: Path) -> dict[str, float]:
             raise ConfigError(
                 f"config {path}: unknown trust weight {key!r}; known: {', '.join(DEFAULT_WEIGHTS)}"
             )
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            raise ConfigError(f"config {path}: trust.{key} must be a number")
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or not -LARGEST_WEIGHT <= value <= LARGEST_WEIGHT
+        ):
+            raise ConfigError(
+                f"config {path}: trust.{key} must be a number from {-LARGEST_WEIGHT:g} to "
+                f"{LARGEST_WEIGHT:g}"
+            )
         weights[key] = float(value)
     return weights
 

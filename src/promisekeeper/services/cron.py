@@ -131,3 +131,13 @@ def installed(text: str) -> str | None:
         if current == MARKER:
             return lines[index + 1]
     return None
+
+
+def install(job: str) -> str | None:
+    """Put `job` in the user's crontab as our one line; returns the line of ours it found
+    there before (the same `job` when nothing had to change), None when there was none."""
+    current = read()
+    before = installed(current)
+    if before != job:
+        write(with_ours(current, job))
+    return before

@@ -3,12 +3,39 @@
 Every listing command prints the same promise objects, so scripts can rely on one shape. An
 export is those objects with their histories; an import replays the histories, so an imported
 promise is exactly the promise that was exported.
+
+An export document (format "promisekeeper", version 1) is an object:
+
+    {"format": "promisekeeper", "version": 1, "exported_at": TIME,
+     "promises": [PROMISE with "deleted_at" and "history", ...],
+     "people": [{"name", "email", "handle", "channel", "note"}, ...]}
+
+"people" (added in issue 11; still version 1, since readers ignore keys they do not know)
+holds everyone the ledger knows, with their contact details as stored (null when not set), so
+that an export is a whole backup. On import:
+
+- a document without "people" (an older export) or a plain JSON list of promises imports its
+  promises alone, as before;
+- people are matched by name, ignoring case (model.promise.name_key). Someone new is added
+  with the details given, their name as spelled in the export. For someone the ledger knows,
+  each detail is merged by `merge_person`: an empty incoming value (null, missing or blank)
+  never erases a known one; a known empty value takes the incoming one; when both are set and
+  differ, the ledger's own value wins and the import says so in its summary;
+- people are merged in the same change as the promises: all or nothing. `pk undo` of an
+  import takes its promises back; the details it merged into people stay.
+
+A plain record (no "history") needs "what", "to" and "due"; "made" defaults to the time of
+import and "status" to open. A kept record needs "kept_at" (or "closed_at"); a broken or
+released record without them is closed at its due time, or at the time of import when that
+is earlier (never before it was made).
 """
 
 from __future__ import annotations
 
 import json
 import uuid as uuidlib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,7 +50,8 @@ from promisekeeper.model.events import (
     tick,
 )
 from promisekeeper.model.history import fold
-from promisekeeper.model.promise import STATUSES, Promise
+from promisekeeper.model.promise import MAX_TEXT, STATUSES, Person, Promise, name_key
+from promisekeeper.model.settings import CHANNELS
 from promisekeeper.model.times import YEARS, in_range, iso
 from promisekeeper.rules.fields import (
     check_effort_seconds,
@@ -94,7 +122,16 @@ def export(ledger: Ledger) -> dict[str, Any]:
         "version": FORMAT_VERSION,
         "exported_at": iso(ledger.now),
         "promises": promises,
+        "people": [person_json(p) for p in ledger.all_people()],
     }
+
+
+PERSON_DETAILS = ("email", "handle", "channel", "note")
+
+
+def person_json(person: Person) -> dict[str, Any]:
+    """A person as `pk people --json`, `pk person --json` and `pk export` give them."""
+    return {"name": person.name, **{key: getattr(person, key) for key in PERSON_DETAILS}}
 
 
 # -------------------------------------------------------------------------------------------------
@@ -104,8 +141,16 @@ class ImportError_(PkError):
     """A record that cannot be imported; nothing of the file is."""
 
 
-def parse_document(text: str) -> list[Any]:
-    """The records of an export document, or of a plain JSON list of promise objects."""
+@dataclass
+class Document:
+    """What an import file holds: promise records, and people (none in older exports)."""
+
+    records: list[Any]
+    people: list[Person] = field(default_factory=list)
+
+
+def parse_document(text: str) -> Document:
+    """The records (and people) of an export document, or of a plain JSON list of promises."""
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -128,11 +173,82 @@ def parse_document(text: str) -> list[Any]:
                 f"this pk reads {FORMAT_VERSION}); upgrade pk to import it"
             )
         records = document["promises"]
+        people = _people(document.get("people"))
     else:
-        records = document
+        records, people = document, []
     if not isinstance(records, list):
         raise ImportError_('"promises" must be a list')
-    return records
+    return Document(records, people)
+
+
+def _people(items: Any) -> list[Person]:
+    """The "people" of an export, checked as `pk person` would check them; blank details are
+    None (no value). A person named twice (ignoring case) is refused: which would win?"""
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise ImportError_('"people" must be a list; nothing imported')
+    people: list[Person] = []
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        try:
+            person = _person(item)
+        except PkError as exc:
+            raise ImportError_(f"people[{index}]: {exc}; nothing imported") from None
+        if name_key(person.name) in seen:
+            raise ImportError_(f"people[{index}]: {person.name!r} is named twice; nothing imported")
+        seen.add(name_key(person.name))
+        people.append(person)
+    return people
+
+
+def _person(item: Any) -> Person:
+    if not isinstance(item, dict):
+        raise InvalidInput(f"expected an object, got {type(item).__name__}")
+    name = item.get("name")
+    if not isinstance(name, str):
+        raise InvalidInput("'name' must be a string")
+    names = clean_people([name])
+    if len(names) != 1 or names[0] != name.strip():
+        raise InvalidInput(f"'name' must be one name, not {name[:40]!r}")
+    details: dict[str, str | None] = {}
+    for key in PERSON_DETAILS:
+        value = item.get(key)
+        if value is not None and not isinstance(value, str):
+            raise InvalidInput(f"{key!r} must be a string or null")
+        if value is not None and len(value) > MAX_TEXT:
+            raise InvalidInput(f"{key!r} is too long (at most {MAX_TEXT:,} characters)")
+        details[key] = value if value and value.strip() else None
+    if details["channel"] is not None and details["channel"] not in CHANNELS:
+        raise InvalidInput(f"'channel' must be one of {', '.join(CHANNELS)}")
+    return Person(name=names[0], **details)
+
+
+@dataclass
+class Kept:
+    """A detail the ledger kept although the import held another value for it."""
+
+    name: str
+    detail: str
+    ours: str
+    theirs: str
+
+
+def merge_person(known: Person, incoming: Person) -> tuple[Person, list[Kept]]:
+    """`known` with `incoming`'s details merged in: an empty incoming value never erases a
+    known one, a known empty value takes the incoming one, and where both are set and differ
+    the ledger's own value wins (and is reported). The name stays as the ledger spells it."""
+    merged = replace(known)
+    kept: list[Kept] = []
+    for key in PERSON_DETAILS:
+        ours, theirs = getattr(known, key), getattr(incoming, key)
+        if not theirs:
+            continue
+        if not ours:
+            setattr(merged, key, theirs)
+        elif ours != theirs:
+            kept.append(Kept(known.name, key, ours, theirs))
+    return merged, kept
 
 
 def build_events(record: Any, now: datetime) -> list[Event]:
@@ -204,6 +320,8 @@ def _identity(item: dict[str, Any], position: int) -> dict[str, Any]:
 
 
 def _events_from_plain(record: dict[str, Any], now: datetime) -> list[Event]:
+    """A plain record's history: made, then closed when its status says so (a broken or
+    released one without a close time at its due time, or now when that is earlier)."""
     for key in ("what", "to", "due"):
         if key not in record:
             raise InvalidInput(f"missing {key!r}")
@@ -232,9 +350,12 @@ def _events_from_plain(record: dict[str, Any], now: datetime) -> list[Event]:
         raise InvalidInput(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
     if status != "open":
         closed = record.get("kept_at") or record.get("closed_at")
-        if not closed:
-            raise InvalidInput(f"status {status!r} needs 'kept_at' (or 'closed_at')")
-        closed_at = _when(closed, "kept_at")
+        if closed:
+            closed_at = _when(closed, "kept_at" if record.get("kept_at") else "closed_at")
+        elif status == "kept":
+            raise InvalidInput("status 'kept' needs 'kept_at' (or 'closed_at'): when was it kept?")
+        else:
+            closed_at = max(min(_when(made["due"], "due"), now), made_at)
         events.append(Event(kind=status, at=closed_at, data={"closed_at": iso(closed_at)}))
     return events
 
@@ -302,7 +423,48 @@ def _when(value: Any, name: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
-def import_records(ledger: Ledger, records: list[Any]) -> tuple[int, int]:
+@dataclass
+class Imported:
+    """What an import did: promises added and skipped, people added and given details, and
+    the details where the ledger kept its own value."""
+
+    promises: int = 0
+    skipped: int = 0
+    people_added: list[str] = field(default_factory=list)
+    people_updated: list[str] = field(default_factory=list)
+    kept: list[Kept] = field(default_factory=list)
+
+
+def import_document(ledger: Ledger, document: Document) -> Imported:
+    """Import a document's promises and people in one change, or nothing."""
+    result = Imported()
+
+    def merge(known: Person | None, incoming: Person) -> Person | None:
+        if known is None:
+            if not any(getattr(incoming, key) for key in PERSON_DETAILS):
+                return None  # a name alone: its promises bring it in
+            result.people_added.append(incoming.name)
+            return incoming
+        merged, kept = merge_person(known, incoming)
+        result.kept.extend(kept)
+        if merged == known:
+            return None
+        result.people_updated.append(known.name)
+        return merged
+
+    result.promises, result.skipped = import_records(
+        ledger, document.records, people=document.people, merge=merge
+    )
+    return result
+
+
+def import_records(
+    ledger: Ledger,
+    records: list[Any],
+    *,
+    people: list[Person] | None = None,
+    merge: Callable[[Person | None, Person], Person | None] | None = None,
+) -> tuple[int, int]:
     """Import all records in one change, or none. Returns (imported, skipped as duplicates)."""
     prepared: list[tuple[str, list[Event]]] = []
     for index, record in enumerate(records):
@@ -315,4 +477,6 @@ def import_records(ledger: Ledger, records: list[Any]) -> tuple[int, int]:
             raise ImportError_(f"record {index}: invalid ({exc}); nothing imported") from None
         assert promise is not None
         prepared.append((promise.uuid, events))
-    return ledger.add_histories("import", [events for _uuid, events in prepared])
+    return ledger.add_histories(
+        "import", [events for _uuid, events in prepared], people=people or [], merge=merge
+    )

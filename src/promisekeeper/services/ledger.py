@@ -58,10 +58,28 @@ class Status:
 
 
 @dataclass
+class TakenBack:
+    """What undoing a change does to one promise: the change's events on it, the promise as
+    it is, and as it will be (None: removed, because its making is taken back)."""
+
+    promise_id: int
+    events: list[Event]
+    before: Promise | None
+    after: Promise | None
+
+
+@dataclass
 class Undone:
+    """The last change and what taking it back does (`pk undo`, and its preview)."""
+
+    change_id: int
     command: str
     at: datetime
-    promise_ids: list[int]
+    steps: list[TakenBack] = field(default_factory=list)
+
+    @property
+    def promise_ids(self) -> list[int]:
+        return [step.promise_id for step in self.steps]
 
 
 class Ledger:
@@ -455,42 +473,58 @@ class Ledger:
 
             return self._record(conn, change, promise, Deleted())
 
-    def undo(self) -> Undone:
+    def undo_plan(self) -> Undone:
+        """What `pk undo` would take back now, changing nothing (its preview)."""
         if not self.path.exists():
             self._reader()
             raise InvalidInput("nothing to undo")
-        from promisekeeper.model.history import fold
+        return self._query(_plan)
 
+    def undo(self, expect: int | None = None) -> Undone:
+        """Take back the last change. `expect`: the change a preview showed; when another
+        change was recorded since, nothing is undone."""
+        if not self.path.exists():
+            self._reader()
+            raise InvalidInput("nothing to undo")
         with self.change("undo") as (conn, _change):
-            last = queries.last_change(conn)
-            if last is None:
-                raise InvalidInput("nothing to undo")
-            change_id, command, at = last
-            touched = queries.undo_change(conn, change_id, self.now)
-            for promise_id in touched:
-                events = queries.events_for(conn, promise_id)
-                if not any(e.kind == "made" for e in events):
+            plan = _plan(conn)
+            if expect is not None and plan.change_id != expect:
+                raise InvalidInput(
+                    f"the last change is now `pk {plan.command}`, recorded since the preview; "
+                    "nothing undone: run pk undo again to see it"
+                )
+            queries.undo_change(conn, plan.change_id, self.now)
+            for step in plan.steps:
+                if step.after is None:
                     # Its making was undone: reminders recorded since go with it.
-                    queries.remove_promise(conn, promise_id)
-                    continue
-                state = fold(events)
-                if state is None:
-                    queries.remove_promise(conn, promise_id)
+                    queries.remove_promise(conn, step.promise_id)
                 else:
-                    state.id = promise_id
-                    queries.save_promise(conn, state)
-        return Undone(command=command, at=at, promise_ids=touched)
+                    queries.save_promise(conn, replace(step.after, id=step.promise_id))
+        return plan
 
-    def add_histories(self, command: str, histories: list[list[Event]]) -> tuple[int, int]:
+    def add_histories(
+        self,
+        command: str,
+        histories: list[list[Event]],
+        *,
+        people: list[Person] | None = None,
+        merge: Callable[[Person | None, Person], Person | None] | None = None,
+    ) -> tuple[int, int]:
         """Store whole histories as one change (import), each starting with its making; a
         promise whose uuid is already in the ledger is skipped. Names are recorded as the
         ledger already knows them, in the events themselves, and every event gets its identity
         before the history is folded, so the row is the fold of the history as stored.
-        Returns (added, skipped)."""
+        `people` are stored first, in the same transaction: `merge(known, incoming)` says what
+        to store for each (None: nothing). Returns (added, skipped)."""
         from promisekeeper.model.events import Made
         from promisekeeper.model.history import fold
 
         with self.change(command) as (conn, change):
+            for incoming in people or []:
+                known = queries.get_person(conn, incoming.name)
+                merged = merge(known, incoming) if merge else None
+                if merged is not None:
+                    queries.save_person(conn, merged)
             known = queries.uuids(conn)
             seen_events: set[str] = set()
             added = skipped = 0
@@ -573,13 +607,13 @@ class Ledger:
             return self._record(conn, change, promise, Snoozed(end))
 
     # -- reminders (pk remind) ----------------------------------------------------------------
-    def reminded_today(self) -> dict[int, list[str]]:
-        """Standings each promise was already reminded about today (local day)."""
-        start, _end = local_day(self.now)
-        return self._query(queries.reminded_since, start, default={})
+    def reminded(self, promise_ids: list[int]) -> dict[int, list[Event]]:
+        """The reminders `pk remind` recorded for these promises, oldest first."""
+        return self._query(queries.reminded_events, promise_ids, default={})
 
     def record_reminded(self, reminded: list[tuple[Promise, str]]) -> None:
-        """Remember what `pk remind` said, so the next run the same day does not repeat it."""
+        """Remember what `pk remind` said (the standing, and the due time it was about), so
+        the next run the same day does not repeat it and a later one can say what changed."""
         if not reminded:
             return
         from promisekeeper.model.events import Reminded
@@ -587,7 +621,7 @@ class Ledger:
         with self.change("remind") as (conn, change):
             for promise, state in reminded:
                 current = self._load(conn, promise.id or 0)
-                self._record(conn, change, current, Reminded(state))
+                self._record(conn, change, current, Reminded(state, promise.due))
 
     # -- track record ------------------------------------------------------------------------
     def histories(self) -> list[tuple[Promise, list[Event]]]:
@@ -609,8 +643,9 @@ class Ledger:
 
     # -- people -------------------------------------------------------------------------------
     def people(self) -> list[tuple[Person, int, int]]:
-        """Everyone, with how many open promises you have to them and how many are at risk."""
-        people = self._query(queries.all_people, default=[])
+        """Everyone you have a promise to (open or closed, not deleted) or whose details you
+        recorded, with how many open promises you have to them and how many are at risk."""
+        people = self._query(queries.known_people, default=[])
         open_count: dict[str, int] = {}
         worry_count: dict[str, int] = {}
         for promise in self.list(status="open"):
@@ -623,6 +658,10 @@ class Ledger:
             (p, open_count.get(name_key(p.name), 0), worry_count.get(name_key(p.name), 0))
             for p in people
         ]
+
+    def all_people(self) -> list[Person]:
+        """Every person the ledger holds, whatever became of their promises (for export)."""
+        return self._query(queries.all_people, default=[])
 
     def person(self, name: str) -> Person | None:
         return self._query(queries.get_person, name)
@@ -663,6 +702,24 @@ class Ledger:
                 f" if you want to {verb} it"
             )
         return promise
+
+
+def _plan(conn: Connection) -> Undone:
+    """The last change that undo takes back, and each promise as it is and as it will be: the
+    fold of its history without the change's events."""
+    from promisekeeper.model.history import fold
+
+    last = queries.last_change(conn)
+    if last is None:
+        raise InvalidInput("nothing to undo")
+    change_id, command, at = last
+    plan = Undone(change_id=change_id, command=command, at=at)
+    for promise_id, (row, events) in queries.histories_of_change(conn, change_id).items():
+        taken = [e for e in events if e.change_id == change_id]
+        left = [e for e in events if e.change_id != change_id]
+        after = fold(left) if any(e.kind == "made" for e in left) else None
+        plan.steps.append(TakenBack(promise_id, taken, row, after))
+    return plan
 
 
 def _refuse_known_events(conn: Connection, events: list[Event], seen: set[str]) -> None:

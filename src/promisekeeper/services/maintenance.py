@@ -75,11 +75,11 @@ class Checkup:
 
 @dataclass
 class Copied:
-    """The result of a backup or restore."""
+    """The result of a backup or restore: what the copy holds, counted as `pk doctor` counts
+    (store.queries.ledger_counts)."""
 
     path: Path
-    promises: int
-    events: int
+    counts: dict[str, int]
     kept: Path | None = None  # restore: where the ledger that was replaced now is
 
 
@@ -396,8 +396,7 @@ def backup(ledger: Path, dest: Path | None = None) -> Copied:
         files.copy_database(conn, target)  # WriteFailed names the target, not the ledger
     finally:
         conn.close()
-    counts = _checked_copy(target)
-    return Copied(target, counts["promises"] + counts["deleted"], counts["events"])
+    return Copied(target, _checked_copy(target))
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -493,7 +492,7 @@ def restore(ledger: Path, source: Path) -> Copied:
             kept = _replace_file(tmp, real, ledger)
     finally:
         files.remove_quietly(tmp)
-    return Copied(ledger, counts["promises"] + counts["deleted"], counts["events"], kept)
+    return Copied(ledger, counts, kept)
 
 
 def _healthy(ledger: Path) -> bool:

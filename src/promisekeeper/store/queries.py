@@ -231,13 +231,31 @@ def get_person(conn: sqlite3.Connection, name: str) -> Person | None:
     return Person(id=row[0], name=row[1], email=row[2], handle=row[3], channel=row[4], note=row[5])
 
 
-def all_people(conn: sqlite3.Connection) -> list[Person]:
+# Someone `pk people` shows: a promise to them that is not deleted (open or closed), or
+# details recorded with `pk person`. A name whose only promises were deleted (or undone) is not.
+KNOWN_PERSON = """(EXISTS (SELECT 1 FROM promise_people pp JOIN promises p ON p.id = pp.promise_id
+        WHERE pp.person_id = pe.id AND p.deleted_ts IS NULL)
+    OR coalesce(pe.email, pe.handle, pe.channel, pe.note) IS NOT NULL)"""
+
+
+def _people(conn: sqlite3.Connection, where: str) -> list[Person]:
     rows = conn.execute(
-        "SELECT id, name, email, handle, channel, note FROM people ORDER BY name_key"
+        "SELECT pe.id, pe.name, pe.email, pe.handle, pe.channel, pe.note FROM people pe"
+        f" WHERE {where} ORDER BY pe.name_key"
     )
     return [
         Person(id=r[0], name=r[1], email=r[2], handle=r[3], channel=r[4], note=r[5]) for r in rows
     ]
+
+
+def all_people(conn: sqlite3.Connection) -> list[Person]:
+    """Every person row, whatever became of their promises."""
+    return _people(conn, "1")
+
+
+def known_people(conn: sqlite3.Connection) -> list[Person]:
+    """The people `pk people` lists (KNOWN_PERSON)."""
+    return _people(conn, KNOWN_PERSON)
 
 
 def save_person(conn: sqlite3.Connection, person: Person) -> None:
@@ -465,16 +483,38 @@ def recent_kept_spans(conn: sqlite3.Connection, limit: int = 200) -> list[tuple[
     return [(int(r[0]), max(int(r[1]), 0)) for r in rows]
 
 
-def reminded_since(conn: sqlite3.Connection, since: datetime) -> dict[int, list[str]]:
-    """The standings each promise was reminded about since `since` (for `pk remind`)."""
-    rows = conn.execute(
-        "SELECT promise_id, json_extract(data, '$.standing') FROM events "
-        "WHERE kind = 'reminded' AND at_ts >= ?",
-        (ts(since),),
-    )
-    found: dict[int, list[str]] = {}
-    for promise_id, standing in rows:
-        found.setdefault(int(promise_id), []).append(str(standing))
+def reminded_events(conn: sqlite3.Connection, promise_ids: list[int]) -> dict[int, list[Event]]:
+    """The `reminded` events of these promises, each promise's in history order (for
+    `pk remind`: what was said today, and the standing at the last reminder)."""
+    found: dict[int, list[Event]] = {}
+    for start in range(0, len(promise_ids), 500):
+        chunk = promise_ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        rows = conn.execute(
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE promise_id IN ({marks}) "
+            f"AND kind = 'reminded' ORDER BY promise_id, {_HISTORY_ORDER}",
+            chunk,
+        )
+        for row in rows:
+            found.setdefault(int(row[1]), []).append(_event(row))
+    return found
+
+
+def histories_of_change(
+    conn: sqlite3.Connection, change_id: int
+) -> dict[int, tuple[Promise | None, list[Event]]]:
+    """Each promise a change touched (by id, in id order): its row (None when it has none)
+    and its whole history."""
+    touched = "SELECT DISTINCT promise_id FROM events WHERE change_id = ?"
+    rows = {p.id: p for p in select_promises(conn, f"p.id IN ({touched})", (change_id,))}
+    found: dict[int, tuple[Promise | None, list[Event]]] = {}
+    for row in conn.execute(
+        f"SELECT {_EVENT_COLUMNS} FROM events WHERE promise_id IN ({touched})"
+        f" ORDER BY promise_id, {_HISTORY_ORDER}",
+        (change_id,),
+    ):
+        promise_id = int(row[1])
+        found.setdefault(promise_id, (rows.get(promise_id), []))[1].append(_event(row))
     return found
 
 
@@ -507,14 +547,24 @@ def describe_database(conn: sqlite3.Connection) -> dict[str, Any]:
     info["missing_tables"] = [t for t in LEDGER_TABLES if t not in tables]
     info["counts"] = {}
     if not info["missing_tables"]:
-        info["counts"] = {
-            "promises": count_promises(conn, "p.deleted_ts IS NULL"),
-            "deleted": count_promises(conn, "p.deleted_ts IS NOT NULL"),
-            "events": conn.execute("SELECT count(*) FROM events").fetchone()[0],
-            "people": conn.execute("SELECT count(*) FROM people").fetchone()[0],
-            "changes": conn.execute("SELECT count(*) FROM changes").fetchone()[0],
-        }
+        info["counts"] = ledger_counts(conn)
     return info
+
+
+def ledger_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """What a ledger holds, counted one way for `pk doctor`, `pk backup` and `pk restore`:
+    promises (not deleted; what `pk list --status all` shows), deleted promises (kept in the
+    ledger and its exports, shown nowhere else), events, people (as `pk people` lists them)
+    and changes."""
+    row = conn.execute(
+        f"""SELECT
+            (SELECT count(*) FROM promises WHERE deleted_ts IS NULL),
+            (SELECT count(*) FROM promises WHERE deleted_ts IS NOT NULL),
+            (SELECT count(*) FROM events),
+            (SELECT count(*) FROM people pe WHERE {KNOWN_PERSON}),
+            (SELECT count(*) FROM changes)"""
+    ).fetchone()
+    return dict(zip(("promises", "deleted", "events", "people", "changes"), row, strict=True))
 
 
 def integrity_problems(conn: sqlite3.Connection, limit: int = 10) -> list[str]:

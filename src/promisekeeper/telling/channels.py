@@ -180,6 +180,32 @@ def _mailto_handler() -> bool:
     return done.returncode == 0 and bool(done.stdout.strip())
 
 
+def one_address(text: str) -> str | None:
+    """The one e-mail address `text` holds (`me@example.com` or `Me <me@example.com>`), or None
+    when it holds none, several (`a@x, b@y`), or a line break that would end a mail header."""
+    from email.utils import getaddresses
+
+    if not isinstance(text, str) or any(ch in text for ch in "\r\n\x00"):
+        return None
+    found = getaddresses([text], strict=True) if _strict_parsing() else getaddresses([text])
+    if len(found) != 1:
+        return None
+    address = found[0][1]
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain or any(ch.isspace() or ch in ",;<>" for ch in address):
+        return None
+    return address
+
+
+def _strict_parsing() -> bool:
+    """Whether this Python's email.utils takes `strict` (3.11.10+, 3.12.6+): it refuses
+    addresses the lenient parser would split or mangle."""
+    import inspect
+    from email.utils import getaddresses
+
+    return "strict" in inspect.signature(getaddresses).parameters
+
+
 def _smtp(draft: Draft, people: list[Person], smtp: dict) -> dict[str, str]:
     """Send one message to everyone in `people` through [smtp]; the addresses the server
     refused (the others got it), or NotifyError when nobody did."""
@@ -190,14 +216,27 @@ def _smtp(draft: Draft, people: list[Person], smtp: dict) -> dict[str, str]:
     from email.utils import formatdate, make_msgid, parseaddr
 
     host = smtp["host"]
-    port = int(smtp.get("port", 587))
+    try:
+        port = int(smtp.get("port", 587))
+    except (TypeError, ValueError):
+        raise NotifyError(f"smtp.port must be a number, not {smtp.get('port')!r}") from None
     where = f"{host}:{port}"
     sender = str(smtp.get("from") or smtp.get("user") or "promisekeeper@localhost")
+    if one_address(sender) is None:
+        raise NotifyError(f"smtp.from must be one e-mail address, not {sender!r}")
+    for person in people:
+        if one_address(person.email or "") is None:
+            raise NotifyError(
+                f"{person.name}'s e-mail {person.email!r} is not one e-mail address; "
+                f"fix it with: pk person {person.name} --email ADDRESS"
+            )
     message = EmailMessage()
     try:
         message["Subject"] = draft.subject
         message["From"] = sender
-        message["To"] = [Address(display_name=p.name, addr_spec=p.email or "") for p in people]
+        message["To"] = [
+            Address(display_name=p.name, addr_spec=one_address(p.email or "") or "") for p in people
+        ]
     except (ValueError, TypeError, IndexError, MessageError) as exc:
         raise NotifyError(f"cannot address the e-mail: {exc}") from None
     message["Date"] = formatdate(localtime=True)

@@ -63,7 +63,7 @@ def sentence(text: str, capital: bool = True) -> str:
         return ""
     if capital:
         text = text[0].upper() + text[1:]
-    if text[-1] not in ".!?…" and not text.endswith(('."', ".)", "!\"", '?"')):
+    if text[-1] not in ".!?…" and not text.endswith(('."', ".)", '!"', '?"')):
         text += "."
     return text
 
@@ -102,15 +102,32 @@ def load_template(kind: str, directory: Path | None) -> tuple[str, str]:
 
 
 def check_template(text: str, origin: str) -> None:
-    """Refuse placeholders we do not fill, before anything is shown or sent."""
+    """Refuse placeholders we do not fill, and any format spec or conversion (`{what:>9}`,
+    `{what!r}`: a width can ask for gigabytes), before anything is shown or sent."""
     try:
-        fields = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+        fields = [
+            (name, spec, conversion)
+            for _, name, spec, conversion in string.Formatter().parse(text)
+            if name is not None
+        ]
     except ValueError as exc:
         raise NotifyError(f"template {origin}: {exc} (write {{{{ and }}}} for braces)") from None
-    for name in fields:
+    known = ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)
+    for name, spec, conversion in fields:
         if name not in PLACEHOLDERS:
-            known = ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)
             raise NotifyError(f"template {origin}: unknown placeholder {{{name}}}; use {known}")
+        if spec or conversion:
+            written = (
+                "{"
+                + name
+                + (f"!{conversion}" if conversion else "")
+                + (f":{spec}" if spec else "")
+                + "}"
+            )
+            raise NotifyError(
+                f"template {origin}: {written[:40]} has a format; placeholders are written "
+                f"plain, like {{{name}}}"
+            )
 
 
 def names(people: list[str]) -> str:

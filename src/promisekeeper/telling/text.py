@@ -30,6 +30,19 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+# What JSON leaves as it is (it escapes only C0 controls) but a terminal would act on or hide:
+# DEL, the C1 controls (U+009B is a CSI, U+009D an OSC), bidi and invisible characters.
+_UNSAFE_IN_JSON = re.compile(
+    "[\x7f-\x9f\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
+)
+
+
+def json_for_terminal(text: str) -> str:
+    """JSON text with every character a terminal would act on or hide written as its JSON
+    escape (`\\u009b`): the same JSON value, shown as what it is."""
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def one_line(text: str, width: int = 0) -> str:
     """Safe text on one line (newlines shown as ⏎), cut to `width` characters when given."""
     text = safe(text.replace("\r\n", "\n").replace("\n", " ⏎ "))

@@ -125,7 +125,17 @@ def since(ledger: Ledger, text: str) -> datetime:
 def print_json(value: Any) -> None:
     from promisekeeper.services.exchange import dumps
 
-    typer.echo(dumps(value))
+    echo_json(dumps(value))
+
+
+def echo_json(text: str) -> None:
+    """JSON to stdout: as it is into a pipe or file; on a terminal, with the controls and bidi
+    characters of user text written as JSON escapes, so the terminal never acts on them."""
+    if sys.stdout.isatty():
+        from promisekeeper.telling.text import json_for_terminal
+
+        text = json_for_terminal(text)
+    typer.echo(text)
 
 
 def promise_object(ledger: Ledger, promise: Any, standing: str | None = None) -> dict[str, Any]:

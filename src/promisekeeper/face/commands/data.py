@@ -8,7 +8,15 @@ from typing import Annotated, Any
 
 import typer
 
-from promisekeeper.face.commands.common import JsonOption, fail, load_config, print_json, say, state
+from promisekeeper.face.commands.common import (
+    JsonOption,
+    echo_json,
+    fail,
+    load_config,
+    print_json,
+    say,
+    state,
+)
 from promisekeeper.services import paths
 
 
@@ -19,7 +27,8 @@ def export(
         Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
     ] = None,
 ) -> None:
-    """Write every promise with its full history as JSON (the format pk import reads).
+    """Write every promise with its full history, and everyone's contact details, as JSON
+    (the format pk import reads).
 
     \b
     Examples:
@@ -34,7 +43,7 @@ def export(
     ledger = state(ctx).ledger()
     text = dumps(export_ledger(ledger))
     if output is None:
-        typer.echo(text)
+        echo_json(text)
         return
     from promisekeeper.services.output import write_output
 
@@ -53,16 +62,19 @@ def import_(
         ),
     ],
 ) -> None:
-    """Import promises from JSON, skipping those already in the ledger (same uuid).
+    """Import promises (and people) from JSON, skipping promises already in the ledger (same
+    uuid).
 
-    All or nothing: a bad record stops the import with its index, and the ledger is unchanged.
+    People are merged by name: an empty detail in the file never erases one you have, and where
+    both have a different value yours is kept (the summary says so). All or nothing: a bad
+    record stops the import with its index, and the ledger is unchanged.
 
     \b
     Examples:
       pk import promises.json
       pk export --db old.db | pk import -
     """
-    from promisekeeper.services.exchange import import_records, parse_document
+    from promisekeeper.services.exchange import import_document, parse_document
 
     if file == "-":
         text = sys.stdin.read()
@@ -72,11 +84,35 @@ def import_(
         except (OSError, UnicodeDecodeError) as exc:
             fail(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}")
     ledger = state(ctx).ledger()
-    imported, skipped = import_records(ledger, parse_document(text))
-    message = f"Imported {imported} promise{'s' if imported != 1 else ''}"
-    if skipped:
-        message += f" ({skipped} already in the ledger, skipped)"
+    done = import_document(ledger, parse_document(text))
+    message = f"Imported {done.promises} promise{'s' if done.promises != 1 else ''}"
+    if done.skipped:
+        message += f" ({done.skipped} already in the ledger, skipped)"
     say(message)
+    from promisekeeper.telling.text import one_line
+
+    def names(people: list[str]) -> str:
+        return ", ".join(one_line(name, 40) for name in people)
+
+    if done.people_added:
+        say(
+            f"  added {_people(len(done.people_added))} with their details: "
+            f"{names(done.people_added)}"
+        )
+    if done.people_updated:
+        say(
+            f"  added details from the import to {_people(len(done.people_updated))}: "
+            f"{names(done.people_updated)}"
+        )
+    for kept in done.kept:
+        say(
+            f"  kept this ledger's {kept.detail} for {one_line(kept.name, 40)}: "
+            f"{one_line(kept.ours, 60)} (the import had {one_line(kept.theirs, 60)})"
+        )
+
+
+def _people(n: int) -> str:
+    return f"{n} {'person' if n == 1 else 'people'}"
 
 
 def _where(ctx: typer.Context, as_json: bool) -> None:

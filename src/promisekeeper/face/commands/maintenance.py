@@ -72,6 +72,16 @@ def _count(n: int, one: str, many: str = "") -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
+def _promises(counts: dict[str, int]) -> str:
+    """What a ledger or a backup holds, in the same words everywhere (doctor, backup,
+    restore): promises not deleted, then the deleted ones, which it keeps too."""
+    words = _count(counts["promises"], "promise")
+    deleted = counts["deleted"]
+    if deleted:
+        words += f" and {deleted} deleted {'one' if deleted == 1 else 'ones'}"
+    return words
+
+
 def _size(n: int) -> str:
     for unit in ("bytes", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
@@ -103,7 +113,7 @@ def _checkup_lines(checkup: Checkup) -> list[str]:
     if checkup.counts:
         c = checkup.counts
         lines.append(
-            f"Contents   {_count(c['promises'], 'promise')} ({c['deleted']} deleted), "
+            f"Contents   {_promises(c)}, "
             f"{_count(c['events'], 'event')}, {_count(c['people'], 'person', 'people')}, "
             f"{_count(c['changes'], 'change')}"
         )
@@ -160,7 +170,7 @@ def backup(
     ledger, _explicit = paths.db_path(state(ctx).db)
     copied = maintenance.backup(ledger, path.expanduser() if path else None)
     say(
-        f"Backed up {_count(copied.promises, 'promise')} ({_count(copied.events, 'event')}) to "
+        f"Backed up {_promises(copied.counts)} ({_count(copied.counts['events'], 'event')}) to "
         f"{one_line(str(copied.path))}"
     )
 
@@ -187,7 +197,6 @@ def restore(
     ledger, _explicit = paths.db_path(state(ctx).db)
     source = path.expanduser()
     info = maintenance.check_source(source)
-    count = info["counts"]["promises"]
     if not yes:
         if not common.interactive():
             fail(
@@ -196,11 +205,14 @@ def restore(
             )
         question = (
             f"Replace the ledger {one_line(str(ledger))} with {one_line(str(source))} "
-            f"({count} promise{'' if count == 1 else 's'})? The current one is kept next to it."
+            f"({_promises(info['counts'])})? The current one is kept next to it."
         )
         if not typer.confirm(question, default=False):
             fail("not restored; nothing was changed")
     restored = maintenance.restore(ledger, source)
-    say(f"Restored {_count(restored.promises, 'promise')} from {one_line(str(source))}")
+    say(
+        f"Restored {_promises(restored.counts)} ({_count(restored.counts['events'], 'event')}) "
+        f"from {one_line(str(source))}"
+    )
     if restored.kept is not None:
         say(f"  the ledger it replaced is kept as {one_line(str(restored.kept))}")

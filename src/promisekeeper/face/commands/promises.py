@@ -543,22 +543,55 @@ def delete(
     )
 
 
-def undo(ctx: typer.Context) -> None:
+def undo(
+    ctx: typer.Context,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be taken back; change nothing.")
+    ] = False,
+) -> None:
     """Take back the last change (repeat to go further back).
+
+    On a terminal it first shows what it takes back (the command, when, each promise and the
+    values that return) and asks. Elsewhere (scripts) it acts at once and says what it undid.
 
     \b
     Examples:
       pk undo
+      pk undo --dry-run
+      pk undo --yes
     """
     ledger = state(ctx).ledger()
-    undone = ledger.undo()
+    from promisekeeper.face.render import undo_lines
     from promisekeeper.rules.dates import format_when
 
-    shown = undone.promise_ids[:5]
-    ids = ", ".join(f"#{i}" for i in shown)
-    if len(undone.promise_ids) > len(shown):
-        ids += f" and {len(undone.promise_ids) - len(shown):,} more"
-    say(f"Undid `pk {undone.command}` of {format_when(undone.at, ledger.now)} ({ids})")
+    plan = ledger.undo_plan()
+    change = f"`pk {plan.command}` of {format_when(plan.at, ledger.now)}"
+    if dry_run:
+        say(f"pk undo would take back {change}:")
+        say("\n".join(undo_lines(plan, ledger.now)))
+        say("Nothing was changed (--dry-run).")
+        return
+    if not yes and common.interactive():
+        say(f"pk undo takes back {change}:")
+        say("\n".join(undo_lines(plan, ledger.now)))
+        if not typer.confirm("Undo it?", default=False):
+            fail("not undone; nothing was changed")
+        ledger.undo(expect=plan.change_id)
+        ids = _ids(plan.promise_ids)
+        say(f"Undid {change} ({ids})")
+        return
+    undone = ledger.undo()
+    change = f"`pk {undone.command}` of {format_when(undone.at, ledger.now)}"
+    say(f"Undid {change} ({_ids(undone.promise_ids)})")
+    say("\n".join(undo_lines(undone, ledger.now)))
+
+
+def _ids(promise_ids: list[int]) -> str:
+    shown = ", ".join(f"#{i}" for i in promise_ids[:5])
+    if len(promise_ids) > 5:
+        shown += f" and {len(promise_ids) - 5:,} more"
+    return shown
 
 
 def _check_name(ledger: Ledger, name: str) -> str:

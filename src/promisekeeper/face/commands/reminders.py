@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from promisekeeper.face.commands.common import fail, print_json, promise_object, say, state
+from promisekeeper.face.commands.common import print_json, promise_object, say, state
 from promisekeeper.services import paths
 
 if TYPE_CHECKING:
@@ -45,14 +46,29 @@ def remind(
     output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
     fail_if_due: Annotated[
         bool,
-        typer.Option("--fail-if-due", help=f"Exit {EXIT_DUE} when something needs you."),
+        typer.Option(
+            "--fail-if-due",
+            help=f"Exit {EXIT_DUE} when something needs you now, even if reminded before.",
+        ),
     ] = False,
+    record: Annotated[
+        bool | None,
+        typer.Option(
+            "--record/--no-record",
+            help="Record what this run reminded you of, so later runs today do not repeat it "
+            "(default: only when run without a terminal, as from cron).",
+        ),
+    ] = None,
 ) -> None:
     """What needs you now, for cron: never asks anything, prints nothing when all is well.
 
     Lists overdue promises, those due soon, and those at risk whose people were not told,
-    each with the command to run next. A promise is not repeated the same day unless it got
-    worse. Exit status 0 (or 3 with --fail-if-due when something is due), 1 on an error.
+    each with the command to run next and what changed since the last reminder (now overdue,
+    now at risk, moved). A run without a terminal (cron) records what it said and does not
+    repeat a promise the same day unless it got worse; a run on a terminal shows all that
+    needs you and records nothing, so it never uses up cron's reminder. --format json always
+    lists all that needs you, each marked "new" or not. Exit status 0 (or 3 with
+    --fail-if-due when something needs you), 1 on an error.
 
     \b
     Examples:
@@ -71,20 +87,39 @@ def remind(
 
         span = parse_duration(within)
     reminders = reminding.due(ledger, span)
+    recording = unattended() if record is None else record
+    # A recording run (cron) says only what is new; any other shows all that needs you.
+    shown = [r for r in reminders if r.new] if recording else reminders
     if output_format == "json":
+        from promisekeeper.model.times import iso
+
         print_json(
             [
-                {**promise_object(ledger, r.promise), "reason": r.reason, "next": r.next}
+                {
+                    **promise_object(ledger, r.promise),
+                    "reason": r.reason,
+                    "next": r.next,
+                    "new": r.new,
+                    "change": r.change or None,
+                    "was": r.was,
+                    "last_reminded": iso(r.last) if r.last else None,
+                }
                 for r in reminders
             ]
         )
-    elif reminders:
-        say("\n".join(digest(ledger, reminders, quiet)))
-    if desktop and reminders:
-        _desktop(summary(reminders))
-    reminding.record(ledger, reminders)
+    elif shown:
+        say("\n".join(digest(ledger, shown, quiet)))
+    if desktop and shown:
+        _desktop(summary(shown))
+    if recording:
+        reminding.record(ledger, reminders)
     if fail_if_due and reminders:
         raise typer.Exit(EXIT_DUE)
+
+
+def unattended() -> bool:
+    """No terminal on either end: cron, a systemd timer, a script with its output captured."""
+    return not (sys.stdin.isatty() or sys.stdout.isatty())
 
 
 def summary(reminders: list[Reminder]) -> str:
@@ -93,7 +128,29 @@ def summary(reminders: list[Reminder]) -> str:
         counts[r.reason] += 1
     parts = [f"{n} {HEADINGS[reason].split(',')[0].lower()}" for reason, n in counts.items() if n]
     noun = "promise needs" if len(reminders) == 1 else "promises need"
-    return f"{len(reminders)} {noun} you: {', '.join(parts)}"
+    text = f"{len(reminders)} {noun} you: {', '.join(parts)}"
+    notes: dict[str, int] = {}
+    for r in sorted(reminders, key=lambda r: not r.new):  # what changed, then what was said
+        note = change_words(r)
+        if note:
+            notes[note] = notes.get(note, 0) + 1
+    if notes:
+        text += "; " + ", ".join(f"{n} {note}" for note, n in notes.items())
+    return text
+
+
+def change_words(reminder: Reminder) -> str:
+    """What changed since the last reminder, in words ('' for a first reminder or no change);
+    for one already said today, that it was."""
+    from promisekeeper.telling.words import STANDING_WORDS
+
+    if not reminder.new:
+        return "already reminded today"
+    if reminder.change == "worse":
+        return f"now {STANDING_WORDS[reminder.standing]}"
+    if reminder.change == "moved":
+        return "moved since the last reminder"
+    return ""
 
 
 def digest(ledger: Ledger, reminders: list[Reminder], quiet: bool) -> list[str]:
@@ -118,7 +175,10 @@ def digest(ledger: Ledger, reminders: list[Reminder], quiet: bool) -> list[str]:
                 when = f"was due {format_day_time(p.due, now)}, {timing(p, now)}"
             else:
                 when = f"due {format_day_time(p.due, now)}, {format_relative(p.due, now)}"
-            lines.append(f"  {promise_summary(p)} · {when}")
+            note = change_words(r)
+            if note and not r.new and r.last is not None:
+                note = f"already reminded {format_day_time(r.last, now)}"
+            lines.append(f"  {promise_summary(p)} · {when}" + (f" · {note}" if note else ""))
             lines.append(f"    next: {r.next}")
     return lines
 
@@ -156,7 +216,10 @@ def cron(
         bool, typer.Option("--remove", help="Remove the line --install added.")
     ] = False,
     show: Annotated[
-        bool, typer.Option("--show", help="Show the line installed now, if any.")
+        bool,
+        typer.Option(
+            "--show", help="Show the line installed now (or the one --install would add)."
+        ),
     ] = False,
 ) -> None:
     """Print the crontab line that runs pk remind; --install or --remove it.
@@ -172,6 +235,7 @@ def cron(
       pk cron --remove
     """
     from promisekeeper.services import cron as crontab
+    from promisekeeper.telling.text import safe
 
     if sum((install, remove, show)) > 1:
         ctx.fail("use only one of --install, --remove and --show")
@@ -183,26 +247,30 @@ def cron(
         crontab.write(crontab.without_ours(current))
         say("Removed the pk remind line from your crontab.")
         return
-    if show:
-        found = crontab.installed(crontab.read())
-        if found is None:
-            fail("no pk remind line in your crontab; add one with pk cron --install")
-        say(found)
-        return
     schedule = crontab.Schedule(
         at=at, every_hours=crontab.parse_every(every) if every else None, weekdays=weekdays
     )
     ledger_path, _explicit = paths.db_path(state(ctx).db)
     config = paths.config_path() if os.environ.get("PK_CONFIG") else None
     job = crontab.line(schedule, ledger_path, config, desktop)
+    if show:
+        found = crontab.installed(crontab.read())
+        if found is None:
+            say("No pk remind job is installed in your crontab. pk cron --install would add:")
+            say(safe(job))
+            return
+        say(safe(found))
+        return
     if not install:
-        say(job)
+        say(safe(job))
         return
-    current = crontab.read()
-    if crontab.installed(current) == job:
+    before = crontab.install(job)
+    if before == job:
         say("Already in your crontab:")
-        say(job)
-        return
-    crontab.write(crontab.with_ours(current, job))
-    say("Added to your crontab:")
-    say(job)
+    elif before is None:
+        say("Added to your crontab:")
+    else:
+        say("Replaced the pk remind line in your crontab, which was:")
+        say(safe(before))
+        say("with:")
+    say(safe(job))

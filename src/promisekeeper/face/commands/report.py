@@ -67,4 +67,6 @@ def report(
     from promisekeeper.services.output import write_output
 
     write_output(output, text, ledger=ledger.path)
-    say(f"Report written to {output}")
+    from promisekeeper.telling.text import one_line
+
+    say(f"Report written to {one_line(str(output))}")
