@@ -60,6 +60,7 @@ class Checkup:
     counts: dict[str, int] = field(default_factory=dict)
     wal_size: int | None = None
     backups: list[FileInfo] = field(default_factory=list)
+    backup_places: list[Path] = field(default_factory=list)  # where `pk backup PATH` wrote
     config: Path | None = None
     config_exists: bool = False
     findings: list[Finding] = field(default_factory=list)
@@ -171,6 +172,7 @@ def _inspect(checkup: Checkup, conn: Connection) -> None:
             "point --db or PK_DB at your ledger, or move this file out of the way",
         )
         return
+    checkup.backup_places = files.backup_places(conn)
     checkup.integrity = queries.integrity_problems(conn)
     if checkup.integrity:
         checkup.add(
@@ -179,6 +181,18 @@ def _inspect(checkup: Checkup, conn: Connection) -> None:
             f"`sqlite3 {path} .recover | sqlite3 rescued.db` and `pk restore rescued.db`",
         )
         return
+    foreign = schema.foreign_objects(conn, version) if 1 <= version <= schema.SCHEMA_VERSION else []
+    if foreign:
+        checkup.add(
+            f"ledger {path} holds schema objects pk did not create: {', '.join(foreign[:5])}"
+            + (
+                "; a trigger is code that runs on pk's changes and can alter promises"
+                if any(f.startswith("trigger ") for f in foreign)
+                else ""
+            ),
+            f"{_newest_backup_hint(path)}; or `pk export > rescue.json`, move {path.name} "
+            "aside and `pk import rescue.json` (reading runs no trigger)",
+        )
     if not checkup.counts or version != schema.SCHEMA_VERSION:
         return  # an older schema is read by this pk only after its upgrade
     mismatched = rows_that_disagree_with_history(conn)
@@ -265,16 +279,28 @@ def _check_side_files(checkup: Checkup) -> None:
     wal = path.with_name(path.name + "-wal")
     if wal.is_file():
         checkup.wal_size = wal.stat().st_size
+    stray: set[Path] = set()
     if path.parent.is_dir():
-        now = time.time()
-        stray = [p for p in files.temp_files_of(path) if now - p.stat().st_mtime > STRAY_AFTER]
-        if stray:
-            names = " ".join(str(p) for p in stray)
-            checkup.add(
-                f"temporary file(s) left by an interrupted pk: {names}",
-                f"remove them (rm {names}); the ledger itself is not affected",
-                "warning",
-            )
+        stray.update(files.temp_files_of(path))
+    # Next to the ledger (and the file a symlinked ledger points to), and in every directory
+    # `pk backup PATH` wrote to: pk's temporary files there are named .NAME.pk-XXXX.tmp.
+    for directory in {path.parent, path.resolve().parent, *checkup.backup_places}:
+        stray.update(files.pk_temp_files_in(directory))
+    now = time.time()
+    old = []
+    for candidate in sorted(stray):
+        try:
+            if now - candidate.lstat().st_mtime > STRAY_AFTER:
+                old.append(candidate)
+        except OSError:
+            continue
+    if old:
+        names = " ".join(str(p) for p in old)
+        checkup.add(
+            f"temporary file(s) left by an interrupted pk: {names}",
+            f"remove them (rm {names}); the ledger itself is not affected",
+            "warning",
+        )
 
 
 def _check_backups(checkup: Checkup) -> None:
@@ -349,13 +375,9 @@ def backup(ledger: Path, dest: Path | None = None) -> Copied:
     target = backup_target(ledger, dest)
     if not ledger.exists():
         raise LedgerError(f"there is no ledger at {ledger} yet; nothing to back up")
-    if target.exists():
-        if _same_file(target, ledger):
-            raise LedgerError(f"{target} is the ledger itself; choose another path")
-        if not _is_ledger_file(target):
-            raise LedgerError(
-                f"{target} exists and is not a PromiseKeeper ledger; not replacing it"
-            )
+    files.refuse_ledger_files(target, ledger, backups=False)
+    if target.exists() and not _is_ledger_file(target):
+        raise LedgerError(f"{target} exists and is not a PromiseKeeper ledger; not replacing it")
     if not target.parent.is_dir():
         raise LedgerError(f"cannot write {target}: directory {target.parent} does not exist")
     conn = connection.connect(ledger, write=False)
@@ -368,9 +390,10 @@ def backup(ledger: Path, dest: Path | None = None) -> Copied:
                     f"ledger {ledger} is damaged ({'; '.join(problems)}); not backed up, so that "
                     "no good backup is replaced by a damaged copy; run `pk doctor`"
                 )
-            files.copy_database(conn, target)
-    except OSError as exc:
-        raise LedgerError(f"cannot write {target}: {exc.strerror or exc}") from None
+            if target.parent.resolve() != ledger.parent.resolve():
+                # Before the copy: a backup killed half-way leaves its temporary file there.
+                files.record_backup_place(conn, target.parent.resolve())
+        files.copy_database(conn, target)  # WriteFailed names the target, not the ledger
     finally:
         conn.close()
     return Copied(target, _checked_copy(target))
@@ -421,6 +444,12 @@ def check_source(source: Path) -> dict[str, Any]:
             problems = queries.integrity_problems(conn, limit=3)
             if problems:
                 raise LedgerError(f"{source} is damaged ({'; '.join(problems)})")
+            foreign = schema.foreign_objects(conn, version)
+            if foreign:
+                raise LedgerError(
+                    f"{source} holds schema objects pk did not create ({', '.join(foreign[:5])}); "
+                    "not a ledger pk can trust"
+                )
     finally:
         conn.close()
     return info
@@ -432,22 +461,38 @@ def _no_wal_waiting(path: Path) -> bool:
 
 
 def restore(ledger: Path, source: Path) -> Copied:
-    """Replace the ledger with the ledger at `source`, keeping the one replaced."""
-    source_info = check_source(source)
+    """Replace the ledger with the ledger at `source`, keeping the one replaced.
+
+    A ledger path that is a symlink stays one: the file it points to is restored, and the kept
+    copy (next to the ledger path) is a real copy of the old ledger. The source is first copied
+    into a private file next to the ledger, and that copy, the bytes that will be restored, is
+    what is checked.
+    """
+    check_source(source)
     if ledger.is_dir():
         raise LedgerError(f"ledger path {ledger} is a directory, not a file")
-    if ledger.exists() and _same_file(source, ledger):
+    real = ledger.resolve() if ledger.is_symlink() else ledger
+    if real.exists() and _same_file(source, real):
         raise LedgerError(f"{source} is the ledger itself; nothing to restore")
-    if not ledger.parent.is_dir():
-        raise LedgerError(f"cannot restore: directory {ledger.parent} does not exist")
-    kept = None
-    if not ledger.exists():
-        _install_copy(source, ledger)
-    elif _healthy(ledger):
-        kept = _restore_in_place(source, ledger)
-    else:
-        kept = _replace_file(source, ledger)
-    return Copied(ledger, source_info["counts"], kept)
+    if not real.parent.is_dir():
+        raise LedgerError(f"cannot restore: directory {real.parent} does not exist")
+    healthy = real.exists() and _healthy(real)
+    page_size = _page_size(real) if healthy else None
+    tmp = _copy_of(source, real, page_size)
+    try:
+        counts = check_source(tmp)["counts"]
+        kept = None
+        if not real.exists():
+            files.set_wal(tmp)
+            _install(tmp, real)
+        elif healthy:
+            kept = _restore_in_place(tmp, real, source, ledger)
+        else:
+            files.set_wal(tmp)
+            kept = _replace_file(tmp, real, ledger)
+    finally:
+        files.remove_quietly(tmp)
+    return Copied(ledger, counts, kept)
 
 
 def _healthy(ledger: Path) -> bool:
@@ -464,15 +509,52 @@ def _healthy(ledger: Path) -> bool:
         conn.close()
 
 
-def _restore_in_place(source: Path, ledger: Path) -> Path:
-    kept = files.stamped_path(ledger, "before-restore")
+def _page_size(ledger: Path) -> int | None:
     conn = connection.open_existing(ledger)
     try:
         with connection.guarded(ledger):
-            files.copy_database(conn, kept)
+            return files.page_size_of(conn)
+    finally:
+        conn.close()
+
+
+def _copy_of(source: Path, real: Path, page_size: int | None) -> Path:
+    """A complete private copy of `source` next to the ledger, with the ledger's page size."""
+    tmp = files.temp_file_for(real, ".new")
+    try:
         src = connection.open_existing(source, readonly=_no_wal_waiting(source))
         try:
-            with connection.guarded(ledger):
+            with connection.guarded(tmp):
+                files.clone_database(src, tmp, page_size=page_size)
+        finally:
+            src.close()
+    except connection.SQLiteError as exc:
+        files.remove_quietly(tmp)
+        raise LedgerError(
+            f"could not copy {source} next to {real} ({files.words(exc.reason)}); "
+            "nothing was restored"
+        ) from None
+    except OSError as exc:
+        files.remove_quietly(tmp)
+        raise LedgerError(
+            f"could not copy {source} next to {real} ({files.words(exc)}); nothing was restored"
+        ) from None
+    except BaseException:
+        files.remove_quietly(tmp)
+        raise
+    return tmp
+
+
+def _restore_in_place(tmp: Path, real: Path, source: Path, ledger: Path) -> Path:
+    """A healthy ledger is overwritten in place, in one transaction, after a copy is kept."""
+    kept = files.stamped_path(ledger, "before-restore")
+    conn = connection.open_existing(real)
+    try:
+        with connection.guarded(real):
+            files.copy_database(conn, kept)
+        src = connection.open_existing(tmp, readonly=True)
+        try:
+            with connection.guarded(real):
                 files.restore_into(src, conn)
         finally:
             src.close()
@@ -480,69 +562,49 @@ def _restore_in_place(source: Path, ledger: Path) -> Path:
         raise LedgerError(
             f"could not restore {ledger} from {source} ({exc.reason}); it is unchanged"
         ) from None
-    except OSError as exc:
+    except files.WriteFailed as exc:
         raise LedgerError(
-            f"could not keep a copy of {ledger} ({exc.strerror or exc}); nothing was restored"
+            f"could not keep a copy of {ledger} as {kept} ({exc.reason}); nothing was restored"
         ) from None
     finally:
         conn.close()
     return kept
 
 
-def _copy_of(source: Path, ledger: Path) -> Path:
-    """A complete private copy of `source` next to the ledger, in WAL mode like every ledger."""
-    tmp = files.temp_file_for(ledger, ".new")
+def _install(tmp: Path, real: Path) -> None:
     try:
-        src = connection.open_existing(source, readonly=_no_wal_waiting(source))
-        try:
-            files.copy_database(src, tmp)
-        finally:
-            src.close()
-        files.set_wal(tmp)
-    except BaseException:
-        files.remove_quietly(tmp)
-        raise
-    return tmp
-
-
-def _install_copy(source: Path, ledger: Path) -> None:
-    tmp = _copy_of(source, ledger)
-    try:
-        os.link(tmp, ledger)
+        os.link(tmp, real)
     except FileExistsError:
-        raise LedgerError(f"{ledger} appeared while restoring; run pk restore again") from None
-    finally:
-        files.remove_quietly(tmp)
-    files.fsync_dir(ledger.parent)
+        raise LedgerError(f"{real} appeared while restoring; run pk restore again") from None
+    except OSError as exc:
+        raise LedgerError(f"could not restore {real}: {files.words(exc)}") from None
+    files.fsync_dir(real.parent)
 
 
-def _replace_file(source: Path, ledger: Path) -> Path:
-    """The ledger does not open: keep it (and its -wal/-shm) aside, put a copy in its place.
+def _replace_file(tmp: Path, real: Path, ledger: Path) -> Path:
+    """The ledger does not open: keep a copy of it (and of its -wal), put the new one in place.
 
-    The ledger's name always points at a file: the old one is hard-linked to its new name
-    before the copy is renamed over it. Its -wal and -shm go with it, so no stale log is ever
-    applied to the restored ledger.
+    The kept copy is a real copy, made before anything changes; the ledger's -wal and -shm are
+    then removed, so no stale log is ever applied to the restored ledger, and the restored copy
+    is renamed over the ledger file (through a symlinked ledger path, onto the file it names).
     """
-    tmp = _copy_of(source, ledger)
     kept = files.stamped_path(ledger, "before-restore")
     try:
-        try:
-            os.link(ledger, kept)
-        except OSError:
-            import shutil
-
-            shutil.copy2(ledger, kept)
-        for suffix in ("-wal", "-shm"):
-            side = ledger.with_name(ledger.name + suffix)
-            if side.exists():
-                os.replace(side, kept.with_name(kept.name + suffix))
-        os.replace(tmp, ledger)
-        files.fsync_dir(ledger.parent)
-    except OSError as exc:
-        files.remove_quietly(tmp)
-        raise LedgerError(f"could not restore {ledger}: {exc.strerror or exc}") from None
+        files.copy_file(real, kept)
+        wal = real.with_name(real.name + "-wal")
+        if wal.is_file():
+            files.copy_file(wal, kept.with_name(kept.name + "-wal"))
+    except files.WriteFailed as exc:
+        raise LedgerError(
+            f"could not keep a copy of {ledger} as {kept} ({exc.reason}); nothing was restored"
+        ) from None
     try:
-        os.chmod(kept, 0o600)
-    except OSError:
-        pass
+        for suffix in ("-wal", "-shm"):
+            side = real.with_name(real.name + suffix)
+            if side.exists():
+                os.unlink(side)
+        os.replace(tmp, real)
+        files.fsync_dir(real.parent)
+    except OSError as exc:
+        raise LedgerError(f"could not restore {ledger}: {files.words(exc)}") from None
     return kept

@@ -145,6 +145,7 @@ def connect(path: Path, *, write: bool, create_dirs: bool = False) -> sqlite3.Co
         version = _schema_version(conn, path)
         if (write or version < schema.SCHEMA_VERSION) and not created:
             check_sound(conn, path)
+            _refuse_triggers(conn, path)
         if version < schema.SCHEMA_VERSION:
             schema.migrate(conn, version, path)
         elif write:
@@ -318,6 +319,18 @@ def _schema_version(conn: sqlite3.Connection, path: Path) -> int:
     if version == 0:
         schema.check_empty(conn, path)
     return version
+
+
+def _refuse_triggers(conn: sqlite3.Connection, path: Path) -> None:
+    """pk creates no triggers: one in the ledger is someone else's code that would run on pk's
+    changes (and could delete promises). Nothing is written to such a ledger; reading it is
+    safe, since reads fire no trigger, so pk export still rescues what it holds."""
+    found = schema.triggers(conn)
+    if found:
+        raise LedgerError(
+            f"ledger {path} holds trigger {', '.join(found)}, which pk did not create and which "
+            "could change or delete promises; nothing was recorded; run `pk doctor`"
+        )
 
 
 def _open_immutable(path: Path) -> sqlite3.Connection:

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from promisekeeper.model.errors import LedgerError
+from promisekeeper.model.errors import LedgerError, PkError
 
 
 def uri_path(path: Path) -> str:
@@ -36,13 +38,24 @@ def directory_writable(directory: Path) -> bool:
     return True
 
 
-def temp_file_for(path: Path, suffix: str) -> Path:
-    """A new empty user-only (0600) file next to `path`, hidden, named after it."""
+TEMP_MARK = ".pk-"  # every temporary file pk makes: .<name>.pk-<random><suffix>
+
+
+def new_temp(path: Path, suffix: str) -> tuple[int, Path]:
+    """A new empty user-only (0600) file next to `path`, hidden, named after it, and an open
+    descriptor for it. Created exclusively (O_CREAT | O_EXCL, which never follows a symlink at
+    that name) under a random name: nothing planted in advance can be written through."""
     import tempfile
 
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}{TEMP_MARK}", suffix=suffix, dir=path.parent)
+    return fd, Path(name)
+
+
+def temp_file_for(path: Path, suffix: str) -> Path:
+    """A new empty user-only (0600) file next to `path` (see new_temp)."""
+    fd, name = new_temp(path, suffix)
     os.close(fd)
-    return Path(name)
+    return name
 
 
 def temp_files_of(path: Path) -> list[Path]:
@@ -55,6 +68,23 @@ def temp_files_of(path: Path) -> list[Path]:
         for p in path.parent.glob(pattern)
         if p.name.endswith((".new", ".tmp")) or any(p.name.endswith(s) for s in _SIDE_FILES)
     )
+
+
+def pk_temp_files_in(directory: Path) -> list[Path]:
+    """pk's temporary files (and their SQLite side files) in `directory`, whatever they were
+    named after: `.<name>.pk-<random>.tmp` / `.new`, `-journal`, `-wal`, `-shm`."""
+    found = []
+    try:
+        entries = list(directory.iterdir())
+    except OSError:
+        return []
+    for p in entries:
+        name = p.name
+        for side in _SIDE_FILES:
+            name = name.removesuffix(side)
+        if name.startswith(".") and TEMP_MARK in name and name.endswith((".tmp", ".new")):
+            found.append(p)
+    return sorted(found)
 
 
 def remove_quietly(path: Path) -> None:
@@ -95,27 +125,165 @@ def stamped_path(path: Path, label: str) -> Path:
     return candidate
 
 
-def copy_database(conn: sqlite3.Connection, dest: Path) -> None:
-    """A consistent copy of the open database at `dest`, made with SQLite's backup API.
+class WriteFailed(PkError):
+    """A file pk was asked to write could not be written; nothing was left behind. `reason`
+    is what the system or SQLite said."""
 
-    Safe while other processes use the ledger. The copy is written to a temporary file next to
-    `dest` and renamed over it, so `dest` is never half-written; it is user-only (0600) and a
-    single self-contained file (rollback journal, no -wal).
-    """
-    tmp = temp_file_for(dest, ".tmp")
+    def __init__(self, dest: Path, reason: str) -> None:
+        super().__init__(f"cannot write {dest}: {reason}; nothing was written")
+        self.reason = reason
+
+
+class WriteRefused(PkError):
+    """A destination pk will not write to (the ledger, its side files, one of its backups)."""
+
+
+def words(exc: BaseException | str) -> str:
+    """What the system or SQLite said: the OS's strerror, SQLite's words, and SQLite's "database
+    or disk is full" as the OS says it."""
+    if isinstance(exc, str):
+        return "No space left on device" if "disk is full" in exc else exc
+    if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", None)
+        if code == sqlite3.SQLITE_FULL or "disk is full" in str(exc):
+            return "No space left on device"
+        return str(exc)
+    return getattr(exc, "strerror", None) or str(exc)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
     try:
-        target = sqlite3.connect(f"file:{uri_path(tmp)}?mode=rw", uri=True, isolation_level=None)
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def ledger_files(ledger: Path, *, backups: bool) -> list[Path]:
+    """The ledger, its -wal/-shm/-journal and (with `backups`) the backups pk keeps next to it."""
+    found = [ledger, *(ledger.with_name(ledger.name + s) for s in _SIDE_FILES)]
+    if backups and ledger.parent.is_dir():
+        found += backups_of(ledger)
+    return found
+
+
+def refuse_ledger_files(dest: Path, ledger: Path | None, *, backups: bool = True) -> None:
+    """Refuse to write `dest` when it is the ledger, one of its side files or (with `backups`)
+    one of its backups: by resolved path (a symlink to it) and by device and inode (a hard link
+    to it, or the same file under another name)."""
+    if ledger is None:
+        return
+    target = dest.resolve()
+    target_id = _identity(dest)
+    for protected in ledger_files(ledger, backups=backups):
+        same_path = target == protected.resolve()
+        if same_path or (target_id is not None and target_id == _identity(protected)):
+            if protected == ledger:
+                what = "the ledger itself"
+            elif protected.name.startswith(ledger.name + "-"):
+                what = f"the ledger's {protected.name.removeprefix(ledger.name)} file"
+            else:
+                what = f"a backup of the ledger ({protected})"
+            raise WriteRefused(f"{dest} is {what}; not writing over it, choose another file")
+
+
+@contextmanager
+def atomic_file(dest: Path, *, private: bool = True, suffix: str = ".tmp") -> Iterator[Path]:
+    """Write a new file at `dest` whole or not at all; the one way pk writes every file.
+
+    Yields the path of a new private temporary file next to `dest` (created exclusively, 0600);
+    when the block ends without an error the file is flushed to disk, made 0644-under-umask
+    unless `private`, and renamed over `dest` (a symlink at `dest` is replaced, never followed).
+    On any failure the temporary file and its SQLite side files are removed and WriteFailed
+    says what the system said ("cannot write DEST: No space left on device; nothing was
+    written"). No file but the temporary one is ever chmodded.
+    """
+    try:
+        fd, tmp = new_temp(dest, suffix)
+    except OSError as exc:
+        raise WriteFailed(dest, words(exc)) from None
+    try:
         try:
-            conn.backup(target)
-            target.execute("PRAGMA journal_mode = DELETE")
+            if not private:
+                os.fchmod(fd, 0o644 & ~_umask())
         finally:
-            target.close()
+            os.close(fd)
+        yield tmp
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, dest)
         fsync_dir(dest.parent)
+    except (OSError, sqlite3.Error) as exc:
+        raise WriteFailed(dest, words(exc)) from None
     finally:
         remove_quietly(tmp)
+
+
+def clone_database(conn: sqlite3.Connection, path: Path, *, page_size: int | None = None) -> None:
+    """Copy the open database into the file at `path` (pk's own new temporary file) with
+    SQLite's backup API: one self-contained file (rollback journal, no -wal); with
+    `page_size`, rebuilt with that page size (the backup API cannot write a WAL ledger whose
+    page size differs from the copy's)."""
+    target = sqlite3.connect(f"file:{uri_path(path)}?mode=rw", uri=True, isolation_level=None)
+    try:
+        conn.backup(target)
+        target.execute("PRAGMA journal_mode = DELETE")
+        if page_size and target.execute("PRAGMA page_size").fetchone()[0] != page_size:
+            target.execute(f"PRAGMA page_size = {int(page_size)}")
+            target.execute("VACUUM")
+    finally:
+        target.close()
+
+
+def copy_database(conn: sqlite3.Connection, dest: Path) -> None:
+    """A consistent copy of the open database at `dest`, made with SQLite's backup API.
+
+    Safe while other processes use the ledger. Written through atomic_file, so `dest` is never
+    half-written; it is user-only (0600) and a single self-contained file (rollback journal,
+    no -wal). A failure raises WriteFailed, which names `dest`, not the ledger.
+    """
+    with atomic_file(dest) as tmp:
+        clone_database(conn, tmp)
+
+
+def copy_file(source: Path, dest: Path) -> None:
+    """A byte-for-byte private copy of `source` (a file that may not be a database) at `dest`,
+    written through atomic_file; `source` is only read."""
+    import shutil
+
+    with atomic_file(dest) as tmp:
+        with open(source, "rb") as src, open(tmp, "wb") as out:
+            shutil.copyfileobj(src, out)
+
+
+_PLACE = "backup-dir:"
+
+
+def record_backup_place(conn: sqlite3.Connection, directory: Path) -> None:
+    """Remember, in the ledger's meta table, a directory pk writes backups to, so that pk doctor
+    can look there for what an interrupted backup left. Best effort: a ledger that cannot be
+    written (read-only, busy) just goes unrecorded."""
+    key = _PLACE + str(directory)
+    try:
+        if conn.execute("SELECT 1 FROM meta WHERE key = ?", (key,)).fetchone() is None:
+            conn.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, utc_stamp())
+            )
+    except sqlite3.Error:
+        pass
+
+
+def backup_places(conn: sqlite3.Connection) -> list[Path]:
+    """The directories recorded by record_backup_place (none for a ledger without them)."""
+    try:
+        rows = conn.execute("SELECT key FROM meta WHERE key LIKE ?", (_PLACE + "%",)).fetchall()
+    except sqlite3.Error:
+        return []
+    return sorted(Path(key.removeprefix(_PLACE)) for (key,) in rows)
+
+
+def page_size_of(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA page_size").fetchone()[0])
 
 
 def restore_into(source: sqlite3.Connection, conn: sqlite3.Connection) -> None:
@@ -133,8 +301,8 @@ def backup_before_migration(conn: sqlite3.Connection, path: Path, version: int) 
     target = stamped_path(path, f"backup-v{version}")
     try:
         copy_database(conn, target)
-    except (OSError, sqlite3.Error) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
+    except (OSError, sqlite3.Error, WriteFailed) as exc:
+        reason = exc.reason if isinstance(exc, WriteFailed) else words(exc)
         raise LedgerError(
             f"cannot back up ledger {path} before upgrading it from schema {version} "
             f"({reason}); nothing was changed"
@@ -196,22 +364,15 @@ def journal_mode_of(path: Path) -> str:
     return "wal" if len(header) == 100 and header[18] == 2 and header[19] == 2 else "delete"
 
 
-def write_atomically(path: Path, text: str, *, private: bool) -> None:
-    """Write `text` to `path` whole or not at all: a new temporary file next to it (never one
-    that was already there), flushed, then renamed over it. `private` files are user-only
-    (0600), like the ledger; others get the usual mode (0644 under the umask)."""
-    tmp = temp_file_for(path, ".tmp")
-    try:
+def write_atomically(path: Path, text: str, *, private: bool, ledger: Path | None = None) -> None:
+    """Write `text` to `path` whole or not at all (see atomic_file); `private` files are
+    user-only (0600), like the ledger; others get the usual mode (0644 under the umask). With
+    `ledger`, refuses a `path` that is the ledger, its side files or one of its backups."""
+    refuse_ledger_files(path, ledger)
+    with atomic_file(path, private=private) as tmp:
         with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
-            os.fsync(handle.fileno())
-        if not private:
-            os.chmod(tmp, 0o644 & ~_umask())
-        os.replace(tmp, path)
-        fsync_dir(path.parent)
-    finally:
-        remove_quietly(tmp)
 
 
 def _umask() -> int:

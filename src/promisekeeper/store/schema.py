@@ -157,8 +157,10 @@ def check_empty(conn: sqlite3.Connection, path: Path) -> None:
         raise LedgerError(f"{path} is an SQLite database but not a PromiseKeeper ledger")
 
 
-def migrate(conn: sqlite3.Connection, version: int, path: Path | None = None) -> None:
-    """Bring the schema to SCHEMA_VERSION, one migration per transaction.
+def migrate(
+    conn: sqlite3.Connection, version: int, path: Path | None = None, *, upto: int | None = None
+) -> None:
+    """Bring the schema to SCHEMA_VERSION (or `upto`), one migration per transaction.
 
     An existing ledger (schema 1 or later) is first copied to `<ledger>.backup-v<old>-<time>`
     (see backup_before_migration); when that copy cannot be made, nothing is migrated.
@@ -167,7 +169,8 @@ def migrate(conn: sqlite3.Connection, version: int, path: Path | None = None) ->
         conn.execute("PRAGMA journal_mode = WAL")
     elif path is not None:
         backup_before_migration(conn, path, version)
-    for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+    last = SCHEMA_VERSION if upto is None else upto
+    for number, step in enumerate(MIGRATIONS[version:last], start=version + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
             # Another process may have migrated while we waited for the lock.
@@ -201,3 +204,56 @@ def migrate(conn: sqlite3.Connection, version: int, path: Path | None = None) ->
 
 
 LEDGER_TABLES = ("promises", "events", "changes", "people", "promise_people")
+
+
+# -------------------------------------------------------------------------------------------------
+# What a ledger may hold: exactly the schema objects pk's migrations create
+# -------------------------------------------------------------------------------------------------
+SchemaObject = tuple[str, str, str, str]  # type, name, table, SQL (whitespace collapsed)
+
+
+def schema_objects(conn: sqlite3.Connection) -> set[SchemaObject]:
+    """The tables, indexes, views and triggers in a database, SQLite's own (sqlite_stat1 of
+    ANALYZE, sqlite_sequence, automatic indexes) left out."""
+    rows = conn.execute("SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master")
+    return {
+        (kind, name, table, " ".join(sql.split()))
+        for kind, name, table, sql in rows
+        if not name.startswith("sqlite_")
+    }
+
+
+_EXPECTED: dict[int, frozenset[SchemaObject]] = {}
+
+
+def expected_objects(version: int) -> frozenset[SchemaObject]:
+    """The schema objects pk's own migrations create up to `version`, built in memory."""
+    if version not in _EXPECTED:
+        conn = sqlite3.connect(":memory:", isolation_level=None)
+        try:
+            migrate(conn, 0, upto=version)
+            _EXPECTED[version] = frozenset(schema_objects(conn))
+        finally:
+            conn.close()
+    return _EXPECTED[version]
+
+
+def foreign_objects(conn: sqlite3.Connection, version: int) -> list[str]:
+    """What in the database pk's migrations did not create, or created differently, as
+    "trigger wipe" words (empty for a ledger pk made); for a schema `version` pk knows."""
+    expected = expected_objects(version)
+    found = schema_objects(conn)
+    expected_names = {(kind, name) for kind, name, _table, _sql in expected}
+    found_names = {(kind, name) for kind, name, _table, _sql in found}
+    words = [
+        f"{kind} {name}" + (" (altered)" if (kind, name) in expected_names else "")
+        for kind, name, _table, _sql in sorted(found - expected)
+    ]
+    words += [f"{kind} {name} (missing)" for kind, name in sorted(expected_names - found_names)]
+    return words
+
+
+def triggers(conn: sqlite3.Connection) -> list[str]:
+    """The names of the triggers in the ledger: pk creates none, so any is someone else's code
+    that would run on pk's changes."""
+    return [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")]

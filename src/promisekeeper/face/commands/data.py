@@ -40,13 +40,14 @@ def export(
     from promisekeeper.services.exchange import dumps
     from promisekeeper.services.exchange import export as export_ledger
 
-    text = dumps(export_ledger(state(ctx).ledger()))
+    ledger = state(ctx).ledger()
+    text = dumps(export_ledger(ledger))
     if output is None:
         echo_json(text)
         return
     from promisekeeper.services.output import write_output
 
-    write_output(output, text + "\n", private=True)
+    write_output(output, text + "\n", private=True, ledger=ledger.path)
     from promisekeeper.telling.text import safe
 
     say(f"Exported to {safe(str(output))}")

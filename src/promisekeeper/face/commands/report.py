@@ -66,7 +66,7 @@ def report(
         return
     from promisekeeper.services.output import write_output
 
-    write_output(output, text)
+    write_output(output, text, ledger=ledger.path)
     from promisekeeper.telling.text import one_line
 
     say(f"Report written to {one_line(str(output))}")
