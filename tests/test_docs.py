@@ -59,3 +59,16 @@ def test_the_tour_is_what_pk_prints(ok: Pk) -> None:
     ok("promise", "Review Bob's RFC on caching", "--to", "bob", "--due", "2026-11-24", now=week_ago)
     for args, expected in steps:
         assert ok(*args).stdout.rstrip("\n") == expected, args
+
+
+def test_every_test_the_readme_names_exists() -> None:
+    """'Your data is safe' names the test behind each guarantee: each one must exist."""
+    import re
+
+    named = set(re.findall(r"::(test_\w+)", README))
+    assert named, "the README names no tests"
+    tests = Path(__file__).parent
+    defined = set()
+    for path in tests.glob("test_*.py"):
+        defined |= set(re.findall(r"^def (test_\w+)", path.read_text(encoding="utf-8"), re.M))
+    assert not named - defined, sorted(named - defined)
