@@ -67,7 +67,9 @@ def choose_kind(ledger: Ledger, promise: Promise, events: list[Event] | None = N
     return fitting_kind(ledger.standing(promise), promise, late_move)
 
 
-def check_fits(ledger: Ledger, promise: Promise, kind: str) -> None:
+def check_fits(
+    ledger: Ledger, promise: Promise, kind: str, events: list[Event] | None = None
+) -> None:
     """Refuse a message that would say something untrue of the record."""
     from promisekeeper.rules.notice import KINDS, fits
     from promisekeeper.telling.words import STANDING_WORDS
@@ -76,14 +78,16 @@ def check_fits(ledger: Ledger, promise: Promise, kind: str) -> None:
         raise NotifyError(f"unknown message kind {kind!r}; use one of {', '.join(KINDS)}")
     standing = ledger.standing(promise)
     if kind == "new-date" and fits(kind, standing, promise):
-        heard = _promised_before_move(promise, story(promise, ledger.history(promise.id or 0)))
+        if events is None:
+            events = ledger.history(promise.id or 0)
+        heard = _promised_before_move(promise, story(promise, events))
         if promise.due <= heard:
             raise NotifyError(
                 f"#{promise.id} is not later than the {_day(ledger, heard)} they heard: there is "
                 "no new date to tell (pk notify --message to say something else)"
             )
     if not fits(kind, standing, promise):
-        fitting = choose_kind(ledger, promise)
+        fitting = choose_kind(ledger, promise, events)
         name = ARTICLES.get(kind, f"a {kind!r} message")
         raise NotifyError(
             f"{name} is not true of #{promise.id}: it is {STANDING_WORDS[standing]} "

@@ -113,7 +113,7 @@ def tell(
 
     events = ledger.history(promise.id or 0)
     kind = kind or choose_kind(ledger, promise, events)
-    check_fits(ledger, promise, kind)
+    check_fits(ledger, promise, kind, events)
 
     def _draft(to: list[str] | None = None) -> Draft:
         return prepare(
