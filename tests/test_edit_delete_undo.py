@@ -205,7 +205,7 @@ def test_undo_after_a_preview_takes_back_only_what_was_shown(ok: Pk, make, tmp_p
     plan = ledger.undo_plan()
     assert (plan.command, plan.promise_ids) == ("promise", [first])
     make("Made meanwhile", "bob", "fri")
-    with pytest.raises(InvalidInput, match="the last change is now change 2 \\(`pk promise`\\), not change 1; nothing undone"):
+    with pytest.raises(InvalidInput, match=r"now change 2 \(`pk promise`\), not change 1"):
         ledger.undo(expect=plan.change_id)
     ledger.close()
     assert len(ok("list", "--json").json) == 2
