@@ -205,6 +205,8 @@ def test_list_names_the_changes_and_change_takes_back_one_further_back(
         "change 1 cannot be taken back on its own: change 3 (`pk keep`) changed #1 after it",
     )
     refused(run(env, "undo", "--change", "9"), "no change 9 that undo can take back")
+    for usage in (["--json"], ["--list", "--yes"], ["--change", "2", "--expect", "3"]):
+        assert run(env, "undo", *usage).returncode == 2  # a usage error, nothing undone
     assert ledger(env) == before
     shown = ok(env, "undo", "--change", "2", "--dry-run").stdout.splitlines()
     assert shown[0] == "pk undo would take back change 2, `pk promise` of Mon 23 Nov 10:00, now:"

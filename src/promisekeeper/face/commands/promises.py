@@ -572,7 +572,7 @@ def undo(
         bool,
         typer.Option("--list", help="List the last 10 changes undo can take back, with ids."),
     ] = False,
-    as_json: JsonOption = False,
+    as_json: Annotated[bool, typer.Option("--json", help="With --list: print JSON only.")] = False,
 ) -> None:
     """Take back the last change (repeat to go further back).
 
@@ -594,6 +594,8 @@ def undo(
         ctx.fail("use --change or --expect, not both")
     if list_changes and (change is not None or expect is not None or dry_run or yes):
         ctx.fail("--list only lists; give it no other option but --json")
+    if as_json and not list_changes:
+        ctx.fail("--json goes with --list")
     ledger = state(ctx).ledger()
     from promisekeeper.face.render import undo_lines
     from promisekeeper.rules.dates import format_when
@@ -602,7 +604,8 @@ def undo(
         _list_changes(ledger, as_json)
         return
     plan = ledger.undo_plan(change)
-    named = f"change {plan.change_id}, `pk {plan.command}` of {format_when(plan.at, ledger.now)}"
+    shown = f"`pk {plan.command}` of {format_when(plan.at, ledger.now)}"
+    named = f"change {plan.change_id}, {shown}"
     if dry_run:
         say(f"pk undo would take back {named}:")
         say("\n".join(undo_lines(plan, ledger.now)))
@@ -615,7 +618,7 @@ def undo(
             fail("not undone; nothing was changed")
         ledger.undo(expect=plan.change_id if change is None else None, change=change)
         ids = _ids(plan.promise_ids)
-        say(f"Undid {named[named.index('`'):]} ({ids})")
+        say(f"Undid {shown} ({ids})")
         return
     undone = ledger.undo(expect=expect, change=change)
     done = f"`pk {undone.command}` of {format_when(undone.at, ledger.now)}"
