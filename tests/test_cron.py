@@ -64,7 +64,7 @@ def test_prints_the_line_with_absolute_paths(cron_env: dict[str, str], tmp_path:
     assert done.returncode == 0, done.stderr
     job = done.stdout.strip()
     assert job.startswith("30 8 * * 1-5 ")
-    assert f"PK_DB='{tmp_path}/my ledger\\%.db'" in job  # quoted, % escaped for cron
+    assert f"PK_DB='{tmp_path}/my ledger'\\%'.db'" in job  # quoted, % escaped for cron
     assert f"PK_CONFIG={tmp_path}/config.toml" in job
     assert "TZ=Europe/Berlin" in job
     assert job.endswith(f"{PK.resolve()} remind")

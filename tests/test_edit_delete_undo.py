@@ -162,7 +162,7 @@ def test_undo_dry_run_shows_and_changes_nothing(ok: Pk, pk: Pk, make, tmp_path) 
     files = _dump(db)
     shown = ok("undo", "--dry-run").stdout.splitlines()
     assert shown == [
-        "pk undo would take back `pk move` of Mon 23 Nov 10:00, now:",
+        "pk undo would take back change 2, `pk move` of Mon 23 Nov 10:00, now:",
         "  #1 Send the numbers → alice",
         "    takes back: moved from Fri 27 Nov 17:00 to Mon 30 Nov 17:00, before the deadline:"
         " data late",
@@ -177,7 +177,7 @@ def test_undo_dry_run_shows_and_changes_nothing(ok: Pk, pk: Pk, make, tmp_path) 
     assert (
         ok("undo", "--dry-run")
         .stdout.splitlines()[0]
-        .startswith("pk undo would take back `pk move`")
+        .startswith("pk undo would take back change 2, `pk move`")
     )
     nothing = pk("--db", str(tmp_path / "none.db"), "undo", "--dry-run")
     assert nothing.exit_code == 1 and nothing.stderr == "pk: nothing to undo\n"
@@ -216,7 +216,7 @@ def test_undo_after_a_preview_takes_back_only_what_was_shown(ok: Pk, make, tmp_p
     plan = ledger.undo_plan()
     assert (plan.command, plan.promise_ids) == ("promise", [first])
     make("Made meanwhile", "bob", "fri")
-    with pytest.raises(InvalidInput, match="recorded since the preview; nothing undone"):
+    with pytest.raises(InvalidInput, match=r"now change 2 \(`pk promise`\), not change 1"):
         ledger.undo(expect=plan.change_id)
     ledger.close()
     assert len(ok("list", "--json").json) == 2
@@ -228,7 +228,7 @@ def test_undo_of_a_large_import_counts_the_rest(ok: Pk, tmp_path) -> None:
     source.write_text(json.dumps(records))
     ok("import", str(source))
     lines = ok("undo", "--dry-run").stdout.splitlines()
-    assert lines[0] == "pk undo would take back `pk import` of Mon 23 Nov 10:00, now:"
+    assert lines[0] == "pk undo would take back change 1, `pk import` of Mon 23 Nov 10:00, now:"
     assert lines[1] == "  #1 P0 → alice: removed (its making is taken back)"
     assert lines[11] == "  and 15 more promises (removed)"
     assert lines[12] == "  (details the import gave people stay: pk person changes them)"
@@ -273,7 +273,7 @@ def test_undo_on_a_terminal_shows_and_asks(ok: Pk, make, tmp_path) -> None:
         )
 
     child = spawn()
-    child.expect_exact("pk undo takes back `pk keep` of Mon 23 Nov 10:00, now:")
+    child.expect_exact("pk undo takes back change 2, `pk keep` of Mon 23 Nov 10:00, now:")
     child.expect_exact("#1 Send the numbers → alice")
     child.expect_exact("takes back: kept (delivered Mon 23 Nov 10:00): sent by mail")
     child.expect_exact("status: kept → open")

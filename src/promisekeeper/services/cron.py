@@ -60,19 +60,62 @@ def pk_command() -> list[str]:
     return [str(Path(sys.executable).resolve()), "-m", "promisekeeper"]
 
 
+# What a value may not hold: cron ends a job at a line break, and no program can be given a NUL.
+_UNSAYABLE = {"\n": "line break", "\r": "carriage return", "\0": "NUL character"}
+
+
+def sh_word(value: str) -> str:
+    """`value` as one /bin/sh word that survives crontab's own reading of the line.
+
+    In a crontab's command field a `%` is a line break (and ends the command) unless a
+    backslash escapes it, and cron removes that backslash; a backslash before any other
+    character is kept with it, so `\\\\%` is a kept `\\\\` and then a bare `%` that cuts the job
+    short (crontab(5); Vixie cron and cronie, do_command.c). So no `%` may follow a backslash
+    in the shell's text: inside single quotes each `%` is set outside them (`'a\\'%'b'`), and
+    every `%` is then escaped for cron by `crontab_text`.
+    """
+    quoted = shlex.quote(value)
+    if quoted.startswith("'"):
+        quoted = quoted.replace("%", "'%'")
+    return quoted
+
+
+def crontab_text(command: str) -> str:
+    """A shell command as crontab's command field: every `%` escaped (see `sh_word`)."""
+    return command.replace("%", "\\%")
+
+
+def check_value(name: str, value: str) -> str:
+    """A value for the cron line, refused when a crontab line cannot carry it."""
+    for char, what in _UNSAYABLE.items():
+        if char in value:
+            raise CronError(
+                f"{name} holds a {what} ({value!r}), which a crontab line cannot carry;"
+                " nothing was changed"
+            )
+    return value
+
+
 def line(schedule: Schedule, ledger: Path, config: Path | None, desktop: bool) -> str:
+    """The job line: the time fields, then the environment and this pk, each value quoted
+    for /bin/sh and escaped for crontab, so cron runs `pk remind` with exactly these values."""
+    check_value("PK_DB", str(ledger))  # before resolving: the file system refuses a NUL
     env = {"PK_DB": str(ledger.resolve())}
     if config is not None:
+        check_value("PK_CONFIG", str(config))
         env["PK_CONFIG"] = str(config.resolve())
     if os.environ.get("TZ"):
         env["TZ"] = os.environ["TZ"]
-    argv = [*pk_command(), "remind", *(["--desktop"] if desktop else [])]
+    program = pk_command()
+    argv = [*program, "remind", *(["--desktop"] if desktop else [])]
+    for key, value in env.items():
+        check_value(key, value)
+    for value in program:
+        check_value("the path of pk", value)
     command = " ".join(
-        [f"{key}={shlex.quote(value)}" for key, value in env.items()]
-        + [shlex.quote(a) for a in argv]
+        [f"{key}={sh_word(value)}" for key, value in env.items()] + [sh_word(a) for a in argv]
     )
-    # In a crontab a bare % ends the command: escape it.
-    return f"{schedule.fields()} {command.replace('%', chr(92) + '%')}"
+    return f"{schedule.fields()} {crontab_text(command)}"
 
 
 def _crontab() -> str:
@@ -133,11 +176,51 @@ def installed(text: str) -> str | None:
     return None
 
 
+def _others(text: str) -> list[str]:
+    return without_ours(text).splitlines()
+
+
+def _put(before: str, meant: str, job: str | None) -> None:
+    """Write `meant` and read it back: when crontab did not keep our line as written (or
+    changed the other lines), put `before` back and say so."""
+    write(meant)
+    after = read()
+    kept = (
+        after.splitlines().count(MARKER) == (0 if job is None else 1)
+        and installed(after) == job
+        and _others(after) == _others(meant)
+    )
+    if kept:
+        return
+    try:
+        write(before)
+    except CronError as error:
+        raise CronError(
+            f"crontab did not keep the pk remind line as written, and putting your previous "
+            f"crontab back failed too ({error}); check it with crontab -l"
+        ) from None
+    found = installed(after)
+    raise CronError(
+        "crontab did not keep the pk remind line as written"
+        + (f" (it read back {found!r})" if found is not None and found != job else "")
+        + "; your previous crontab was put back"
+    )
+
+
 def install(job: str) -> str | None:
     """Put `job` in the user's crontab as our one line; returns the line of ours it found
     there before (the same `job` when nothing had to change), None when there was none."""
     current = read()
     before = installed(current)
-    if before != job:
-        write(with_ours(current, job))
+    if before != job or current.splitlines().count(MARKER) != 1:
+        _put(current, with_ours(current, job), job)
     return before
+
+
+def remove() -> bool:
+    """Take our line out of the user's crontab; False when it was not there."""
+    current = read()
+    if installed(current) is None:
+        return False
+    _put(current, without_ours(current), None)
+    return True

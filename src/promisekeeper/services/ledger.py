@@ -76,6 +76,7 @@ class Undone:
     command: str
     at: datetime
     steps: list[TakenBack] = field(default_factory=list)
+    other_ledger: bool = False
 
     @property
     def promise_ids(self) -> list[int]:
@@ -473,25 +474,32 @@ class Ledger:
 
             return self._record(conn, change, promise, Deleted())
 
-    def undo_plan(self) -> Undone:
-        """What `pk undo` would take back now, changing nothing (its preview)."""
+    def changes(self, limit: int = 10) -> list[queries.ChangeRow]:
+        """The latest changes undo can take back, latest first (`pk undo --list`)."""
+        found: list[queries.ChangeRow] = self._query(queries.undoable_changes, limit, default=[])
+        return found
+
+    def undo_plan(self, change: int | None = None) -> Undone:
+        """What `pk undo` (or `pk undo --change N`) would take back now, changing nothing."""
         if not self.path.exists():
             self._reader()
             raise InvalidInput("nothing to undo")
-        return self._query(_plan)
+        return self._query(_plan, change, self.now)
 
-    def undo(self, expect: int | None = None) -> Undone:
-        """Take back the last change. `expect`: the change a preview showed; when another
-        change was recorded since, nothing is undone."""
+    def undo(self, expect: int | None = None, change: int | None = None) -> Undone:
+        """Take back the last change, or the one named by `change`. `expect`: the change the
+        caller saw (a preview, or `--expect`); when the last change is another one, nothing is
+        undone. The last change is not taken back when it came from another ledger, nor a
+        named one that a later change builds on."""
         if not self.path.exists():
             self._reader()
             raise InvalidInput("nothing to undo")
         with self.change("undo") as (conn, _change):
-            plan = _plan(conn)
+            plan = _plan(conn, change, self.now)
             if expect is not None and plan.change_id != expect:
                 raise InvalidInput(
-                    f"the last change is now `pk {plan.command}`, recorded since the preview; "
-                    "nothing undone: run pk undo again to see it"
+                    f"the last change is now change {plan.change_id} (`pk {plan.command}`), "
+                    f"not change {expect}; nothing undone: pk undo --list shows the changes"
                 )
             queries.undo_change(conn, plan.change_id, self.now)
             for step in plan.steps:
@@ -704,19 +712,41 @@ class Ledger:
         return promise
 
 
-def _plan(conn: Connection) -> Undone:
-    """The last change that undo takes back, and each promise as it is and as it will be: the
-    fold of its history without the change's events."""
+def _plan(conn: Connection, change: int | None, now: datetime) -> Undone:
+    """The change that undo takes back (the last one, or `change`), and each promise as it is
+    and as it will be: the fold of its history without the change's events. The last change
+    is refused when it came from another ledger (take it back with --change, on purpose); a
+    named change is refused when a later change touched one of its promises."""
     from promisekeeper.model.history import fold
+    from promisekeeper.rules.dates import format_day_time
 
-    last = queries.last_change(conn)
-    if last is None:
-        raise InvalidInput("nothing to undo")
-    change_id, command, at = last
-    plan = Undone(change_id=change_id, command=command, at=at)
-    for promise_id, (row, events) in queries.histories_of_change(conn, change_id).items():
-        taken = [e for e in events if e.change_id == change_id]
-        left = [e for e in events if e.change_id != change_id]
+    found = queries.undoable_changes(conn, 1, change)
+    if not found:
+        if change is None:
+            raise InvalidInput("nothing to undo")
+        raise InvalidInput(
+            f"no change {change} that undo can take back; pk undo --list shows the changes"
+        )
+    last = found[0]
+    if change is None and last.other_ledger:
+        raise InvalidInput(
+            f"the last change, change {last.id} (`pk {last.command}` of "
+            f"{format_day_time(last.at, now)}), came from another ledger; "
+            f"use pk undo --change {last.id} to take it back on purpose"
+        )
+    if change is not None:
+        later = queries.later_change_on(conn, change)
+        if later is not None:
+            raise InvalidInput(
+                f"change {change} cannot be taken back on its own: change {later[0]} "
+                f"(`pk {later[1]}`) changed #{later[2]} after it; take that back first"
+            )
+    plan = Undone(
+        change_id=last.id, command=last.command, at=last.at, other_ledger=last.other_ledger
+    )
+    for promise_id, (row, events) in queries.histories_of_change(conn, last.id).items():
+        taken = [e for e in events if e.change_id == last.id]
+        left = [e for e in events if e.change_id != last.id]
         after = fold(left) if any(e.kind == "made" for e in left) else None
         plan.steps.append(TakenBack(promise_id, taken, row, after))
     return plan

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -425,20 +426,86 @@ def histories(conn: sqlite3.Connection) -> list[tuple[Promise, list[Event]]]:
     return [(p, events) for p, events in all_histories(conn) if p.deleted_at is None]
 
 
+# The changes undo can take back: not undone, with events, not cron's reminders.
+_UNDOABLE = """c.undone_ts IS NULL AND c.command NOT IN ('remind')
+             AND EXISTS (SELECT 1 FROM events e WHERE e.change_id = c.id)"""
+
+
 def last_change(conn: sqlite3.Connection) -> tuple[int, str, datetime] | None:
     """The most recent change that is not undone yet and still has events.
 
     Reminders recorded by cron are bookkeeping, not the user's changes: undo passes them by.
     """
     row = conn.execute(
-        """SELECT c.id, c.command, c.at_ts FROM changes c
-           WHERE c.undone_ts IS NULL AND c.command NOT IN ('remind')
-             AND EXISTS (SELECT 1 FROM events e WHERE e.change_id = c.id)
-           ORDER BY c.id DESC LIMIT 1"""
+        f"SELECT c.id, c.command, c.at_ts FROM changes c WHERE {_UNDOABLE}"
+        " ORDER BY c.id DESC LIMIT 1"
     ).fetchone()
     if row is None:
         return None
     return int(row[0]), str(row[1]), datetime.fromtimestamp(row[2], UTC)
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """A change undo can take back: its id, command, time, the promises it touched, and
+    whether its events were written by another replica (brought in by an import)."""
+
+    id: int
+    command: str
+    at: datetime
+    promise_ids: list[int]
+    other_ledger: bool
+
+
+def undoable_changes(
+    conn: sqlite3.Connection, limit: int = 10, change_id: int | None = None
+) -> list[ChangeRow]:
+    """The latest `limit` changes undo can take back, latest first (or only `change_id`)."""
+    where = _UNDOABLE + ("" if change_id is None else " AND c.id = ?")
+    rows = conn.execute(
+        f"SELECT c.id, c.command, c.at_ts FROM changes c WHERE {where} ORDER BY c.id DESC LIMIT ?",
+        (*(() if change_id is None else (change_id,)), int(limit)),
+    ).fetchall()
+    if not rows:
+        return []
+    replica = replica_id(conn)
+    found: list[ChangeRow] = []
+    for row in rows:
+        touched = [
+            int(r[0])
+            for r in conn.execute(
+                "SELECT DISTINCT promise_id FROM events WHERE change_id = ? ORDER BY promise_id",
+                (row[0],),
+            )
+        ]
+        other = conn.execute(
+            "SELECT 1 FROM events WHERE change_id = ? AND replica IS NOT NULL AND replica != ?"
+            " LIMIT 1",
+            (row[0], replica),
+        ).fetchone()
+        found.append(
+            ChangeRow(
+                int(row[0]),
+                str(row[1]),
+                datetime.fromtimestamp(row[2], UTC),
+                touched,
+                other is not None,
+            )
+        )
+    return found
+
+
+def later_change_on(conn: sqlite3.Connection, change_id: int) -> tuple[int, str, int] | None:
+    """The first change after `change_id`, not undone, that touched one of its promises:
+    (its id, its command, the promise). Reminders recorded by cron do not count."""
+    row = conn.execute(
+        """SELECT c.id, c.command, e.promise_id FROM events e JOIN changes c ON c.id = e.change_id
+           WHERE c.id > ? AND c.undone_ts IS NULL AND c.command NOT IN ('remind')
+             AND e.promise_id IN (SELECT promise_id FROM events WHERE change_id = ?)
+           ORDER BY c.id, e.promise_id LIMIT 1""",
+        (change_id, change_id),
+    ).fetchone()
+    return None if row is None else (int(row[0]), str(row[1]), int(row[2]))
 
 
 def kept_late_since(conn: sqlite3.Connection, since: datetime, limit: int = 200) -> list[Promise]:

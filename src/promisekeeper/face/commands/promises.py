@@ -549,42 +549,114 @@ def undo(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would be taken back; change nothing.")
     ] = False,
+    change: Annotated[
+        int | None,
+        typer.Option(
+            "--change",
+            metavar="N",
+            min=1,
+            help="Take back change N (see --list), not the last one: on purpose, for a change "
+            "from another ledger or one further back.",
+        ),
+    ] = None,
+    expect: Annotated[
+        int | None,
+        typer.Option(
+            "--expect",
+            metavar="N",
+            min=1,
+            help="For scripts: undo only if the last change is still change N; else nothing.",
+        ),
+    ] = None,
+    list_changes: Annotated[
+        bool,
+        typer.Option("--list", help="List the last 10 changes undo can take back, with ids."),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="With --list: print JSON only.")] = False,
 ) -> None:
     """Take back the last change (repeat to go further back).
 
-    On a terminal it first shows what it takes back (the command, when, each promise and the
-    values that return) and asks. Elsewhere (scripts) it acts at once and says what it undid.
+    On a terminal it first shows what it takes back (the change's id, the command, when, each
+    promise and the values that return) and asks; if another pk records a change before you
+    answer, nothing is undone. Elsewhere (scripts) it acts at once and says what it undid;
+    --expect N makes it take back change N only if that is still the last one. A last change
+    that came from another ledger (an import) is taken back only with --change N.
 
     \b
     Examples:
       pk undo
       pk undo --dry-run
-      pk undo --yes
+      pk undo --list
+      pk undo --change 12
+      pk undo --expect 12 --yes
     """
+    if change is not None and expect is not None:
+        ctx.fail("use --change or --expect, not both")
+    if list_changes and (change is not None or expect is not None or dry_run or yes):
+        ctx.fail("--list only lists; give it no other option but --json")
+    if as_json and not list_changes:
+        ctx.fail("--json goes with --list")
     ledger = state(ctx).ledger()
     from promisekeeper.face.render import undo_lines
     from promisekeeper.rules.dates import format_when
 
-    plan = ledger.undo_plan()
-    change = f"`pk {plan.command}` of {format_when(plan.at, ledger.now)}"
+    if list_changes:
+        _list_changes(ledger, as_json)
+        return
+    plan = ledger.undo_plan(change)
+    shown = f"`pk {plan.command}` of {format_when(plan.at, ledger.now)}"
+    named = f"change {plan.change_id}, {shown}"
     if dry_run:
-        say(f"pk undo would take back {change}:")
+        say(f"pk undo would take back {named}:")
         say("\n".join(undo_lines(plan, ledger.now)))
         say("Nothing was changed (--dry-run).")
         return
     if not yes and common.interactive():
-        say(f"pk undo takes back {change}:")
+        say(f"pk undo takes back {named}:")
         say("\n".join(undo_lines(plan, ledger.now)))
         if not typer.confirm("Undo it?", default=False):
             fail("not undone; nothing was changed")
-        ledger.undo(expect=plan.change_id)
+        ledger.undo(expect=plan.change_id if change is None else None, change=change)
         ids = _ids(plan.promise_ids)
-        say(f"Undid {change} ({ids})")
+        say(f"Undid {shown} ({ids})")
         return
-    undone = ledger.undo()
-    change = f"`pk {undone.command}` of {format_when(undone.at, ledger.now)}"
-    say(f"Undid {change} ({_ids(undone.promise_ids)})")
+    undone = ledger.undo(expect=expect, change=change)
+    done = f"`pk {undone.command}` of {format_when(undone.at, ledger.now)}"
+    say(f"Undid {done} ({_ids(undone.promise_ids)})")
     say("\n".join(undo_lines(undone, ledger.now)))
+
+
+def _list_changes(ledger: Ledger, as_json: bool) -> None:
+    """`pk undo --list`: the changes undo can take back, latest first, with their ids."""
+    from promisekeeper.model.times import iso
+    from promisekeeper.rules.dates import format_when
+
+    changes = ledger.changes(10)
+    if as_json:
+        print_json(
+            [
+                {
+                    "change": c.id,
+                    "command": c.command,
+                    "at": iso(c.at),
+                    "promises": c.promise_ids,
+                    "other_ledger": c.other_ledger,
+                }
+                for c in changes
+            ]
+        )
+        return
+    if not changes:
+        say("Nothing to undo.")
+        return
+    say("Changes pk undo can take back, latest first:")
+    for c in changes:
+        other = " (from another ledger)" if c.other_ledger else ""
+        say(
+            f"  change {c.id}: `pk {c.command}` of {format_when(c.at, ledger.now)}"
+            f" ({_ids(c.promise_ids)}){other}"
+        )
+    say("pk undo takes back the first; pk undo --change N takes back change N.")
 
 
 def _ids(promise_ids: list[int]) -> str:

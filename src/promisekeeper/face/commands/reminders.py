@@ -240,11 +240,9 @@ def cron(
     if sum((install, remove, show)) > 1:
         ctx.fail("use only one of --install, --remove and --show")
     if remove:
-        current = crontab.read()
-        if crontab.installed(current) is None:
+        if not crontab.remove():
             say("No pk remind line in your crontab; nothing to remove.")
             return
-        crontab.write(crontab.without_ours(current))
         say("Removed the pk remind line from your crontab.")
         return
     schedule = crontab.Schedule(
