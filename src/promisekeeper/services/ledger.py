@@ -698,6 +698,8 @@ class Ledger:
     def trust(self, person: str | None = None) -> list[Any]:
         """The trust bank (rules.track.accounts): everyone's, weakest first, or one person's;
         the entries counted by SQLite, only the latest few of each read."""
+        import heapq
+
         from promisekeeper.rules import track
 
         weights = self.config.trust or track.DEFAULT_WEIGHTS
@@ -713,18 +715,25 @@ class Ledger:
                     found[person_id] = track.Account(person=name, weights=weights)
             if person is not None and not found and queries.get_person(conn, person) is None:
                 raise self._no_one_called(person)
-            since = track.trend_since(self.now)
-            for person_id, kind, count, recent in sql.trust_counts(conn, scope, kinds, since):
-                if person_id in found:
-                    found[person_id].counts[kind] = (count, recent)
-            for person_id, at, kind, promise in sql.trust_latest(
-                conn, scope, kinds, track.RECENT_ENTRIES
-            ):
-                if person_id in found:
-                    moment = queries.from_ts(at) or self.now
-                    found[person_id].recent.append(
-                        track.Entry(moment, kind, weights[kind], promise)
-                    )
+            since = track.trend_since(self.now).timestamp()
+            latest: dict[int, list[tuple[Any, ...]]] = {}
+            for person_id, kind, at, promise, order in sql.trust_entries(conn, scope, kinds):
+                account = found.get(person_id)
+                if account is None:
+                    continue
+                count, recent = account.counts.get(kind, (0, 0))
+                account.counts[kind] = (count + 1, recent + (at >= since))
+                heap = latest.setdefault(person_id, [])
+                item = (order, at, kind, promise)
+                if len(heap) < track.RECENT_ENTRIES:
+                    heapq.heappush(heap, item)
+                elif order > heap[0][0]:
+                    heapq.heapreplace(heap, item)
+            for person_id, heap in latest.items():
+                found[person_id].recent = [
+                    track.Entry(queries.from_ts(at) or self.now, kind, weights[kind], promise)
+                    for _order, at, kind, promise in sorted(heap, reverse=True)
+                ]
             return track.ranked(list(found.values()))
 
         conn = self._reader()

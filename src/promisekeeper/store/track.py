@@ -200,7 +200,8 @@ def lateness_at(conn: sqlite3.Connection, scope: Scope, offset: int, count: int)
     """`count` latenesses (seconds) of the promises in scope kept late, from position `offset`
     in ascending order: what a percentile needs, without reading the others into Python."""
     rows = conn.execute(
-        f"""SELECT {LATENESS} AS late FROM promises p WHERE {KEPT_LATE} AND {scope.where()}
+        f"""SELECT {LATENESS} AS late FROM promises p NOT INDEXED
+        WHERE {KEPT_LATE} AND {scope.where()}
         ORDER BY late LIMIT :count OFFSET :offset""",
         scope.params(count=count, offset=offset),
     )
@@ -246,8 +247,9 @@ _ENTRIES = f"""
             CASE WHEN {MOVED_BEFORE_DEADLINE} THEN 'moved_in_advance'
                 ELSE 'moved_after_deadline' END,
             1, e.clock, e.replica, e.uuid
-        FROM events e JOIN scoped p ON p.id = e.promise_id
-        WHERE e.kind = 'moved' AND {READABLE_MOVE} AND {SLIPS}
+        FROM events e
+        WHERE e.kind = 'moved' AND e.promise_id IN (SELECT id FROM scoped)
+            AND {READABLE_MOVE} AND {SLIPS}
         UNION ALL
         SELECT id, closed,
             CASE WHEN on_time THEN 'kept_on_time'
@@ -280,37 +282,19 @@ def trust_people(conn: sqlite3.Connection, scope: Scope) -> Iterator[tuple[int, 
         yield int(person_id), str(name)
 
 
-def trust_counts(
-    conn: sqlite3.Connection, scope: Scope, kinds: list[str], since: datetime
-) -> Iterator[tuple[int, str, int, int]]:
-    """(person id, kind, entries, entries at or after `since`) of the trust bank's entries
-    (rules.track.entries_for) of the promises in scope, for the entry kinds that count."""
+def trust_entries(
+    conn: sqlite3.Connection, scope: Scope, kinds: list[str]
+) -> Iterator[tuple[int, str, float, int, tuple[Any, ...]]]:
+    """(person id, kind, at (Unix seconds), promise id, order) of every entry in the trust
+    banks of the people of the promises in scope (rules.track.entries_for), for the kinds that
+    count; `order` sorts one person's entries as rules.track.entry_order does. Streamed."""
     rows = conn.execute(
         f"""WITH {_ENTRIES.format(where=scope.where())}
-        SELECT person_id, kind, count(*), sum(at >= :trend_since) FROM counted
-        GROUP BY person_id, kind""",
-        scope.params(kinds=json.dumps(kinds), trend_since=since.timestamp()),
+        SELECT person_id, kind, at, promise, class, clock, replica, uuid FROM counted""",
+        scope.params(kinds=json.dumps(kinds)),
     )
-    for person_id, kind, count, recent in rows:
-        yield int(person_id), str(kind), int(count), int(recent or 0)
-
-
-def trust_latest(
-    conn: sqlite3.Connection, scope: Scope, kinds: list[str], limit: int
-) -> Iterator[tuple[int, float, str, int]]:
-    """(person id, at (Unix seconds), kind, promise id) of each person's latest `limit`
-    entries, newest first (rules.track.entry_order, reversed)."""
-    rows = conn.execute(
-        f"""WITH {_ENTRIES.format(where=scope.where())}
-        SELECT person_id, at, kind, promise FROM (
-            SELECT counted.*, row_number() OVER (PARTITION BY person_id
-                ORDER BY at DESC, promise DESC, class DESC, clock DESC, replica DESC, uuid DESC
-            ) AS n FROM counted)
-        WHERE n <= :limit ORDER BY person_id, n""",
-        scope.params(kinds=json.dumps(kinds), limit=limit),
-    )
-    for person_id, at, kind, promise in rows:
-        yield int(person_id), at, str(kind), int(promise)
+    for person_id, kind, at, promise, *order in rows:
+        yield person_id, kind, at, promise, (at, promise, *order)
 
 
 def titles(conn: sqlite3.Connection, promise_ids: list[int]) -> dict[int, str]:
