@@ -49,7 +49,7 @@ FORMATS = [
 ]
 
 
-def history(rng: random.Random, person: list[str]) -> list[Event]:
+def history(rng: random.Random, person: list[str], forms: list[Any] = FORMATS) -> list[Event]:
     """One promise's history: made, perhaps moved (earlier or later, before or after the
     deadline, its dates written in any form), told (news or not, before the deadline or not),
     closed, reopened."""
@@ -69,7 +69,7 @@ def history(rng: random.Random, person: list[str]) -> list[Event]:
         if roll < 0.35:
             new = due + timedelta(seconds=rng.randrange(-3 * 24 * HOUR, 6 * 24 * HOUR))
             new = due if rng.random() < 0.15 else new  # to the same time: no slip
-            form = rng.choice(FORMATS)
+            form = rng.choice(forms)
             data = {"from": form(due), "to": form(new), "before_deadline": at < due}
             if rng.random() < 0.2:
                 del data["before_deadline"]  # older ledgers: true unless recorded false
@@ -100,8 +100,10 @@ def build(path: Path, histories: list[list[Event]], now: datetime = NOW) -> Ledg
     return ledger
 
 
-def random_histories(rng: random.Random, count: int) -> list[list[Event]]:
-    return [history(rng, rng.sample(PEOPLE, rng.choice([1, 1, 1, 2]))) for _ in range(count)]
+def random_histories(
+    rng: random.Random, count: int, forms: list[Any] = FORMATS
+) -> list[list[Event]]:
+    return [history(rng, rng.sample(PEOPLE, rng.choice([1, 1, 1, 2])), forms) for _ in range(count)]
 
 
 def by_fold(ledger: Ledger, to: str | None = None, since: datetime | None = None) -> Any:
@@ -217,7 +219,8 @@ def ledgers(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Ledger]:
     found = {}
     for size in (2_000, 20_000):
         path = tmp_path_factory.mktemp(f"n{size}") / "ledger.db"
-        found[size] = build(path, random_histories(rng, size))
+        # Dates as pk writes them: a move in a form SQLite cannot read costs an id in memory.
+        found[size] = build(path, random_histories(rng, size, FORMATS[:1]))
     return found
 
 
