@@ -137,9 +137,10 @@ def judge_odd_moves(conn: sqlite3.Connection, scope: Scope, slips: Callable[[Mov
     from promisekeeper.model.errors import InvalidInput
     from promisekeeper.model.events import Moved, decode
 
+    where = scope.where()
     rows = conn.execute(
         f"SELECT e.id, e.data FROM events e JOIN promises p ON p.id = e.promise_id"
-        f" WHERE e.kind = 'moved' AND {ODD_MOVE} AND {scope.where()}",
+        f" WHERE e.kind = 'moved' AND {ODD_MOVE} AND {where}",
         scope.params(),
     )
     for event_id, data in rows:
@@ -171,6 +172,7 @@ FIGURES = (
 
 def figures(conn: sqlite3.Connection, scope: Scope) -> dict[str, int]:
     """The counts of rules.track.Figures, by name (moves: `moves`)."""
+    where = scope.where()
     row = conn.execute(
         f"""WITH {_EVENT_FACTS}
         SELECT count(*), sum(p.status = 'open'), sum({OVERDUE}), sum(p.status = 'kept'),
@@ -179,7 +181,7 @@ def figures(conn: sqlite3.Connection, scope: Scope) -> dict[str, int]:
         FROM promises p
             LEFT JOIN first_notice n ON n.promise_id = p.id
             LEFT JOIN slipped_by_move s ON s.promise_id = p.id
-        WHERE {scope.where()}""",
+        WHERE {where}""",
         scope.params(),
     ).fetchone()
     return {name: int(value or 0) for name, value in zip(FIGURES, row, strict=True)}
@@ -187,10 +189,11 @@ def figures(conn: sqlite3.Connection, scope: Scope) -> dict[str, int]:
 
 def moves(conn: sqlite3.Connection, scope: Scope) -> tuple[int, int]:
     """(moves, moves before the deadline) of the promises in scope."""
+    where = scope.where()
     row = conn.execute(
         f"""SELECT count(*), sum({MOVED_BEFORE_DEADLINE})
         FROM events e JOIN promises p ON p.id = e.promise_id
-        WHERE e.kind = 'moved' AND {READABLE_MOVE} AND {scope.where()}""",
+        WHERE e.kind = 'moved' AND {READABLE_MOVE} AND {where}""",
         scope.params(),
     ).fetchone()
     return int(row[0] or 0), int(row[1] or 0)
@@ -199,9 +202,10 @@ def moves(conn: sqlite3.Connection, scope: Scope) -> tuple[int, int]:
 def lateness_at(conn: sqlite3.Connection, scope: Scope, offset: int, count: int) -> list[float]:
     """`count` latenesses (seconds) of the promises in scope kept late, from position `offset`
     in ascending order: what a percentile needs, without reading the others into Python."""
+    where = scope.where()
     rows = conn.execute(
         f"""SELECT {LATENESS} AS late FROM promises p NOT INDEXED
-        WHERE {KEPT_LATE} AND {scope.where()}
+        WHERE {KEPT_LATE} AND {where}
         ORDER BY late LIMIT :count OFFSET :offset""",
         scope.params(count=count, offset=offset),
     )
@@ -215,11 +219,12 @@ def due_by_day(
     on time) for due times from a day before `start` to a day after `end`, so that the caller
     can cut local weeks whatever the zone. SQLite's 'localtime' asks the C library, as
     Python's astimezone() does."""
+    where = scope.where()
     rows = conn.execute(
         f"""SELECT date(p.due_ts, 'unixepoch', 'localtime') AS day, count(*), sum({KEPT_ON_TIME})
         FROM promises p
         WHERE p.status IN ('kept', 'broken') AND p.due_ts >= :lo AND p.due_ts < :hi
-            AND {scope.where()}
+            AND {where}
         GROUP BY day""",
         scope.params(lo=start.timestamp() - 86400 * 2, hi=end.timestamp() + 86400 * 2),
     )
@@ -238,7 +243,8 @@ _ENTRIES = f"""
             {KEPT_ON_TIME} AS on_time, {KEPT_EARLY} AS early, {OVERDUE} AS overdue,
             n.at_ts AS told_at
         FROM promises p LEFT JOIN first_notice n ON n.promise_id = p.id
-        WHERE {{where}}),
+        WHERE """
+_ENTRIES_TAIL = f"""),
     entries (promise, at, kind, class, clock, replica, uuid) AS (
         SELECT id, told_at, 'told_before_deadline', 0, 0, '', '' FROM scoped
             WHERE told_at IS NOT NULL
@@ -272,10 +278,11 @@ _ENTRIES = f"""
 
 def trust_people(conn: sqlite3.Connection, scope: Scope) -> Iterator[tuple[int, str]]:
     """(person id, name) of everyone a promise in scope was made to: each has an account."""
+    where = scope.where()
     rows = conn.execute(
         f"""SELECT pe.id, pe.name FROM people pe WHERE pe.id IN (
             SELECT pp.person_id FROM promise_people pp JOIN promises p ON p.id = pp.promise_id
-            WHERE {scope.where()}) ORDER BY pe.id""",
+            WHERE {where}) ORDER BY pe.id""",
         scope.params(),
     )
     for person_id, name in rows:
@@ -288,8 +295,9 @@ def trust_entries(
     """(person id, kind, at (Unix seconds), promise id, order) of every entry in the trust
     banks of the people of the promises in scope (rules.track.entries_for), for the kinds that
     count; `order` sorts one person's entries as rules.track.entry_order does. Streamed."""
+    where = scope.where()
     rows = conn.execute(
-        f"""WITH {_ENTRIES.format(where=scope.where())}
+        f"""WITH {_ENTRIES}{where}{_ENTRIES_TAIL}
         SELECT person_id, kind, at, promise, class, clock, replica, uuid FROM counted""",
         scope.params(kinds=json.dumps(kinds)),
     )
