@@ -1,7 +1,12 @@
 """Your track record and the trust bank, computed from the event history alone.
 
-No counters are kept anywhere: every figure here is a fold over the history of each promise,
-so it can always be recomputed, and undo or import can never leave it out of step.
+No counters are kept anywhere, so every figure can always be recomputed, and undo or import can
+never leave it out of step. The rules are here, written over one promise's history (`outcome`,
+`entries_for`) and folded over many (`stats`, `accounts`): that fold is the definition. The
+commands count the same things with SQL aggregates over the promise rows and the events that
+matter (store.track), whose expressions are twins of these rules; tests/test_track_sql.py
+checks on generated ledgers that the two agree. Both end in `figures_json`, `week_rows` and
+`Account`, so what is shown is worked out in one place.
 
 Definitions (the README's "How reliable am I?" repeats them):
 - kept **on time** and **lateness**: rules.timing (kept_on_time, lateness).
@@ -16,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from promisekeeper.model.promise import Promise, name_key
@@ -98,14 +103,25 @@ def outcomes(histories: list[tuple[Promise, list[Event]]], now: datetime) -> lis
 # -------------------------------------------------------------------------------------------------
 # pk stats
 # -------------------------------------------------------------------------------------------------
+def percentile_ranks(count: int, q: float) -> tuple[int, int, float]:
+    """Where the q-th percentile (0..100) of `count` ordered values lies: the positions of the
+    two values around it and how far between them (linear interpolation)."""
+    rank = (count - 1) * q / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return low, high, rank - low
+
+
+def interpolate(low_value: float, high_value: float, fraction: float) -> float:
+    return low_value + (high_value - low_value) * fraction
+
+
 def percentile(values: list[float], q: float) -> float | None:
     """The q-th percentile (0..100) by linear interpolation; None for no values."""
     if not values:
         return None
     ordered = sorted(values)
-    rank = (len(ordered) - 1) * q / 100
-    low, high = math.floor(rank), math.ceil(rank)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+    low, high, fraction = percentile_ranks(len(ordered), q)
+    return interpolate(ordered[low], ordered[high], fraction)
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -116,69 +132,142 @@ def _hours(value: float | None) -> float | None:
     return None if value is None else round(value / 3600, 2)
 
 
-def stats(found: list[Outcome], now: datetime, weeks: int = 12) -> dict[str, Any]:
-    """The figures of `pk stats`, with the field names of its --json."""
-    kept = [o for o in found if o.promise.status == "kept"]
-    on_time = [o for o in kept if o.on_time]
-    broken = [o for o in found if o.promise.status == "broken"]
+@dataclass
+class Figures:
+    """The counts the track record is made of (the field names of `pk stats --json`)."""
+
+    made: int = 0
+    open: int = 0
+    overdue: int = 0
+    kept: int = 0
+    kept_on_time: int = 0
+    broken: int = 0
+    released: int = 0
+    moved: int = 0
+    moved_before_deadline: int = 0
+    slipped: int = 0
+    told_before_deadline: int = 0  # of the slipped ones
+
+
+def tally(found: list[Outcome]) -> Figures:
+    """The counts, folded over the outcomes of promises."""
     moves = [move for o in found for _at, move in o.moves]
     slipped = [o for o in found if o.slipped]
-    late_seconds = [o.lateness.total_seconds() for o in kept if o.late and o.lateness is not None]
+    return Figures(
+        made=len(found),
+        open=sum(1 for o in found if o.promise.status == "open"),
+        overdue=sum(1 for o in found if o.overdue),
+        kept=sum(1 for o in found if o.promise.status == "kept"),
+        kept_on_time=sum(1 for o in found if o.promise.status == "kept" and o.on_time),
+        broken=sum(1 for o in found if o.promise.status == "broken"),
+        released=sum(1 for o in found if o.promise.status == "released"),
+        moved=len(moves),
+        moved_before_deadline=sum(1 for m in moves if m.before_deadline),
+        slipped=len(slipped),
+        told_before_deadline=sum(1 for o in slipped if o.told_early),
+    )
+
+
+def figures_json(
+    f: Figures,
+    lateness_median_s: float | None,
+    lateness_p90_s: float | None,
+    weeks: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The figures of `pk stats`, with the field names of its --json: the rates from the
+    counts, lateness (seconds) in hours."""
     return {
-        "made": len(found),
-        "open": sum(1 for o in found if o.promise.status == "open"),
-        "overdue": sum(1 for o in found if o.overdue),
-        "kept": len(kept),
-        "kept_on_time": len(on_time),
-        "kept_late": len(kept) - len(on_time),
-        "broken": len(broken),
-        "released": sum(1 for o in found if o.promise.status == "released"),
-        "moved": len(moves),
-        "moved_before_deadline": sum(1 for m in moves if m.before_deadline),
-        "slipped": len(slipped),
-        "told_before_deadline": sum(1 for o in slipped if o.told_early),
-        "on_time_rate": _ratio(len(on_time), len(kept) + len(broken)),
-        "no_surprise_rate": _ratio(sum(1 for o in slipped if o.told_early), len(slipped)),
-        "lateness_median_hours": _hours(percentile(late_seconds, 50)),
-        "lateness_p90_hours": _hours(percentile(late_seconds, 90)),
-        "weeks": week_by_week(found, now, weeks),
+        "made": f.made,
+        "open": f.open,
+        "overdue": f.overdue,
+        "kept": f.kept,
+        "kept_on_time": f.kept_on_time,
+        "kept_late": f.kept - f.kept_on_time,
+        "broken": f.broken,
+        "released": f.released,
+        "moved": f.moved,
+        "moved_before_deadline": f.moved_before_deadline,
+        "slipped": f.slipped,
+        "told_before_deadline": f.told_before_deadline,
+        "on_time_rate": _ratio(f.kept_on_time, f.kept + f.broken),
+        "no_surprise_rate": _ratio(f.told_before_deadline, f.slipped),
+        "lateness_median_hours": _hours(lateness_median_s),
+        "lateness_p90_hours": _hours(lateness_p90_s),
+        "weeks": weeks,
     }
 
 
-def week_by_week(found: list[Outcome], now: datetime, weeks: int) -> list[dict[str, Any]]:
-    """For each of the last `weeks` local weeks (Monday first): promises that came due that
-    week and were kept or broken, and how many of them were kept on time."""
-    local_now = now.astimezone().replace(tzinfo=None)
+def stats(found: list[Outcome], now: datetime, weeks: int = 12) -> dict[str, Any]:
+    """The figures of `pk stats`, with the field names of its --json."""
+    kept = [o for o in found if o.promise.status == "kept"]
+    late_seconds = [o.lateness.total_seconds() for o in kept if o.late and o.lateness is not None]
+    return figures_json(
+        tally(found),
+        percentile(late_seconds, 50),
+        percentile(late_seconds, 90),
+        week_by_week(found, now, weeks),
+    )
+
+
+def local_naive(moment: datetime) -> datetime:
+    """A time as the local wall clock shows it, without its zone (how weeks are cut)."""
+    return moment.astimezone().replace(tzinfo=None)
+
+
+def week_starts(now: datetime, weeks: int) -> list[datetime]:
+    """The local Mondays (midnight, naive) that start each of the last `weeks` weeks."""
+    local_now = local_naive(now)
     this_monday = (local_now - timedelta(days=local_now.weekday())).replace(
         hour=0, minute=0, second=0, microsecond=0
     )
+    return [this_monday - timedelta(weeks=back) for back in range(weeks - 1, -1, -1)]
+
+
+def counts_in_week_chart(status: str) -> bool:
+    """The chart counts promises that came due and were kept or broken."""
+    return status in ("kept", "broken")
+
+
+def week_rows(
+    now: datetime, weeks: int, by_day: dict[date, tuple[int, int]]
+) -> list[dict[str, Any]]:
+    """The rows of the week-by-week chart from (due, kept on time) per local due date."""
     rows = []
-    for back in range(weeks - 1, -1, -1):
-        start = this_monday - timedelta(weeks=back)
-        end = start + timedelta(weeks=1)
-        due = [
-            o
-            for o in found
-            if o.promise.status in ("kept", "broken")
-            and start <= o.promise.due.astimezone().replace(tzinfo=None) < end
-        ]
-        kept_in_time = sum(1 for o in due if o.on_time)
+    for start in week_starts(now, weeks):
+        days = [(start + timedelta(days=n)).date() for n in range(7)]
+        due = sum(by_day.get(day, (0, 0))[0] for day in days)
+        kept_in_time = sum(by_day.get(day, (0, 0))[1] for day in days)
         iso_year, iso_week, _ = start.isocalendar()
         rows.append(
             {
                 "week": f"{iso_year}-W{iso_week:02d}",
                 "start": start.date().isoformat(),
-                "due": len(due),
+                "due": due,
                 "on_time": kept_in_time,
-                "on_time_rate": _ratio(kept_in_time, len(due)),
+                "on_time_rate": _ratio(kept_in_time, due),
             }
         )
     return rows
 
 
+def week_by_week(found: list[Outcome], now: datetime, weeks: int) -> list[dict[str, Any]]:
+    """For each of the last `weeks` local weeks (Monday first): promises that came due that
+    week and were kept or broken, and how many of them were kept on time."""
+    by_day: dict[date, tuple[int, int]] = {}
+    for o in found:
+        if counts_in_week_chart(o.promise.status):
+            day = local_naive(o.promise.due).date()
+            due, on_time = by_day.get(day, (0, 0))
+            by_day[day] = (due + 1, on_time + o.on_time)
+    return week_rows(now, weeks, by_day)
+
+
 # -------------------------------------------------------------------------------------------------
 # pk trust
 # -------------------------------------------------------------------------------------------------
+RECENT_ENTRIES = 5  # the entries an account shows
+
+
 @dataclass
 class Entry:
     at: datetime
@@ -189,25 +278,49 @@ class Entry:
 
 @dataclass
 class Account:
+    """One person's trust bank: how many entries of each kind it holds (and how many of them
+    in the last TREND_DAYS), valued at `weights`, and its latest entries, newest first."""
+
     person: str
-    entries: list[Entry] = field(default_factory=list)
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # kind: (all, recent)
+    recent: list[Entry] = field(default_factory=list)
+
+    def _total(self, which: int, sign: int = 0) -> float:
+        total: float = 0
+        for kind, weight in self.weights.items():  # always in the one order of the weights
+            count = self.counts.get(kind, (0, 0))[which]
+            if weight and count and (not sign or weight * sign > 0):
+                total += count * weight
+        return total
 
     @property
     def balance(self) -> float:
-        return sum(e.amount for e in self.entries)
+        return self._total(0)
 
     @property
     def deposits(self) -> float:
-        return sum(e.amount for e in self.entries if e.amount > 0)
+        return self._total(0, 1)
 
     @property
     def withdrawals(self) -> float:
-        return sum(e.amount for e in self.entries if e.amount < 0)
+        return self._total(0, -1)
 
-    def trend(self, now: datetime) -> float:
-        """The net change over the last 30 days."""
-        since = now - timedelta(days=TREND_DAYS)
-        return sum(e.amount for e in self.entries if e.at >= since)
+    @property
+    def trend(self) -> float:
+        """The net change over the last TREND_DAYS days."""
+        return self._total(1)
+
+
+def trend_since(now: datetime) -> datetime:
+    """Entries from this moment on make an account's trend."""
+    return now - timedelta(days=TREND_DAYS)
+
+
+def entry_order(entry: Entry) -> tuple[datetime, int]:
+    """Entries in the order they happened; one promise's entries of the same moment in the
+    order entries_for makes them (a stable sort)."""
+    return (entry.at, entry.promise)
 
 
 def entries_for(result: Outcome, now: datetime, weights: dict[str, float]) -> list[Entry]:
@@ -241,20 +354,37 @@ def entries_for(result: Outcome, now: datetime, weights: dict[str, float]) -> li
     return out
 
 
+def active_kinds(weights: dict[str, float]) -> list[str]:
+    """The kinds of entry that count: a weight of 0 makes no entry at all."""
+    return [kind for kind, weight in weights.items() if weight]
+
+
 def accounts(
     found: list[Outcome], now: datetime, weights: dict[str, float] | None = None
 ) -> list[Account]:
     """Everyone's trust bank, weakest balance first."""
     weights = weights or DEFAULT_WEIGHTS
-    by_person: dict[str, Account] = {}
+    since = trend_since(now)
+    by_person: dict[str, tuple[Account, list[Entry]]] = {}
     for result in found:
         made = entries_for(result, now, weights)
         for name in result.promise.to:
-            account = by_person.setdefault(name_key(name), Account(person=name))
-            account.entries.extend(made)
-    for account in by_person.values():
-        account.entries.sort(key=lambda e: (e.at, e.promise))
-    return sorted(by_person.values(), key=lambda a: (a.balance, name_key(a.person)))
+            account, entries = by_person.setdefault(
+                name_key(name), (Account(person=name, weights=weights), [])
+            )
+            entries.extend(made)
+    for account, entries in by_person.values():
+        for entry in entries:
+            count, recent = account.counts.get(entry.kind, (0, 0))
+            account.counts[entry.kind] = (count + 1, recent + (entry.at >= since))
+        entries.sort(key=entry_order)
+        account.recent = entries[-RECENT_ENTRIES:][::-1]
+    return ranked([account for account, _entries in by_person.values()])
+
+
+def ranked(found: list[Account]) -> list[Account]:
+    """Accounts weakest balance first, then by name."""
+    return sorted(found, key=lambda a: (a.balance, name_key(a.person)))
 
 
 # -------------------------------------------------------------------------------------------------

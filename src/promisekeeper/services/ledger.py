@@ -11,11 +11,11 @@ import uuid as uuidlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from promisekeeper.model.errors import InvalidInput, PromiseNotFound
+from promisekeeper.model.errors import InvalidInput, PkError, PromiseNotFound
 from promisekeeper.model.promise import Person, Promise, name_key
 from promisekeeper.model.settings import Config
 from promisekeeper.rules.fields import clean_people, clean_tags, clean_text, effort_seconds
@@ -633,8 +633,130 @@ class Ledger:
 
     # -- track record ------------------------------------------------------------------------
     def histories(self) -> list[tuple[Promise, list[Event]]]:
-        """Every promise with its history: what the track record is computed from."""
+        """Every promise with its history, all in memory: what the track record is defined
+        over (rules.track); `track_record` and `trust` count the same in SQL."""
         return self._query(queries.histories, default=[])
+
+    def _track_scope(self, conn: Connection, person: str | None, since: datetime | None) -> Any:
+        """Which promises a figure is over, with the verdicts SQL leaves to the rules."""
+        from promisekeeper.rules import notice, track
+        from promisekeeper.store.track import Scope, judge_odd_moves
+
+        scope = Scope(
+            now=self.now,
+            notice_kinds=notice.NOTICE_KINDS,
+            person_key=None if person is None else name_key(person),
+            since=since,
+            early_s=track.EARLY_DEPOSIT.total_seconds(),
+        )
+        judge_odd_moves(conn, scope, notice.slips)
+        return scope
+
+    def _no_one_called(self, person: str) -> PkError:
+        return PkError(f"no one called {person!r} in the ledger")
+
+    def track_record(
+        self, *, to: str | None = None, since: datetime | None = None, weeks: int = 12
+    ) -> dict[str, Any]:
+        """The figures of `pk stats` (rules.track.stats) for promises to `to`, made since
+        `since`: counted by SQLite, in memory that does not grow with the ledger."""
+        from promisekeeper.rules import track
+
+        def read(conn: Connection) -> dict[str, Any]:
+            from promisekeeper.store import track as sql
+
+            scope = self._track_scope(conn, to, since)
+            figures = track.Figures(**sql.figures(conn, scope))
+            figures.moved, figures.moved_before_deadline = sql.moves(conn, scope)
+            if to is not None and not figures.made and queries.get_person(conn, to) is None:
+                raise self._no_one_called(to)
+            late = figures.kept - figures.kept_on_time
+
+            def at(q: float) -> float | None:
+                if not late:
+                    return None
+                low, high, fraction = track.percentile_ranks(late, q)
+                values = sql.lateness_at(conn, scope, low, high - low + 1)
+                return track.interpolate(values[0], values[-1], fraction)
+
+            starts = track.week_starts(self.now, weeks)
+            by_day = {
+                date.fromisoformat(day): (due, on_time)
+                for day, due, on_time in sql.due_by_day(
+                    conn,
+                    scope,
+                    starts[0].astimezone(),
+                    (starts[-1] + timedelta(weeks=1)).astimezone(),
+                )
+            }
+            return track.figures_json(
+                figures, at(50), at(90), track.week_rows(self.now, weeks, by_day)
+            )
+
+        conn = self._reader()
+        if conn is None:
+            if to is not None:
+                raise self._no_one_called(to)
+            return track.figures_json(
+                track.Figures(), None, None, track.week_rows(self.now, weeks, {})
+            )
+        with connection.guarded(self.path):
+            return read(conn)
+
+    def trust(self, person: str | None = None) -> list[Any]:
+        """The trust bank (rules.track.accounts): everyone's, weakest first, or one person's;
+        the entries counted by SQLite, only the latest few of each read."""
+        import heapq
+
+        from promisekeeper.rules import track
+
+        weights = self.config.trust or track.DEFAULT_WEIGHTS
+        kinds = track.active_kinds(weights)
+
+        def read(conn: Connection) -> list[track.Account]:
+            from promisekeeper.store import track as sql
+
+            scope = self._track_scope(conn, person, None)
+            found: dict[int, track.Account] = {}
+            for person_id, name in sql.trust_people(conn, scope):
+                if person is None or name_key(name) == name_key(person):
+                    found[person_id] = track.Account(person=name, weights=weights)
+            if person is not None and not found and queries.get_person(conn, person) is None:
+                raise self._no_one_called(person)
+            since = track.trend_since(self.now).timestamp()
+            latest: dict[int, list[tuple[Any, ...]]] = {}
+            for person_id, kind, at, promise, order in sql.trust_entries(conn, scope, kinds):
+                account = found.get(person_id)
+                if account is None:
+                    continue
+                count, recent = account.counts.get(kind, (0, 0))
+                account.counts[kind] = (count + 1, recent + (at >= since))
+                heap = latest.setdefault(person_id, [])
+                item = (order, at, kind, promise)
+                if len(heap) < track.RECENT_ENTRIES:
+                    heapq.heappush(heap, item)
+                elif order > heap[0][0]:
+                    heapq.heapreplace(heap, item)
+            for person_id, heap in latest.items():
+                found[person_id].recent = [
+                    track.Entry(queries.from_ts(at) or self.now, kind, weights[kind], promise)
+                    for _order, at, kind, promise in sorted(heap, reverse=True)
+                ]
+            return track.ranked(list(found.values()))
+
+        conn = self._reader()
+        if conn is None:
+            if person is not None:
+                raise self._no_one_called(person)
+            return []
+        with connection.guarded(self.path):
+            return read(conn)
+
+    def titles(self, promise_ids: list[int]) -> dict[int, str]:
+        """What was promised, for these promise ids."""
+        from promisekeeper.store import track as sql
+
+        return self._query(sql.titles, promise_ids, default={})
 
     def similar_histories(
         self, to: list[str], tags: list[str], limit: int = 50

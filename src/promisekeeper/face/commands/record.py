@@ -8,11 +8,9 @@ import typer
 
 from promisekeeper.face.commands import common
 from promisekeeper.face.commands.common import JsonOption, print_json, say, state
-from promisekeeper.model.errors import PkError
-from promisekeeper.model.promise import name_key
 
 if TYPE_CHECKING:
-    from promisekeeper.rules.track import Account, Outcome
+    from promisekeeper.rules.track import Account
     from promisekeeper.services.ledger import Ledger
 
 KIND_WORDS = {
@@ -26,21 +24,6 @@ KIND_WORDS = {
     "overdue_without_notice": "overdue, no notice",
     "moved_after_deadline": "moved after the deadline",
 }
-
-
-def _outcomes(ledger: Ledger, person: str | None, since: str | None) -> list[Outcome]:
-    from promisekeeper.rules.track import outcomes
-
-    histories = ledger.histories()
-    if person:
-        key = name_key(person)
-        histories = [(p, e) for p, e in histories if key in {name_key(n) for n in p.to}]
-        if not histories and ledger.person(person) is None:
-            raise PkError(f"no one called {person!r} in the ledger")
-    if since:
-        start = common.since(ledger, since)
-        histories = [(p, e) for p, e in histories if p.made >= start]
-    return outcomes(histories, ledger.now)
 
 
 def stats(
@@ -69,10 +52,9 @@ def stats(
       pk stats --to alice --since "2026-09-01"
       pk stats --json | jq .on_time_rate
     """
-    from promisekeeper.rules.track import stats as compute
-
     ledger = state(ctx).ledger()
-    figures = compute(_outcomes(ledger, to, since), ledger.now, weeks)
+    start = common.since(ledger, since) if since else None
+    figures = ledger.track_record(to=to or None, since=start, weeks=weeks)
     if as_json:
         print_json(figures)
         return
@@ -148,13 +130,8 @@ def trust(
       pk trust alice
       pk trust --json
     """
-    from promisekeeper.rules.track import accounts
-
     ledger = state(ctx).ledger()
-    found = accounts(_outcomes(ledger, person, None), ledger.now, ledger.config.trust or None)
-    if person:
-        key = name_key(person)
-        found = [a for a in found if name_key(a.person) == key]
+    found = ledger.trust(person or None)
     if as_json:
         print_json([account_json(a, ledger) for a in found])
         return
@@ -164,7 +141,7 @@ def trust(
     from promisekeeper.face.render import console, trust_table
 
     trust_table(
-        [(a.person, a.balance, a.trend(ledger.now), a.deposits, a.withdrawals) for a in found],
+        [(a.person, a.balance, a.trend, a.deposits, a.withdrawals) for a in found],
         console(),
     )
 
@@ -175,12 +152,12 @@ def account_json(account: Account, ledger: Ledger) -> dict[str, Any]:
     return {
         "person": account.person,
         "balance": account.balance,
-        "trend": account.trend(ledger.now),
+        "trend": account.trend,
         "deposits": account.deposits,
         "withdrawals": account.withdrawals,
         "recent": [
             {"at": iso(e.at), "kind": e.kind, "amount": e.amount, "promise": e.promise}
-            for e in account.entries[-5:][::-1]
+            for e in account.recent
         ],
     }
 
@@ -191,7 +168,7 @@ def account_text(account: Account, ledger: Ledger) -> list[str]:
     from promisekeeper.rules.dates import format_day_time
     from promisekeeper.telling.text import one_line, safe
 
-    trend = account.trend(ledger.now)
+    trend = account.trend
     arrow = trend_arrow(trend)
     lines = [
         f"Trust bank: {safe(account.person)}",
@@ -199,8 +176,8 @@ def account_text(account: Account, ledger: Ledger) -> list[str]:
         f"withdrawals {_signed(account.withdrawals)}); last 30 days {_signed(trend)} {arrow}",
         "  Last entries:",
     ]
-    titles = {p.id: p.what for p, _events in ledger.histories()}
-    for entry in account.entries[-5:][::-1]:
+    titles = ledger.titles([entry.promise for entry in account.recent])
+    for entry in account.recent:
         day = format_day_time(entry.at, ledger.now)
         what = one_line(titles.get(entry.promise, ""), 40)
         lines.append(

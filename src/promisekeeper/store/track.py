@@ -1,0 +1,312 @@
+"""The track record in SQL: what `pk stats` and `pk trust` count, as aggregates in SQLite.
+
+Nothing here reads every history into memory. The promise rows are the fold of each history
+(kept by every change), so most figures are a GROUP BY over them; the two facts that only the
+events hold (moves, and notice given before the deadline) come from one pass over the `moved`
+and `notified` events. Rows are streamed from cursors, so memory does not grow with the ledger.
+
+The rules live in Python (rules.timing, rules.notice, rules.track). The SQL expressions below
+are their twins, one constant each, written over a promise row `p` and an event `e`; each names
+the rule it mirrors, and tests/test_track_sql.py checks on generated ledgers that the two agree.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from promisekeeper.model.events import Moved
+
+# -------------------------------------------------------------------------------------------------
+# The rules, as SQL over a promise row `p` (parameters: :now, :early, :notice_kinds)
+# -------------------------------------------------------------------------------------------------
+# rules.timing.kept_on_time
+KEPT_ON_TIME = (
+    "(p.status = 'kept' AND p.closed_ts IS NOT NULL AND p.closed_ts <= p.due_ts"
+    " AND p.late_moves = 0)"
+)
+# rules.timing.past_due
+PAST_DUE = "(:now >= p.due_ts)"
+# rules.track.outcome: kept, not on time
+KEPT_LATE = f"(p.status = 'kept' AND NOT {KEPT_ON_TIME})"
+# rules.track.outcome: open and past due
+OVERDUE = f"(p.status = 'open' AND {PAST_DUE})"
+# rules.timing.lateness (seconds)
+_END = "(CASE WHEN p.status != 'open' AND p.closed_ts IS NOT NULL THEN p.closed_ts ELSE :now END)"
+LATENESS = (
+    f"(CASE WHEN p.status = 'kept' AND p.late_moves > 0"
+    f" THEN max({_END} - p.due_ts, p.moved_late_s) ELSE {_END} - p.due_ts END)"
+)
+# rules.timing.early_by(p) >= :early (rules.track.EARLY_DEPOSIT)
+KEPT_EARLY = f"({KEPT_ON_TIME} AND p.due_ts - p.closed_ts >= :early)"
+
+# The same over an event `e`.
+# A time in event details as SQLite reads it (Unix seconds), or NULL when it does not look like
+# one SQLite reads as Python does (rules.notice judges those moves: see `odd_moves`).
+_DATE_LIKE = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'"
+
+
+def _instant(key: str) -> str:
+    value = f"json_extract(e.data, '$.{key}')"
+    return f"(CASE WHEN {value} GLOB {_DATE_LIKE} THEN unixepoch({value}) END)"
+
+
+_TO, _FROM = _instant("to"), _instant("from")
+ODD_MOVE = f"({_TO} IS NULL OR {_FROM} IS NULL)"
+# A move Python could not read (judged in Python): no move at all to the rules.
+READABLE_MOVE = "(e.id NOT IN (SELECT value FROM json_each(:unreadable)))"
+# rules.notice.slips
+SLIPS = (
+    f"(CASE WHEN {ODD_MOVE} THEN e.id IN (SELECT value FROM json_each(:odd_slips))"
+    f" ELSE {_TO} > {_FROM} END)"
+)
+# model.events.Moved.before_deadline (true unless recorded false)
+MOVED_BEFORE_DEADLINE = "(coalesce(json_type(e.data, '$.before_deadline'), 'true') = 'true')"
+# rules.notice.counts_as_notice
+COUNTS_AS_NOTICE = (
+    "(json_type(e.data, '$.before_deadline') = 'true'"
+    " AND json_extract(e.data, '$.template') IN (SELECT value FROM json_each(:notice_kinds)))"
+)
+
+# Per promise: the first notice in history order (its time), and whether a move slipped it.
+_EVENT_FACTS = f"""
+    first_notice AS (
+        SELECT promise_id, at_ts FROM (
+            SELECT e.promise_id, e.at_ts, row_number() OVER (
+                PARTITION BY e.promise_id ORDER BY e.clock, e.replica, e.uuid) AS n
+            FROM events e WHERE e.kind = 'notified' AND {COUNTS_AS_NOTICE})
+        WHERE n = 1),
+    slipped_by_move AS (
+        SELECT DISTINCT e.promise_id FROM events e
+        WHERE e.kind = 'moved' AND {READABLE_MOVE} AND {SLIPS})"""
+# rules.track.Outcome.slipped (with the joins of _EVENT_FACTS as `s` and `n`)
+SLIPPED = f"(s.promise_id IS NOT NULL OR {KEPT_LATE} OR {OVERDUE} OR p.status = 'broken')"
+TOLD_EARLY = "(n.at_ts IS NOT NULL)"  # rules.track.Outcome.told_early
+
+
+# -------------------------------------------------------------------------------------------------
+# Which promises
+# -------------------------------------------------------------------------------------------------
+@dataclass
+class Scope:
+    """The promises a figure is over (not deleted; to one person; made since), seen at `now`,
+    and what the rules need that SQL cannot know: the message kinds that count as notice and
+    the verdicts on moves whose dates SQLite does not read (see `judge_odd_moves`)."""
+
+    now: datetime
+    notice_kinds: tuple[str, ...]
+    person_key: str | None = None
+    since: datetime | None = None
+    early_s: float = 0
+    odd_slips: list[int] = field(default_factory=list)
+    unreadable: list[int] = field(default_factory=list)
+
+    def where(self) -> str:
+        parts = ["p.deleted_ts IS NULL"]
+        if self.person_key is not None:
+            parts.append(
+                "p.id IN (SELECT pp.promise_id FROM promise_people pp JOIN people pe"
+                " ON pe.id = pp.person_id WHERE pe.name_key = :person)"
+            )
+        if self.since is not None:
+            parts.append("p.made_ts >= :since")
+        return " AND ".join(parts)
+
+    def params(self, **more: Any) -> dict[str, Any]:
+        return {
+            "now": self.now.timestamp(),
+            "early": self.early_s,
+            "notice_kinds": json.dumps(list(self.notice_kinds)),
+            "person": self.person_key,
+            "since": None if self.since is None else self.since.timestamp(),
+            "odd_slips": json.dumps(self.odd_slips),
+            "unreadable": json.dumps(self.unreadable),
+            **more,
+        }
+
+
+def judge_odd_moves(conn: sqlite3.Connection, scope: Scope, slips: Callable[[Moved], bool]) -> None:
+    """Moves whose dates SQLite does not read as Python does (an import may hold any ISO 8601
+    form) are decoded here and judged by the rule itself: `slips`, or unreadable (then no move
+    at all, as the fold sees it). Few or none in practice; only their ids are kept."""
+    from promisekeeper.model.errors import InvalidInput
+    from promisekeeper.model.events import Moved, decode
+
+    where = scope.where()
+    rows = conn.execute(
+        f"SELECT e.id, e.data FROM events e JOIN promises p ON p.id = e.promise_id"
+        f" WHERE e.kind = 'moved' AND {ODD_MOVE} AND {where}",
+        scope.params(),
+    )
+    for event_id, data in rows:
+        try:
+            detail = decode("moved", json.loads(data))
+        except (InvalidInput, ValueError):
+            detail = None
+        if not isinstance(detail, Moved):
+            scope.unreadable.append(int(event_id))
+        elif slips(detail):
+            scope.odd_slips.append(int(event_id))
+
+
+# -------------------------------------------------------------------------------------------------
+# pk stats
+# -------------------------------------------------------------------------------------------------
+FIGURES = (
+    "made",
+    "open",
+    "overdue",
+    "kept",
+    "kept_on_time",
+    "broken",
+    "released",
+    "slipped",
+    "told_before_deadline",
+)
+
+
+def figures(conn: sqlite3.Connection, scope: Scope) -> dict[str, int]:
+    """The counts of rules.track.Figures, by name (moves: `moves`)."""
+    where = scope.where()
+    row = conn.execute(
+        f"""WITH {_EVENT_FACTS}
+        SELECT count(*), sum(p.status = 'open'), sum({OVERDUE}), sum(p.status = 'kept'),
+            sum({KEPT_ON_TIME}), sum(p.status = 'broken'), sum(p.status = 'released'),
+            sum({SLIPPED}), sum({SLIPPED} AND {TOLD_EARLY})
+        FROM promises p
+            LEFT JOIN first_notice n ON n.promise_id = p.id
+            LEFT JOIN slipped_by_move s ON s.promise_id = p.id
+        WHERE {where}""",
+        scope.params(),
+    ).fetchone()
+    return {name: int(value or 0) for name, value in zip(FIGURES, row, strict=True)}
+
+
+def moves(conn: sqlite3.Connection, scope: Scope) -> tuple[int, int]:
+    """(moves, moves before the deadline) of the promises in scope."""
+    where = scope.where()
+    row = conn.execute(
+        f"""SELECT count(*), sum({MOVED_BEFORE_DEADLINE})
+        FROM events e JOIN promises p ON p.id = e.promise_id
+        WHERE e.kind = 'moved' AND {READABLE_MOVE} AND {where}""",
+        scope.params(),
+    ).fetchone()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
+def lateness_at(conn: sqlite3.Connection, scope: Scope, offset: int, count: int) -> list[float]:
+    """`count` latenesses (seconds) of the promises in scope kept late, from position `offset`
+    in ascending order: what a percentile needs, without reading the others into Python."""
+    where = scope.where()
+    rows = conn.execute(
+        f"""SELECT {LATENESS} AS late FROM promises p NOT INDEXED
+        WHERE {KEPT_LATE} AND {where}
+        ORDER BY late LIMIT :count OFFSET :offset""",
+        scope.params(count=count, offset=offset),
+    )
+    return [row[0] for row in rows]
+
+
+def due_by_day(
+    conn: sqlite3.Connection, scope: Scope, start: datetime, end: datetime
+) -> Iterator[tuple[str, int, int]]:
+    """(local date 'YYYY-MM-DD', promises kept or broken that came due that day, of them kept
+    on time) for due times from a day before `start` to a day after `end`, so that the caller
+    can cut local weeks whatever the zone. SQLite's 'localtime' asks the C library, as
+    Python's astimezone() does."""
+    where = scope.where()
+    rows = conn.execute(
+        f"""SELECT date(p.due_ts, 'unixepoch', 'localtime') AS day, count(*), sum({KEPT_ON_TIME})
+        FROM promises p
+        WHERE p.status IN ('kept', 'broken') AND p.due_ts >= :lo AND p.due_ts < :hi
+            AND {where}
+        GROUP BY day""",
+        scope.params(lo=start.timestamp() - 86400 * 2, hi=end.timestamp() + 86400 * 2),
+    )
+    for day, due, on_time in rows:
+        yield str(day), int(due), int(on_time or 0)
+
+
+# -------------------------------------------------------------------------------------------------
+# pk trust
+# -------------------------------------------------------------------------------------------------
+# rules.track.entries_for, one row per entry: (promise, at, kind, order within the promise).
+_ENTRIES = f"""
+    {_EVENT_FACTS},
+    scoped AS MATERIALIZED (
+        SELECT p.id, p.status, p.due_ts, p.closed_ts, coalesce(p.closed_ts, :now) AS closed,
+            {KEPT_ON_TIME} AS on_time, {KEPT_EARLY} AS early, {OVERDUE} AS overdue,
+            n.at_ts AS told_at
+        FROM promises p LEFT JOIN first_notice n ON n.promise_id = p.id
+        WHERE """
+_ENTRIES_TAIL = f"""),
+    entries (promise, at, kind, class, clock, replica, uuid) AS (
+        SELECT id, told_at, 'told_before_deadline', 0, 0, '', '' FROM scoped
+            WHERE told_at IS NOT NULL
+        UNION ALL
+        SELECT e.promise_id, e.at_ts,
+            CASE WHEN {MOVED_BEFORE_DEADLINE} THEN 'moved_in_advance'
+                ELSE 'moved_after_deadline' END,
+            1, e.clock, e.replica, e.uuid
+        FROM events e
+        WHERE e.kind = 'moved' AND e.promise_id IN (SELECT id FROM scoped)
+            AND {READABLE_MOVE} AND {SLIPS}
+        UNION ALL
+        SELECT id, closed,
+            CASE WHEN on_time THEN 'kept_on_time'
+                WHEN told_at IS NOT NULL THEN 'kept_late_with_notice'
+                ELSE 'kept_late_without_notice' END,
+            2, 0, '', ''
+        FROM scoped WHERE status = 'kept'
+        UNION ALL
+        SELECT id, closed, 'kept_early', 3, 0, '', '' FROM scoped WHERE status = 'kept' AND early
+        UNION ALL
+        SELECT id, closed, 'broken', 2, 0, '', '' FROM scoped WHERE status = 'broken'
+        UNION ALL
+        SELECT id, due_ts, 'overdue_without_notice', 2, 0, '', '' FROM scoped
+            WHERE overdue AND told_at IS NULL),
+    counted AS (
+        SELECT pp.person_id, entries.* FROM entries
+            JOIN promise_people pp ON pp.promise_id = entries.promise
+        WHERE entries.kind IN (SELECT value FROM json_each(:kinds)))"""
+
+
+def trust_people(conn: sqlite3.Connection, scope: Scope) -> Iterator[tuple[int, str]]:
+    """(person id, name) of everyone a promise in scope was made to: each has an account."""
+    where = scope.where()
+    rows = conn.execute(
+        f"""SELECT pe.id, pe.name FROM people pe WHERE pe.id IN (
+            SELECT pp.person_id FROM promise_people pp JOIN promises p ON p.id = pp.promise_id
+            WHERE {where}) ORDER BY pe.id""",
+        scope.params(),
+    )
+    for person_id, name in rows:
+        yield int(person_id), str(name)
+
+
+def trust_entries(
+    conn: sqlite3.Connection, scope: Scope, kinds: list[str]
+) -> Iterator[tuple[int, str, float, int, tuple[Any, ...]]]:
+    """(person id, kind, at (Unix seconds), promise id, order) of every entry in the trust
+    banks of the people of the promises in scope (rules.track.entries_for), for the kinds that
+    count; `order` sorts one person's entries as rules.track.entry_order does. Streamed."""
+    where = scope.where()
+    rows = conn.execute(
+        f"""WITH {_ENTRIES}{where}{_ENTRIES_TAIL}
+        SELECT person_id, kind, at, promise, class, clock, replica, uuid FROM counted""",
+        scope.params(kinds=json.dumps(kinds)),
+    )
+    for person_id, kind, at, promise, *order in rows:
+        yield person_id, kind, at, promise, (at, promise, *order)
+
+
+def titles(conn: sqlite3.Connection, promise_ids: list[int]) -> dict[int, str]:
+    """What was promised, for these promise ids."""
+    marks = ", ".join("?" for _ in promise_ids) or "NULL"
+    rows = conn.execute(f"SELECT id, what FROM promises WHERE id IN ({marks})", promise_ids)
+    return {int(row[0]): str(row[1]) for row in rows}
