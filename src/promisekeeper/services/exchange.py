@@ -286,16 +286,17 @@ def _events_from_history(history: Any, record: dict[str, Any]) -> list[Event]:
         if (kind == "made") != (position == 0):
             raise InvalidInput("history must start with a 'made' event, and have only one")
         details = dict(details)
-        if kind == "made":
-            details.setdefault("uuid", record.get("uuid") or str(uuidlib.uuid4()))
-            _check_made(details)
-        elif kind == "edited":
-            details = {"changes": _check_changes(details.get("changes"), position)}
-        at = _when(item.get("at"), "at")
         try:
+            if kind == "made":
+                details.setdefault("uuid", record.get("uuid") or str(uuidlib.uuid4()))
+                _check_made(details)
+            elif kind == "edited":
+                details = {"changes": _check_changes(details.get("changes"), position)}
+            at = _when(item.get("at"), "at")
+            # The typed event model is the one judge of what a detail may hold.
             detail = decode(kind, details)
         except InvalidInput as exc:
-            raise InvalidInput(f"history[{position}]: {exc}") from None
+            raise InvalidInput(f"event {position} ({kind}): {exc}") from None
         events.append(Event.of(detail, at, **_identity(item, position)))
     return events
 
