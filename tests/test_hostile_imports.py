@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -290,3 +291,66 @@ def test_times_at_the_edges_of_the_range_import_and_read_in_every_zone(
     ok(env, "import", str(write(crafted)), TZ=zone)
     reads_work(env, TZ=zone)
     assert "9998-12-31" in ok(env, "show", "1", "--json", TZ=zone).stdout
+
+
+# -------------------------------------------------------------------------------------------------
+# Values out of range in the ledger itself
+# -------------------------------------------------------------------------------------------------
+TAMPERED = {
+    "snoozed until 1e300": "UPDATE events SET kind = 'snoozed', data = '{\"until\": 1e300}' "
+    "WHERE id = 3",
+    "snoozed past the range": "UPDATE events SET kind = 'snoozed', "
+    'data = \'{"until": "9999-12-31T23:59:59+00:00"}\' WHERE id = 3',
+    "details not JSON": "UPDATE events SET data = 'not json' WHERE id = 2",
+    "event time 1e300": "UPDATE events SET at_ts = 1e300 WHERE id = 2",
+    "event time in year 9999": "UPDATE events SET at_ts = 253402300799 WHERE id = 2",
+    "event time in year 1": "UPDATE events SET at_ts = -62135596800 WHERE id = 2",
+    "event time a word": "UPDATE events SET at_ts = 'abc' WHERE id = 2",
+    "event clock a word": "UPDATE events SET clock = 'abc' WHERE id = 2",
+    "due 1e300": "UPDATE promises SET due_ts = 1e300 WHERE id = 1",
+    "due in year 9999": "UPDATE promises SET due_ts = 253402300799 WHERE id = 1",
+    "made in year 1": "UPDATE promises SET made_ts = -62135596800 WHERE id = 1",
+    "tags not JSON": "UPDATE promises SET tags = 'xx' WHERE id = 1",
+    "effort 1e300": "UPDATE promises SET effort_s = 1e300 WHERE id = 1",
+    "effort of a million years": "UPDATE promises SET effort_s = 99999999999999 WHERE id = 1",
+    "moved late by a million years": "UPDATE promises SET moved_late_s = 99999999999999 "
+    "WHERE id = 1",
+    "move to year 1": "UPDATE events SET data = "
+    '\'{"from": "0001-01-01T00:00:00+00:00", "to": "2026-11-30T16:00:00+00:00"}\' '
+    "WHERE id = 2",
+    "edited old value a nested list": "UPDATE events SET kind = 'edited', "
+    'data = \'{"changes": {"what": [[1,2], "x"]}}\' WHERE id = 3',
+}
+
+
+@pytest.fixture
+def ledger(env: dict[str, str]) -> dict[str, str]:
+    """#1 made, moved (event 2), told (event 3); #2 kept."""
+    ok(env, "promise", "Send the numbers", "--to", "alice", "--due", "fri")
+    ok(env, "move", "1", "next mon", "--reason", "data late")
+    ok(env, "notify", "1")
+    ok(env, "promise", "Book the venue", "--to", "bob", "--due", "tue")
+    ok(env, "keep", "2")
+    return env
+
+
+def tamper(env: dict[str, str], sql: str) -> None:
+    conn = sqlite3.connect(env["PK_DB"])
+    with conn:
+        conn.execute(sql)
+    conn.close()
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "Pacific/Kiritimati"])
+@pytest.mark.parametrize("case", list(TAMPERED))
+def test_a_stored_value_out_of_range_never_breaks_a_read(
+    ledger: dict[str, str], case: str, zone: str
+) -> None:
+    """Finding 5: a value pk never writes, in a row or an event of the ledger (an older or a
+    tampered pk), leaves every read working, the export rescue included; doctor names #1."""
+    tamper(ledger, TAMPERED[case])
+    reads_work(ledger, TZ=zone)
+    exported = json.loads(ok(ledger, "export", TZ=zone).stdout)
+    assert {p["id"] for p in exported["promises"]} == {1, 2}
+    doctor = run(ledger, "doctor", TZ=zone)
+    assert doctor.returncode == 1 and "#1" in doctor.stdout, doctor.stdout
