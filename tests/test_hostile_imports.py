@@ -354,3 +354,45 @@ def test_a_stored_value_out_of_range_never_breaks_a_read(
     assert {p["id"] for p in exported["promises"]} == {1, 2}
     doctor = run(ledger, "doctor", TZ=zone)
     assert doctor.returncode == 1 and "#1" in doctor.stdout, doctor.stdout
+
+
+# -------------------------------------------------------------------------------------------------
+# Finding 14: a full disk
+# -------------------------------------------------------------------------------------------------
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MB tmpfs to hold the ledger (needs root; skipped, with the reason, otherwise)."""
+    place = tmp_path / "small"
+    place.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(place)],
+        capture_output=True,
+        text=True,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs: {mounted.stderr.strip() or 'refused'}")
+    try:
+        yield place
+    finally:
+        subprocess.run(["umount", "-l", str(place)], capture_output=True)
+
+
+def test_an_import_that_does_not_fit_on_the_disk_says_so(
+    env: dict[str, str], small_disk: Path, tmp_path: Path
+) -> None:
+    """Finding 14: an import that fills the disk names the real problem (no space left), not
+    "cannot rollback - no transaction is active", and the ledger is as it was."""
+    env = {**env, "PK_DB": str(small_disk / "ledger.db")}
+    ok(env, "promise", "Send the numbers", "--to", "alice", "--due", "fri")
+    before = ok(env, "export").stdout
+    records = [
+        {"what": f"promise {n} " + "y" * 3000, "to": "bob", "due": "2026-12-01T16:00:00Z"}
+        for n in range(400)
+    ]
+    source = tmp_path / "big.json"
+    source.write_text(json.dumps(records))
+    result = run(env, "import", str(source))
+    one_line_error(result, "no space left", "while importing", "nothing was imported")
+    assert "rollback" not in result.stderr
+    assert ok(env, "export").stdout == before
+    assert run(env, "doctor").returncode == 0

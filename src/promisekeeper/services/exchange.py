@@ -478,6 +478,14 @@ def import_records(
             raise ImportError_(f"record {index}: invalid ({exc}); nothing imported") from None
         assert promise is not None
         prepared.append((promise.uuid, events))
-    return ledger.add_histories(
-        "import", [events for _uuid, events in prepared], people=people or [], merge=merge
-    )
+    from promisekeeper.store.connection import DiskFull
+
+    try:
+        return ledger.add_histories(
+            "import", [events for _uuid, events in prepared], people=people or [], merge=merge
+        )
+    except DiskFull:
+        raise ImportError_(
+            f"no space left on the device holding ledger {ledger.path} while importing; "
+            "nothing was imported"
+        ) from None
