@@ -396,3 +396,39 @@ def test_an_import_that_does_not_fit_on_the_disk_says_so(
     assert "rollback" not in result.stderr
     assert ok(env, "export").stdout == before
     assert run(env, "doctor").returncode == 0
+
+
+# -------------------------------------------------------------------------------------------------
+# Finding 14: a plain list imported twice
+# -------------------------------------------------------------------------------------------------
+def test_a_plain_list_without_uuids_imported_twice_adds_nothing_the_second_time(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """Finding 14: records without uuids are matched on what, people (any case, any order) and
+    due, and made when given; the second import says which are already present and counts
+    them, and a record that differs is still imported."""
+    records = [
+        {"what": "Send the numbers", "to": ["Alice", "bob"], "due": "2026-12-01T16:00:00Z"},
+        {
+            "what": "Book the venue",
+            "to": "carol",
+            "due": "2026-12-02T16:00:00Z",
+            "made": "2026-11-20T09:00:00Z",
+        },
+    ]
+    source = tmp_path / "plain.json"
+    source.write_text(json.dumps(records))
+    assert ok(env, "import", str(source)).stdout.startswith("Imported 2 promises")
+    again = [{**records[0], "to": ["BOB", "alice"]}, records[1], {**records[1], "due": "fri"}]
+    again[2]["due"] = "2026-12-03T16:00:00Z"
+    source.write_text(json.dumps(again))
+    second = ok(env, "import", str(source), PK_NOW="2026-11-25T10:00:00+01:00")
+    assert second.stdout.startswith("Imported 1 promise (2 already in the ledger, skipped)")
+    assert "record 0 already present as #1" in second.stdout
+    assert "record 1 already present as #2" in second.stdout
+    listed = json.loads(ok(env, "list", "--status", "all", "--json").stdout)
+    assert sorted(p["what"] for p in listed) == [
+        "Book the venue",
+        "Book the venue",
+        "Send the numbers",
+    ]

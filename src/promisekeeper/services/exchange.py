@@ -434,6 +434,8 @@ class Imported:
     people_added: list[str] = field(default_factory=list)
     people_updated: list[str] = field(default_factory=list)
     kept: list[Kept] = field(default_factory=list)
+    # Records without a uuid found in the ledger already: (record index, promise id).
+    present: list[tuple[int, int]] = field(default_factory=list)
 
 
 def import_document(ledger: Ledger, document: Document) -> Imported:
@@ -454,7 +456,7 @@ def import_document(ledger: Ledger, document: Document) -> Imported:
         return merged
 
     result.promises, result.skipped = import_records(
-        ledger, document.records, people=document.people, merge=merge
+        ledger, document.records, people=document.people, merge=merge, present=result.present
     )
     return result
 
@@ -465,10 +467,16 @@ def import_records(
     *,
     people: list[Person] | None = None,
     merge: Callable[[Person | None, Person], Person | None] | None = None,
+    present: list[tuple[int, int]] | None = None,
 ) -> tuple[int, int]:
-    """Import all records in one change, or none. Returns (imported, skipped as duplicates)."""
+    """Import all records in one change, or none. Returns (imported, skipped as duplicates).
+    A plain record without a uuid is a duplicate of a promise with the same what, people and
+    due (and made, when it gives one); those found are added to `present`."""
     prepared: list[tuple[str, list[Event]]] = []
+    by_content: dict[int, bool] = {}
     for index, record in enumerate(records):
+        if isinstance(record, dict) and not record.get("history") and not record.get("uuid"):
+            by_content[index] = bool(record.get("made"))
         try:
             events = build_events(record, ledger.now)
             promise = fold(events)
@@ -482,7 +490,12 @@ def import_records(
 
     try:
         return ledger.add_histories(
-            "import", [events for _uuid, events in prepared], people=people or [], merge=merge
+            "import",
+            [events for _uuid, events in prepared],
+            people=people or [],
+            merge=merge,
+            by_content=by_content,
+            present=present,
         )
     except DiskFull:
         raise ImportError_(

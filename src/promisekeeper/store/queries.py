@@ -647,6 +647,27 @@ def undo_change(conn: sqlite3.Connection, change_id: int, at: datetime) -> list[
     return touched
 
 
+def same_promise(
+    conn: sqlite3.Connection, what: str, to: list[str], due: datetime, made: datetime | None
+) -> int | None:
+    """The id of a promise (deleted ones included) with this what, these people (ignoring case
+    and order) and this due time, and made at `made` when it is given: how a record without a
+    uuid is known to be in the ledger already."""
+    keys = json.dumps(sorted({name_key(n) for n in to}), ensure_ascii=False, separators=(",", ":"))
+    made_ts = None if made is None else ts(made)
+    row = conn.execute(
+        """SELECT p.id FROM promises p
+           WHERE p.what = ? AND p.due_ts = ? AND (? IS NULL OR p.made_ts = ?)
+             AND (SELECT json_group_array(k) FROM (
+                    SELECT DISTINCT pe.name_key AS k FROM promise_people pp
+                    JOIN people pe ON pe.id = pp.person_id
+                    WHERE pp.promise_id = p.id ORDER BY k)) = ?
+           ORDER BY p.id LIMIT 1""",
+        (what, ts(due), made_ts, made_ts, keys),
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
 def uuids(conn: sqlite3.Connection) -> set[str]:
     return {row[0] for row in conn.execute("SELECT uuid FROM promises")}
 
