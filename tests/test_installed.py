@@ -10,7 +10,6 @@ import json
 import os
 import shlex
 import shutil
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -214,14 +213,19 @@ def test_usage_error_exits_2(env: dict[str, str]) -> None:
 
 
 def _corrupt_tags(env: dict[str, str]) -> None:
-    """Provoke an internal error: a tags column that is not JSON (only a bug could write it)."""
+    """Provoke an internal error: a bug in the store, planted by a sitecustomize module (a
+    tampered ledger no longer provokes one: its rows read from their history)."""
     ok(env, "promise", "Something", "--to", "alice", "--due", "fri")
-    conn = sqlite3.connect(env["PK_DB"])
-    try:
-        conn.execute("UPDATE promises SET tags = '{not json'")
-        conn.commit()
-    finally:
-        conn.close()
+    plant = Path(env["PK_DB"]).parent / "plant"
+    plant.mkdir()
+    (plant / "sitecustomize.py").write_text(
+        "import json\n"
+        "import promisekeeper.store.queries as q\n"
+        "def _bug(*args, **kwargs):\n"
+        "    return json.loads('{not json')\n"
+        "q.select_promises = _bug\n"
+    )
+    env["PYTHONPATH"] = str(plant)
 
 
 def test_internal_error_without_pk_debug_has_no_traceback(env: dict[str, str]) -> None:

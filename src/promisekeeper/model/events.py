@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from promisekeeper.model.errors import InvalidInput, PkError
-from promisekeeper.model.promise import effort_in_bounds
+from promisekeeper.model.promise import MAX_NAME, MAX_TEXT, effort_in_bounds
 from promisekeeper.model.times import YEARS, from_iso, in_range, iso
 
 
@@ -41,11 +41,21 @@ def _optional_time(data: dict[str, Any], key: str) -> datetime | None:
     return None if data.get(key) is None else _time(data, key)
 
 
-def _text(data: dict[str, Any], key: str, default: str | None = "") -> str:
+MAX_WORD = 100  # characters in a channel, template, standing or status name
+
+
+def _text(data: dict[str, Any], key: str, default: str | None = "", limit: int = MAX_TEXT) -> str:
     value = data.get(key, default)
     if not isinstance(value, str):
         raise InvalidInput(f"{key!r} must be a string")
+    if len(value) > limit:
+        raise InvalidInput(f"{key!r} is too long (at most {limit:,} characters)")
     return value
+
+
+def _word(data: dict[str, Any], key: str) -> str:
+    """A short name (a channel, a template, a standing): a string of at most MAX_WORD."""
+    return _text(data, key, limit=MAX_WORD)
 
 
 def _flag(data: dict[str, Any], key: str, default: bool) -> bool:
@@ -56,8 +66,12 @@ def _flag(data: dict[str, Any], key: str, default: bool) -> bool:
 
 
 def _names(value: Any, key: str) -> list[str]:
+    """A list of names (`to`) or tags, each a string of bounded length."""
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise InvalidInput(f"{key!r} must be a list of strings")
+    limit = MAX_NAME if key.startswith("to") else MAX_TEXT
+    if any(len(v) > limit for v in value) or sum(len(v) for v in value) > MAX_TEXT:
+        raise InvalidInput(f"{key!r} holds a name that is too long (at most {limit:,} characters)")
     return list(value)
 
 
@@ -109,7 +123,7 @@ class Made:
             if key not in data:
                 raise InvalidInput(f"a made event needs {key!r}")
         return cls(
-            uuid=_text(data, "uuid"),
+            uuid=_text(data, "uuid", limit=MAX_WORD),
             what=_text(data, "what"),
             to=_names(data["to"], "to"),
             due=_time(data, "due"),
@@ -190,7 +204,7 @@ class Reopened:
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Reopened:
-        return cls(previous=_text(data, "previous"))
+        return cls(previous=_word(data, "previous"))
 
 
 EDITABLE = ("what", "to", "note", "tags", "effort")  # what an `edited` event may change
@@ -217,16 +231,21 @@ class Edited:
                 raise InvalidInput(f"'changes' cannot change {name!r}")
             if not isinstance(pair, list | tuple) or len(pair) != 2:
                 raise InvalidInput(f"'changes'.{name} must be [old, new]")
-            checked[name] = (pair[0], _edited_value(name, pair[1]))
+            checked[name] = (
+                _edited_value(name, pair[0], "old"),
+                _edited_value(name, pair[1], "new"),
+            )
         return cls(changes=checked)
 
 
-def _edited_value(name: str, value: Any) -> Any:
+def _edited_value(name: str, value: Any, side: str) -> Any:
+    """One side of an edit: the value the field can hold (what pk edit itself records)."""
+    key = f"{name} ({side} value)"
     if name in ("what", "note"):
-        return _text({name: value}, name)
+        return _text({key: value}, key)
     if name in ("to", "tags"):
-        return _names(value, name)
-    return _seconds(value, name)
+        return _names(value, key)
+    return _seconds(value, key)
 
 
 @dataclass
@@ -280,8 +299,8 @@ class Notified:
     def from_data(cls, data: dict[str, Any]) -> Notified:
         return cls(
             to=_names(data.get("to", []), "to"),
-            channel=_text(data, "channel"),
-            template=_text(data, "template"),
+            channel=_word(data, "channel"),
+            template=_word(data, "template"),
             subject=_text(data, "subject"),
             message=_text(data, "message"),
             before_deadline=_flag(data, "before_deadline", False),
@@ -321,7 +340,7 @@ class Reminded:
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Reminded:
-        return cls(standing=_text(data, "standing"), due=_optional_time(data, "due"))
+        return cls(standing=_word(data, "standing"), due=_optional_time(data, "due"))
 
 
 @dataclass

@@ -6,13 +6,31 @@ from datetime import UTC, datetime
 
 from promisekeeper.model.errors import DateParseError
 
-# The years pk works with: every time it reads (typed, imported, stored) lies between them.
+# The years pk works with: every time it reads (typed, imported, stored) lies between them in
+# UTC. The date parser also keeps the local time in them; shown in any other zone (UTC-12 to
+# UTC+14) such a time is at most a day outside, which every computation handles.
 MIN_YEAR, MAX_YEAR = 1900, 9998
 YEARS = f"years {MIN_YEAR}-{MAX_YEAR}"
 
 
 def in_range(moment: datetime) -> bool:
-    return MIN_YEAR <= moment.year <= MAX_YEAR
+    """Whether aware `moment` lies within years MIN_YEAR..MAX_YEAR in UTC."""
+    try:
+        return MIN_YEAR <= moment.astimezone(UTC).year <= MAX_YEAR
+    except (OverflowError, ValueError):
+        return False
+
+
+def from_timestamp(value: object) -> datetime | None:
+    """A stored Unix time (whole seconds) as an aware UTC datetime, or None when it is not one
+    or lies out of range: a row written by an older or a tampered pk never breaks a read."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return None
+    try:
+        moment = datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return moment if in_range(moment) else None
 
 
 def iso(dt: datetime) -> str:

@@ -286,16 +286,17 @@ def _events_from_history(history: Any, record: dict[str, Any]) -> list[Event]:
         if (kind == "made") != (position == 0):
             raise InvalidInput("history must start with a 'made' event, and have only one")
         details = dict(details)
-        if kind == "made":
-            details.setdefault("uuid", record.get("uuid") or str(uuidlib.uuid4()))
-            _check_made(details)
-        elif kind == "edited":
-            details = {"changes": _check_changes(details.get("changes"), position)}
-        at = _when(item.get("at"), "at")
         try:
+            if kind == "made":
+                details.setdefault("uuid", record.get("uuid") or str(uuidlib.uuid4()))
+                _check_made(details)
+            elif kind == "edited":
+                details = {"changes": _check_changes(details.get("changes"), position)}
+            at = _when(item.get("at"), "at")
+            # The typed event model is the one judge of what a detail may hold.
             detail = decode(kind, details)
         except InvalidInput as exc:
-            raise InvalidInput(f"history[{position}]: {exc}") from None
+            raise InvalidInput(f"event {position} ({kind}): {exc}") from None
         events.append(Event.of(detail, at, **_identity(item, position)))
     return events
 
@@ -433,6 +434,8 @@ class Imported:
     people_added: list[str] = field(default_factory=list)
     people_updated: list[str] = field(default_factory=list)
     kept: list[Kept] = field(default_factory=list)
+    # Records without a uuid found in the ledger already: (record index, promise id).
+    present: list[tuple[int, int]] = field(default_factory=list)
 
 
 def import_document(ledger: Ledger, document: Document) -> Imported:
@@ -453,7 +456,7 @@ def import_document(ledger: Ledger, document: Document) -> Imported:
         return merged
 
     result.promises, result.skipped = import_records(
-        ledger, document.records, people=document.people, merge=merge
+        ledger, document.records, people=document.people, merge=merge, present=result.present
     )
     return result
 
@@ -464,10 +467,16 @@ def import_records(
     *,
     people: list[Person] | None = None,
     merge: Callable[[Person | None, Person], Person | None] | None = None,
+    present: list[tuple[int, int]] | None = None,
 ) -> tuple[int, int]:
-    """Import all records in one change, or none. Returns (imported, skipped as duplicates)."""
+    """Import all records in one change, or none. Returns (imported, skipped as duplicates).
+    A plain record without a uuid is a duplicate of a promise with the same what, people and
+    due (and made, when it gives one); those found are added to `present`."""
     prepared: list[tuple[str, list[Event]]] = []
+    by_content: dict[int, bool] = {}
     for index, record in enumerate(records):
+        if isinstance(record, dict) and not record.get("history") and not record.get("uuid"):
+            by_content[index] = bool(record.get("made"))
         try:
             events = build_events(record, ledger.now)
             promise = fold(events)
@@ -477,6 +486,19 @@ def import_records(
             raise ImportError_(f"record {index}: invalid ({exc}); nothing imported") from None
         assert promise is not None
         prepared.append((promise.uuid, events))
-    return ledger.add_histories(
-        "import", [events for _uuid, events in prepared], people=people or [], merge=merge
-    )
+    from promisekeeper.store.connection import DiskFull
+
+    try:
+        return ledger.add_histories(
+            "import",
+            [events for _uuid, events in prepared],
+            people=people or [],
+            merge=merge,
+            by_content=by_content,
+            present=present,
+        )
+    except DiskFull:
+        raise ImportError_(
+            f"no space left on the device holding ledger {ledger.path} while importing; "
+            "nothing was imported"
+        ) from None

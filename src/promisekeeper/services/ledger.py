@@ -517,13 +517,18 @@ class Ledger:
         *,
         people: list[Person] | None = None,
         merge: Callable[[Person | None, Person], Person | None] | None = None,
+        by_content: dict[int, bool] | None = None,
+        present: list[tuple[int, int]] | None = None,
     ) -> tuple[int, int]:
         """Store whole histories as one change (import), each starting with its making; a
         promise whose uuid is already in the ledger is skipped. Names are recorded as the
         ledger already knows them, in the events themselves, and every event gets its identity
         before the history is folded, so the row is the fold of the history as stored.
         `people` are stored first, in the same transaction: `merge(known, incoming)` says what
-        to store for each (None: nothing). Returns (added, skipped)."""
+        to store for each (None: nothing). A history whose index is in `by_content` (a record
+        without a uuid; the value: whether its making time was given) is skipped when a promise
+        with the same what, people and due (and made) is in the ledger, and (index, that id) is
+        added to `present`. Returns (added, skipped)."""
         from promisekeeper.model.events import Made
         from promisekeeper.model.history import fold
 
@@ -536,12 +541,20 @@ class Ledger:
             known = queries.uuids(conn)
             seen_events: set[str] = set()
             added = skipped = 0
-            for events in histories:
+            for index, events in enumerate(histories):
                 made = events[0].detail
                 assert isinstance(made, Made)
                 if made.uuid in known:
                     skipped += 1
                     continue
+                if by_content is not None and index in by_content:
+                    when = made.made if by_content[index] else None
+                    same = queries.same_promise(conn, made.what, made.to, made.due, when)
+                    if same is not None:
+                        skipped += 1
+                        if present is not None:
+                            present.append((index, same))
+                        continue
                 known.add(made.uuid)
                 events = [
                     _canonical_names(e, lambda name: queries.canonical_name(conn, name))

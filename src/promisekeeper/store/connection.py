@@ -6,6 +6,7 @@ Plain `sqlite3` keeps start-up fast; sqlite-utils is loaded only by the migratio
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ LONGEST_BUSY_TIMEOUT_MS = 3_600_000  # an hour: longer is a mistake, not a wish 
 # SQLite's primary result codes (the low byte of sqlite_errorcode) that pk words itself.
 SQLITE_READONLY = 8
 SQLITE_CORRUPT = 11
+SQLITE_FULL = 13
 SQLITE_NOTADB = 26
 
 
@@ -50,10 +52,15 @@ class SQLiteError(LedgerError):
     `reason` holds SQLite's own words."""
 
 
+class DiskFull(SQLiteError):
+    """The disk holding the ledger is full; SQLite rolled the change back."""
+
+
 def describe_error(path: Path, exc: BaseException) -> LedgerError:
     """Turn an sqlite3/OS error into one line that names the file and what to do."""
     text = str(exc)
-    return SQLiteError(_error_words(path, exc, text), reason=text)
+    kind = DiskFull if is_full(exc) else SQLiteError
+    return kind(_error_words(path, exc, text), reason=text)
 
 
 def _primary_code(exc: BaseException) -> int | None:
@@ -68,6 +75,13 @@ def is_damage(exc: BaseException) -> bool:
     )
 
 
+def is_full(exc: BaseException) -> bool:
+    """Whether the disk (or a quota) was full (SQLITE_FULL, or ENOSPC from the system)."""
+    if isinstance(exc, OSError):
+        return exc.errno == errno.ENOSPC
+    return _primary_code(exc) == SQLITE_FULL or "database or disk is full" in str(exc)
+
+
 def _error_words(path: Path, exc: BaseException, text: str) -> str:
     if isinstance(exc, sqlite3.DatabaseError) and (
         "not a database" in text or _primary_code(exc) == SQLITE_NOTADB
@@ -75,6 +89,8 @@ def _error_words(path: Path, exc: BaseException, text: str) -> str:
         return f"{path} is not a PromiseKeeper ledger (not an SQLite database)"
     if is_damage(exc):
         return damaged(path, text)
+    if is_full(exc):
+        return f"no space left on the device holding ledger {path}; nothing was recorded"
     if "locked" in text or "busy" in text:
         return f"ledger {path} is locked by another process; try again in a moment"
     if "readonly" in text or "read-only" in text or _primary_code(exc) == SQLITE_READONLY:
@@ -171,10 +187,16 @@ def transaction(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield
+        conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        # SQLite has already rolled back after some errors (a full disk, an I/O error): a
+        # ROLLBACK then fails, and its error must not hide the one that happened.
+        if conn.in_transaction:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
         raise
-    conn.execute("COMMIT")
 
 
 def _create_ledger(path: Path, create_dirs: bool) -> None:

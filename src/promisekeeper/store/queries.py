@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from promisekeeper.model.promise import Person, Promise, name_key
-from promisekeeper.model.times import from_iso
+from promisekeeper.model.errors import PkError
+from promisekeeper.model.promise import Person, Promise, effort_in_bounds, name_key
+from promisekeeper.model.times import from_iso, from_timestamp, in_range
 from promisekeeper.store.schema import LEDGER_TABLES
 
 if TYPE_CHECKING:
@@ -27,6 +28,9 @@ def ts(dt: datetime) -> int:
 
 def from_ts(value: int | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+_NO_TIME = datetime.fromtimestamp(0, UTC)  # the time shown for an event whose time is unreadable
 
 
 _PROMISE_COLUMNS = """p.id, p.uuid, p.what, p.note, p.tags, p.made_ts, p.due_ts, p.original_due_ts,
@@ -46,33 +50,118 @@ _PROMISE_COLUMNS = """p.id, p.uuid, p.what, p.note, p.tags, p.made_ts, p.due_ts,
     p.effort_s, p.moved_late_s"""
 
 
+class _UnreadableRow(Exception):
+    """A promise row holding a value pk never writes (an older or a tampered pk)."""
+
+
+def _time(value: Any) -> datetime:
+    moment = from_timestamp(value)
+    if moment is None:
+        raise _UnreadableRow
+    return moment
+
+
+def _optional_time(value: Any) -> datetime | None:
+    return None if value is None else _time(value)
+
+
+def _history_time(text: Any) -> datetime | None:
+    """A time read from an event's details with the row: None when unreadable (the event
+    itself then reads as unreadable, and doctor names it)."""
+    try:
+        moment = from_iso(text)
+    except PkError:
+        return None
+    return moment if in_range(moment) else None
+
+
+def _strings(text: Any) -> list[str]:
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError, RecursionError):
+        raise _UnreadableRow from None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _UnreadableRow
+    return value
+
+
+def _count(value: Any, most: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= most:
+        raise _UnreadableRow
+    return value
+
+
+_MOST_SECONDS = 9000 * 366 * 24 * 3600  # longer than any span between two times in range
+
+
 def _promise(row: Sequence[Any]) -> Promise:
+    """A promise row, typed; _UnreadableRow when a value is not one pk writes."""
+    if not isinstance(row[2], str) or not isinstance(row[3], str):
+        raise _UnreadableRow
+    effort = row[17]
+    if effort is not None and not effort_in_bounds(effort):
+        raise _UnreadableRow
     promise = Promise(
         id=row[0],
         uuid=row[1],
         what=row[2],
         note=row[3],
-        tags=json.loads(row[4]),
-        made=datetime.fromtimestamp(row[5], UTC),
-        due=datetime.fromtimestamp(row[6], UTC),
-        original_due=datetime.fromtimestamp(row[7], UTC),
+        tags=_strings(row[4]),
+        made=_time(row[5]),
+        due=_time(row[6]),
+        original_due=_time(row[7]),
         status=row[8],
-        closed_at=from_ts(row[9]),
-        moves=row[10],
-        late_moves=row[11],
-        deleted_at=from_ts(row[12]),
-        to=json.loads(row[13]),
-        snoozed_until=None if row[16] is None else from_iso(row[16]),
-        effort=None if row[17] is None else timedelta(seconds=row[17]),
-        moved_late_by=timedelta(seconds=row[18]),
+        closed_at=_optional_time(row[9]),
+        moves=_count(row[10], 2**62),
+        late_moves=_count(row[11], 2**62),
+        deleted_at=_optional_time(row[12]),
+        to=_strings(row[13]),
+        snoozed_until=None if row[16] is None else _history_time(row[16]),
+        effort=None if effort is None else timedelta(seconds=effort),
+        moved_late_by=timedelta(seconds=_count(row[18], _MOST_SECONDS)),
     )
     if row[14] is not None:
-        clock, at, before = json.loads(row[14])
-        promise.told_clock, promise.told_at = clock, from_ts(at)
-        promise.told_before_deadline = bool(before)
+        try:
+            clock, at, before = json.loads(row[14])
+        except (TypeError, ValueError):
+            clock, at, before = 0, None, None
+        if isinstance(clock, int) and from_timestamp(at) is not None:
+            promise.told_clock, promise.told_at = clock, from_timestamp(at)
+            promise.told_before_deadline = bool(before)
     if row[15] is not None:
-        promise.heard_due = from_iso(row[15])  # the date in force before the first move since
+        # the date in force before the first move since
+        promise.heard_due = _history_time(row[15])
     return promise
+
+
+def _read(conn: sqlite3.Connection, row: Sequence[Any]) -> Promise | None:
+    """A promise from its row or, when the row holds a value pk never writes, from its
+    history (as `pk doctor` would rebuild it); None when neither can be read."""
+    try:
+        return _promise(row)
+    except _UnreadableRow:
+        pass
+    from promisekeeper.model.history import fold
+
+    try:
+        promise = fold(events_for(conn, row[0]))
+    except (PkError, ValueError):
+        return None
+    if promise is not None:
+        promise.id = row[0]
+    return promise
+
+
+def unreadable_promise_rows(conn: sqlite3.Connection) -> list[int]:
+    """Ids of promise rows holding a value pk never writes (for `pk doctor`)."""
+    rows = conn.execute(f"SELECT {_PROMISE_COLUMNS} FROM promises p ORDER BY p.id")
+    found = []
+    for row in rows:
+        try:
+            _promise(row)
+        except _UnreadableRow:
+            found.append(int(row[0]))
+    return found
 
 
 def select_promises(
@@ -86,7 +175,8 @@ def select_promises(
     sql = f"SELECT {_PROMISE_COLUMNS} FROM promises p WHERE {where} ORDER BY {order}"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    return [_promise(row) for row in conn.execute(sql, params)]
+    found = (_read(conn, row) for row in conn.execute(sql, params).fetchall())
+    return [promise for promise in found if promise is not None]
 
 
 def count_promises(conn: sqlite3.Connection, where: str = "1", params: Sequence[Any] = ()) -> int:
@@ -390,25 +480,42 @@ _HISTORY_ORDER = "clock, replica, uuid"
 
 
 def _event(row: Sequence[Any]) -> Event:
-    """A stored event, typed: the one place details are decoded on their way up."""
+    """A stored event, typed: the one place details are decoded on their way up. An event
+    holding what pk never writes (details that are not a JSON object, a time out of range, a
+    clock that is not a stamp) reads as Unreadable, never as an error."""
     from promisekeeper.model.errors import InvalidInput
     from promisekeeper.model.events import Event, Unreadable, decode
 
-    data = json.loads(row[5])
+    problem = ""
     try:
-        detail = decode(row[4], data)
+        data = json.loads(row[5])
+    except (TypeError, ValueError, RecursionError):
+        data = None
+    if not isinstance(data, dict):
+        problem = "its details are not a JSON object"
+        data = {"unreadable": str(row[5])[:1000]}
+    at = from_timestamp(row[3])
+    if at is None:
+        problem = problem or f"its time is out of range: {str(row[3])[:40]}"
+        at = _NO_TIME
+    clock = row[8]
+    if not isinstance(clock, int) or not 0 <= clock < 2**63:
+        problem = problem or f"its clock is not a stamp: {str(clock)[:40]}"
+        clock = 0
+    try:
+        detail = Unreadable(problem) if problem else decode(row[4], data)
     except InvalidInput as exc:
         detail = Unreadable(str(exc))
     return Event(
         id=row[0],
         promise_id=row[1],
         change_id=row[2],
-        at=datetime.fromtimestamp(row[3], UTC),
+        at=at,
         kind=row[4],
         data=data,
         uuid=row[6],
         replica=row[7],
-        clock=row[8],
+        clock=clock,
         detail=detail,
     )
 
@@ -442,7 +549,7 @@ def last_change(conn: sqlite3.Connection) -> tuple[int, str, datetime] | None:
     ).fetchone()
     if row is None:
         return None
-    return int(row[0]), str(row[1]), datetime.fromtimestamp(row[2], UTC)
+    return int(row[0]), str(row[1]), from_timestamp(row[2]) or _NO_TIME
 
 
 @dataclass(frozen=True)
@@ -521,23 +628,30 @@ def kept_late_since(conn: sqlite3.Connection, since: datetime, limit: int = 200)
         " AND (closed_ts > due_ts OR late_moves > 0) ORDER BY closed_ts DESC LIMIT ?",
         (ts(since), int(limit)),
     )
-    return [
-        Promise(
-            id=r[0],
-            uuid=r[1],
-            what=r[2],
-            to=[],
-            made=datetime.fromtimestamp(r[3], UTC),
-            due=datetime.fromtimestamp(r[4], UTC),
-            original_due=datetime.fromtimestamp(r[5], UTC),
-            status="kept",
-            closed_at=datetime.fromtimestamp(r[6], UTC),
-            moves=r[7],
-            late_moves=r[8],
-            moved_late_by=timedelta(seconds=r[9]),
+    found = []
+    for r in rows:
+        times = [from_timestamp(value) for value in r[3:7]]
+        late = r[9]
+        if None in times or not isinstance(late, int) or not 0 <= late <= _MOST_SECONDS:
+            continue  # a row pk never wrote: pk doctor names it
+        made, due, original_due, closed_at = times
+        found.append(
+            Promise(
+                id=r[0],
+                uuid=r[1],
+                what=r[2],
+                to=[],
+                made=made,  # type: ignore[arg-type]
+                due=due,  # type: ignore[arg-type]
+                original_due=original_due,  # type: ignore[arg-type]
+                status="kept",
+                closed_at=closed_at,
+                moves=r[7],
+                late_moves=r[8],
+                moved_late_by=timedelta(seconds=late),
+            )
         )
-        for r in rows
-    ]
+    return found
 
 
 def recent_kept_spans(conn: sqlite3.Connection, limit: int = 200) -> list[tuple[int, int]]:
@@ -547,7 +661,9 @@ def recent_kept_spans(conn: sqlite3.Connection, limit: int = 200) -> list[tuple[
         "WHERE status = 'kept' AND deleted_ts IS NULL ORDER BY closed_ts DESC LIMIT ?",
         (limit,),
     )
-    return [(int(r[0]), max(int(r[1]), 0)) for r in rows]
+    return [
+        (r[0], max(r[1], 0)) for r in rows if isinstance(r[0], int) and isinstance(r[1], int)
+    ]
 
 
 def reminded_events(conn: sqlite3.Connection, promise_ids: list[int]) -> dict[int, list[Event]]:
@@ -596,6 +712,27 @@ def undo_change(conn: sqlite3.Connection, change_id: int, at: datetime) -> list[
     conn.execute("DELETE FROM events WHERE change_id = ?", (change_id,))
     conn.execute("UPDATE changes SET undone_ts = ? WHERE id = ?", (ts(at), change_id))
     return touched
+
+
+def same_promise(
+    conn: sqlite3.Connection, what: str, to: list[str], due: datetime, made: datetime | None
+) -> int | None:
+    """The id of a promise (deleted ones included) with this what, these people (ignoring case
+    and order) and this due time, and made at `made` when it is given: how a record without a
+    uuid is known to be in the ledger already."""
+    keys = json.dumps(sorted({name_key(n) for n in to}), ensure_ascii=False, separators=(",", ":"))
+    made_ts = None if made is None else ts(made)
+    row = conn.execute(
+        """SELECT p.id FROM promises p
+           WHERE p.what = ? AND p.due_ts = ? AND (? IS NULL OR p.made_ts = ?)
+             AND (SELECT json_group_array(k) FROM (
+                    SELECT DISTINCT pe.name_key AS k FROM promise_people pp
+                    JOIN people pe ON pe.id = pp.person_id
+                    WHERE pp.promise_id = p.id ORDER BY k)) = ?
+           ORDER BY p.id LIMIT 1""",
+        (what, ts(due), made_ts, made_ts, keys),
+    ).fetchone()
+    return None if row is None else int(row[0])
 
 
 def uuids(conn: sqlite3.Connection) -> set[str]:

@@ -91,6 +91,12 @@ def import_(
     say(message)
     from promisekeeper.telling.text import one_line
 
+    for index, promise_id in done.present:
+        say(
+            f"  record {index} already present as #{promise_id} "
+            "(same what, people and due): skipped"
+        )
+
     def names(people: list[str]) -> str:
         return ", ".join(one_line(name, 40) for name in people)
 
