@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import sys
 from typing import TYPE_CHECKING, Any
+from weakref import WeakSet
 
 if TYPE_CHECKING:
     from promisekeeper.model.promise import Promise
@@ -27,8 +28,9 @@ if TYPE_CHECKING:
 # counted, with the command that lists them. `--all` shows every row, `--json` is complete.
 TODAY_ROWS = 10
 
-# Every ledger this run opened, so finish() can close them before ending the process.
-_opened: list[Ledger] = []
+# The ledgers this run opened and still uses, so finish() can close them before ending the
+# process (weakly held: a ledger nobody uses any more closes as it always did).
+_opened: WeakSet[Ledger] = WeakSet()
 
 
 def ledger_for(db: str | None) -> Ledger:
@@ -41,7 +43,7 @@ def ledger_for(db: str | None) -> Ledger:
     ledger = Ledger(
         path, now=clock.now(), config=load(paths.config_path()), create_dirs=not explicit
     )
-    _opened.append(ledger)
+    _opened.add(ledger)
     return ledger
 
 
@@ -112,8 +114,9 @@ def finish(code: int = 0) -> None:
 
 
 def close_ledgers() -> None:
-    while _opened:
-        _opened.pop().close()
+    for ledger in list(_opened):
+        ledger.close()
+    _opened.clear()
 
 
 def _atexit_handlers() -> int:

@@ -7,7 +7,6 @@ are re-derived from them inside one transaction, so a change lands whole or not 
 
 from __future__ import annotations
 
-import uuid as uuidlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -332,6 +331,8 @@ class Ledger:
             raise InvalidInput(
                 "that due time is in the past; use --force to record a promise after the fact"
             )
+        import uuid as uuidlib
+
         from promisekeeper.model.events import Event, Made
         from promisekeeper.model.history import apply
 
