@@ -201,3 +201,63 @@ def test_default_paths_are_platformdirs_own(monkeypatch, xdg: str, home: str | N
     data = Path(platformdirs.user_data_dir("promisekeeper", appauthor=False))
     assert paths.config_path() == config / "config.toml"
     assert paths.default_db_path() == data / "ledger.db"
+
+
+# -------------------------------------------------------------------------------------------------
+# One connection per command; the realism check in one query
+# -------------------------------------------------------------------------------------------------
+@pytest.fixture
+def traced(monkeypatch) -> tuple[list[bool], list[str]]:
+    """Every connection the commands open (write or not) and every statement they run."""
+    from promisekeeper.store import connection
+
+    opened: list[bool] = []
+    statements: list[str] = []
+    real = connection.connect
+
+    def connect(path: Path, *, write: bool, create_dirs: bool = False):  # noqa: ANN202
+        conn = real(path, write=write, create_dirs=create_dirs)
+        opened.append(write)
+        if conn is not None:
+            conn.set_trace_callback(statements.append)
+        return conn
+
+    monkeypatch.setattr(connection, "connect", connect)
+    return opened, statements
+
+
+def test_promise_opens_the_ledger_once_and_reads_the_record_in_one_query(
+    ok: Pk, make: Callable[..., int], traced: tuple[list[bool], list[str]]
+) -> None:
+    for n in range(30):
+        ok("keep", str(make(f"Report {n}", "alice", "fri")))
+    opened, statements = traced
+    opened.clear()
+    statements.clear()
+    ok("promise", "Another report", "--to", "alice", "--due", "fri")
+    assert opened == [True]
+    history_reads = [s for s in statements if "FROM events WHERE promise_id" in s]
+    assert len(history_reads) == 1, history_reads
+
+
+def test_promise_on_a_new_ledger_creates_it_only_to_record(
+    pk: Pk, isolated: Path, traced: tuple[list[bool], list[str]]
+) -> None:
+    """Opening for writing at the first read never creates a ledger for a refused promise."""
+    refused = pk("promise", "Too late", "--to", "alice", "--due", "2026-11-20 12:00")
+    assert refused.exit_code == 1 and not isolated.exists()
+    assert pk("promise", "In time", "--to", "alice", "--due", "fri").exit_code == 0
+    assert isolated.exists()
+
+
+@pytest.mark.parametrize(
+    "args", [("keep", "1"), ("move", "1", "mon"), ("note", "1", "half"), ("break", "1")]
+)
+def test_changes_open_the_ledger_once(
+    ok: Pk, make: Callable[..., int], traced: tuple[list[bool], list[str]], args
+) -> None:
+    make()
+    opened, _statements = traced
+    opened.clear()
+    ok(*args)
+    assert opened == [True]

@@ -96,10 +96,20 @@ class Ledger:
         self._risk_window: timedelta | None = None
         self._effort_rule: EffortRule | None = None
         self._writable = False
+        self._write_first = False
 
     # -- connection ---------------------------------------------------------------------------
+    def will_write(self) -> None:
+        """This command reads, then records a change: open an existing ledger for writing at
+        the first read, so the command uses one connection (and one soundness check), not a
+        reader and then a writer. A ledger that does not exist yet is still not created
+        until the change is recorded."""
+        self._write_first = True
+
     def _reader(self) -> Connection | None:
         if self._conn is None:
+            if self._write_first and self.path.exists():
+                return self._writer()
             self._conn = connection.connect(self.path, write=False, create_dirs=self.create_dirs)
         return self._conn
 

@@ -77,6 +77,7 @@ def promise(
       pk promise "Review the RFC" -t dana -d "in 3 days" --note "sections 2-4"
     """
     ledger = state(ctx).ledger()
+    ledger.will_write()  # it reads (names, your record), then records: one connection
     text = " ".join(what or []).strip()
     if not text:
         if common.interactive():
@@ -339,6 +340,7 @@ def move(
       pk move 12 2026-12-04
     """
     ledger = state(ctx).ledger()
+    ledger.will_write()
     before = ledger.get(promise_id)
     moved = ledger.move(promise_id, when(ledger, new_due), reason=reason, force=force)
     if as_json:
