@@ -102,7 +102,8 @@ def test_status_shows_a_screenful_of_calm_promises(ok: Pk, tmp_path: Path) -> No
     assert len(ok("list", "--json").json) == STATUS_ROWS + extra
 
 
-def test_status_shows_every_overdue_and_at_risk_promise(ok: Pk, tmp_path: Path) -> None:
+def test_status_bounds_overdue_too_and_all_shows_every_one(ok: Pk, tmp_path: Path) -> None:
+    """Every group stops at a screenful (issue 13); --all shows every overdue promise."""
     late = [
         {
             "what": f"Late {n}",
@@ -114,6 +115,9 @@ def test_status_shows_every_overdue_and_at_risk_promise(ok: Pk, tmp_path: Path) 
     ]
     load(ok, tmp_path, late)
     out = ok("status", "--no-prompt").stdout
+    assert len(re.findall(r"Late \d+", out)) == STATUS_ROWS
+    assert "… and 3 more overdue (pk list --due-before now)" in out
+    out = ok("status", "--no-prompt", "--all").stdout
     assert len(re.findall(r"Late \d+", out)) == STATUS_ROWS + 3
     assert "more" not in out
 

@@ -99,8 +99,10 @@ def ledger_with_promises(tmp_path: Path) -> Path:
         (),
         ("promise", "Call the plumber", "--to", "carol", "--due", "fri"),
         ("promise", "Book the room", "--to", "dave", "--due", "tomorrow 3pm", "--json"),
+        ("keep", "1"),
+        ("today", "--all", "--no-prompt"),
     ],
-    ids=["version", "today", "plain-pk", "promise", "promise-json"],
+    ids=["version", "today", "plain-pk", "promise", "promise-json", "keep", "today-all"],
 )
 def test_hot_commands_leave_heavy_modules_alone(ledger_with_promises: Path, args) -> None:
     modules = imported(ledger_with_promises, *args)
@@ -118,6 +120,55 @@ def test_the_daily_view_reads_rows_not_histories(ledger_with_promises: Path, arg
     modules = imported(ledger_with_promises, *args)
     for name in ("promisekeeper.model.events", "promisekeeper.model.history", "jinja2"):
         assert not loaded(modules, name), name
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("today",), (), ("today", "--json"), ("--db", "{db}", "today", "--all")],
+    ids=["today", "plain-pk", "today-json", "db-all"],
+)
+def test_the_daily_view_answers_without_the_cli_framework(ledger_with_promises: Path, args) -> None:
+    """Off a terminal the plain daily view is face.daily's, the app is never built (its
+    output is the app's: test_lean), and nothing the view does not use is loaded."""
+    db = str(ledger_with_promises / "ledger.db")
+    modules = imported(ledger_with_promises, *[a.replace("{db}", db) for a in args])
+    for name in (
+        "typer",
+        "promisekeeper.face.cli",
+        "promisekeeper.face.commands",
+        "platformdirs",
+        "promisekeeper.telling.messages",
+    ):
+        assert not loaded(modules, name), name
+    if "--json" not in args:  # the JSON contract lives with export/import, which use uuids
+        assert not loaded(modules, "uuid")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("today",), ("remind",), ("keep", "2"), ("promise", "Call", "--to", "erin", "--due", "fri")],
+    ids=["today", "remind", "keep", "promise"],
+)
+def test_hot_commands_find_their_files_without_platformdirs(
+    ledger_with_promises: Path, args, monkeypatch
+) -> None:
+    """The default config path (no PK_CONFIG) on Linux is worked out as platformdirs would."""
+    monkeypatch.delenv("PK_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(ledger_with_promises / "xdg"))
+    report = ledger_with_promises / "modules.json"
+    env = dict(os.environ, PK_DB=str(ledger_with_promises / "ledger.db"), PK_NOW=NOW)
+    env.update(TZ="Europe/Berlin", PK_TEST_MODULES=str(report))
+    env.pop("PK_CONFIG", None)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not loaded(set(json.loads(report.read_text(encoding="utf-8"))), "platformdirs")
 
 
 def test_version_does_not_load_the_cli_framework(tmp_path: Path) -> None:

@@ -204,8 +204,14 @@ app.command()(maintenance.restore)
 
 def main() -> None:
     """Console-script entry point."""
+    from promisekeeper.face.daily import finish
+
     try:
         app_for(sys.argv[1:])(prog_name="pk")
+    except SystemExit as done:
+        if done.code in (0, None):
+            finish(0)  # flush, close the ledger, and end without the slow tear-down
+        raise
     except BrokenPipeError:
         # `pk list | head`: the reader went away; that is not an error worth a traceback.
         devnull = os.open(os.devnull, os.O_WRONLY)

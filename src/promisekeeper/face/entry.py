@@ -1,7 +1,9 @@
-"""The console scripts' entry point: `pk --version` answers before the CLI framework loads.
+"""The console scripts' entry point: `pk --version` and the plain daily view answer before
+the CLI framework loads.
 
 Importing Typer (and the click inside it) is most of the time any `pk` command takes, and
-printing the version needs none of it. Everything else goes to cli.main unchanged.
+printing the version needs none of it; nor does `pk today` in its plain forms (face.daily,
+the same function the app's `today` runs). Everything else goes to cli.main unchanged.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ def main() -> None:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
         return
+    from promisekeeper.face.daily import fast_today
+
+    fast_today(sys.argv[1:])  # ends the process when it answers
     from promisekeeper.face.cli import main as cli_main
 
     cli_main()

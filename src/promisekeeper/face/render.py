@@ -53,26 +53,31 @@ STANDING_STYLE = {
 # -------------------------------------------------------------------------------------------------
 # Plain text: today and confirmations
 # -------------------------------------------------------------------------------------------------
-def today_text(view: Today, ledger: Ledger, paint: Painter) -> list[str]:
-    """The daily check: what needs attention, then what was kept, then one summary line."""
+def today_text(view: Today, ledger: Ledger, paint: Painter, limit: int | None = None) -> list[str]:
+    """The daily check: what needs attention, then what was kept, then one summary line.
+
+    With `limit`, each section shows its first `limit` promises (the view's order: most
+    urgent first) and counts the rest, naming the command that shows them."""
     now = ledger.now
     lines: list[str] = []
     groups = (
-        ("Overdue", view.overdue, "bold red"),
-        ("Due today", view.due_today, "bold yellow"),
-        ("At risk", view.at_risk, "bold yellow"),
+        ("Overdue", view.overdue, "bold red", "overdue", "pk list --due-before now"),
+        ("Due today", view.due_today, "bold yellow", "due today", "pk today --all"),
+        ("At risk", view.at_risk, "bold yellow", "at risk", "pk today --all"),
     )
-    for title, promises, style in groups:
+    for title, promises, style, words, command in groups:
         if promises:
             lines.append(paint(f"{title} ({len(promises)})", style))
-            lines.extend(f"  {_line(p, now, paint)}" for p in promises)
+            lines.extend(f"  {_line(p, now, paint)}" for p in promises[:limit])
+            lines.extend(_more(len(promises), limit, words, command, paint))
     if view.kept_today:
         lines.append(paint(f"Kept today ({len(view.kept_today)})", "bold green"))
-        for promise in view.kept_today:
+        for promise in view.kept_today[:limit]:
             lines.append(
                 f"  {paint(f'#{promise.id}', 'cyan')}  {one_line(promise.what, 60)}"
                 f" → {people(promise)} · {timing(promise, now)}"
             )
+        lines.extend(_more(len(view.kept_today), limit, "kept today", "pk today --all", paint))
     worries = len(view.overdue) + len(view.due_today) + len(view.at_risk)
     open_count, next_up = ledger.open_summary()
     if worries:
@@ -104,6 +109,13 @@ def today_text(view: Today, ledger: Ledger, paint: Painter) -> list[str]:
             )
         lines.append(summary + ".")
     return lines
+
+
+def _more(count: int, limit: int | None, words: str, command: str, paint: Painter) -> list[str]:
+    """'  … and 640 more overdue: `pk list --due-before now`' for the rows a section left out."""
+    if limit is None or count <= limit:
+        return []
+    return [paint(f"  … and {count - limit:,} more {words}: `{command}`", "dim")]
 
 
 def _line(promise: Promise, now: datetime, paint: Painter) -> str:
@@ -245,16 +257,29 @@ def _plain_lines(lines: list[str], width: int | None) -> list[str]:
 STATUS_ROWS = 20  # rows of `pk status`'s on-track and recently-kept tables; the rest is counted
 
 
-def status_lines(view: Status, ledger: Ledger, paint: Painter, width: int | None) -> list[str]:
-    """`pk status`: a table per group at the terminal's width, or plain lines off a terminal."""
+def status_lines(
+    view: Status,
+    ledger: Ledger,
+    paint: Painter,
+    width: int | None,
+    limit: int | None = STATUS_ROWS,
+) -> list[str]:
+    """`pk status`: a table per group at the terminal's width, or plain lines off a terminal.
+    Each group shows its first `limit` promises (None: all) and counts the rest."""
     from promisekeeper.face.tables import Cell
 
     now = ledger.now
     on_track_total = max(view.on_track_total, len(view.on_track))
     kept_total = max(view.recently_kept_total, len(view.recently_kept))
     groups: tuple[tuple[str, list[Promise], int, str, str], ...] = (
-        ("Overdue", view.overdue, len(view.overdue), "bold red", ""),
-        ("At risk", view.at_risk, len(view.at_risk), "bold yellow", ""),
+        (
+            "Overdue",
+            view.overdue,
+            len(view.overdue),
+            "bold red",
+            "overdue (pk list --due-before now)",
+        ),
+        ("At risk", view.at_risk, len(view.at_risk), "bold yellow", "at risk (pk status --all)"),
         ("On track", view.on_track, on_track_total, "bold green", "on track (pk list)"),
         (
             "Recently kept",
@@ -268,8 +293,8 @@ def status_lines(view: Status, ledger: Ledger, paint: Painter, width: int | None
     for title, promises, total, style, rest in groups:
         if not promises:
             continue
-        # Overdue and at-risk promises are all shown; the calm groups stop at a screenful.
-        shown = promises[:STATUS_ROWS] if rest else promises
+        # Every group stops at a screenful (unless `limit` is None), and counts the rest.
+        shown = promises[:limit]
         kept = title == "Recently kept"
         columns = _columns("Kept" if kept else "When", tags=False)
         for promise in shown:

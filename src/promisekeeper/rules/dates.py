@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from promisekeeper.model.errors import DateParseError
 from promisekeeper.model.settings import (
@@ -72,26 +72,43 @@ _UNITS = {
 _EXACT_UNITS = frozenset({"minutes", "hours"})
 _CALENDAR_UNITS = frozenset({"months", "years"})
 
+
+class _Lazy:
+    """A regular expression compiled on first use: showing dates (the daily view) needs none
+    of the parsing patterns, and compiling them all costs every run several milliseconds."""
+
+    __slots__ = ("_args", "_compiled")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self._args = (pattern, flags)
+        self._compiled: re.Pattern[str] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._compiled is None:
+            self._compiled = re.compile(*self._args)
+        return getattr(self._compiled, name)
+
+
 # Patterns run on normalised text: lower case, single spaces, no commas. ASCII so that
 # non-ASCII digits (which int() would happily accept) are not numbers here.
 _A = re.ASCII
-_AMPM = re.compile(r"\b([0-9]{1,2}(?:[:.][0-9]{2})?) ?([ap])\.?m\.?(?= |$)", _A)
-_CLOCK_24 = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?", _A)
-_CLOCK_12 = re.compile(r"([0-9]{1,2})(?:[:.]([0-9]{2}))?([ap])m", _A)
+_AMPM = _Lazy(r"\b([0-9]{1,2}(?:[:.][0-9]{2})?) ?([ap])\.?m\.?(?= |$)", _A)
+_CLOCK_24 = _Lazy(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?", _A)
+_CLOCK_12 = _Lazy(r"([0-9]{1,2})(?:[:.]([0-9]{2}))?([ap])m", _A)
 _PART = r"(?:[0-9]+ ?|an? )[a-z]+"
-_DURATION = re.compile(rf"(?:in |\+ ?)?({_PART}(?:(?: and | )?{_PART})*)", _A)
-_DURATION_PARTS = re.compile(r"(?:([0-9]+) ?|(an?) )([a-z]+)", _A)
-_SHORT_DATE = re.compile(r"([0-9]{1,2})([-/.])([0-9]{1,2})(?:\2([0-9]{2}|[0-9]{4}))?", _A)
-_NUMERIC_DATE = re.compile(
+_DURATION = _Lazy(rf"(?:in |\+ ?)?({_PART}(?:(?: and | )?{_PART})*)", _A)
+_DURATION_PARTS = _Lazy(r"(?:([0-9]+) ?|(an?) )([a-z]+)", _A)
+_SHORT_DATE = _Lazy(r"([0-9]{1,2})([-/.])([0-9]{1,2})(?:\2([0-9]{2}|[0-9]{4}))?", _A)
+_NUMERIC_DATE = _Lazy(
     r"[0-9]{1,2}([-/.])[0-9]{1,2}(?:\1(?:[0-9]{2}|[0-9]{4}))?"
     r"|[0-9]{4}([-/.])[0-9]{1,2}\2[0-9]{1,2}"
     r"(?:t[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?:z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?",
     _A,
 )
 # Words allowed next to a month name or numeric date; dateutil alone would accept far more.
-_DAY_NUMBER = re.compile(r"[0-9]{1,2}(?:st|nd|rd|th)?", _A)
-_YEAR_NUMBER = re.compile(r"[0-9]{4}", _A)
-_ZONE = re.compile(r"[+-][0-9]{2}(?::?[0-9]{2})?|utc|gmt|z", _A)
+_DAY_NUMBER = _Lazy(r"[0-9]{1,2}(?:st|nd|rd|th)?", _A)
+_YEAR_NUMBER = _Lazy(r"[0-9]{4}", _A)
+_ZONE = _Lazy(r"[+-][0-9]{2}(?::?[0-9]{2})?|utc|gmt|z", _A)
 
 # Defaults that differ in every field, so comparing two parses tells what the text gave.
 # Both years are leap years so that a yearless "feb 29" parses.
@@ -812,7 +829,7 @@ def _count(amount: int, unit: str) -> str:
 
 
 LONGEST_EFFORT = timedelta(days=3653)  # ten years of days: more is a slip of the keyboard
-_WORK_DAYS = re.compile(r"(\d+(?:\.\d+)?)\s*(weeks?|wks?|w|days?|d)(?![a-z])")
+_WORK_DAYS = _Lazy(r"(\d+(?:\.\d+)?)\s*(weeks?|wks?|w|days?|d)(?![a-z])")
 
 
 def parse_effort(text: str, workday: timedelta) -> timedelta:

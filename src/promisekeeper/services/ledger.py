@@ -7,7 +7,6 @@ are re-derived from them inside one transaction, so a change lands whole or not 
 
 from __future__ import annotations
 
-import uuid as uuidlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -97,10 +96,20 @@ class Ledger:
         self._risk_window: timedelta | None = None
         self._effort_rule: EffortRule | None = None
         self._writable = False
+        self._write_first = False
 
     # -- connection ---------------------------------------------------------------------------
+    def will_write(self) -> None:
+        """This command reads, then records a change: open an existing ledger for writing at
+        the first read, so the command uses one connection (and one soundness check), not a
+        reader and then a writer. A ledger that does not exist yet is still not created
+        until the change is recorded."""
+        self._write_first = True
+
     def _reader(self) -> Connection | None:
         if self._conn is None:
+            if self._write_first and self.path.exists():
+                return self._writer()
             self._conn = connection.connect(self.path, write=False, create_dirs=self.create_dirs)
         return self._conn
 
@@ -332,6 +341,8 @@ class Ledger:
             raise InvalidInput(
                 "that due time is in the past; use --force to record a promise after the fact"
             )
+        import uuid as uuidlib
+
         from promisekeeper.model.events import Event, Made
         from promisekeeper.model.history import apply
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 APP_NAME = "promisekeeper"
@@ -10,9 +11,27 @@ APP_NAME = "promisekeeper"
 
 def default_db_path() -> Path:
     """The ledger used when neither --db nor PK_DB says otherwise."""
+    found = _xdg_home("XDG_DATA_HOME", ".local/share")
+    if found is not None:
+        return Path(found, APP_NAME) / "ledger.db"
     from platformdirs import user_data_dir
 
     return Path(user_data_dir(APP_NAME, appauthor=False)) / "ledger.db"
+
+
+def _xdg_home(variable: str, fallback: str) -> str | None:
+    """On Linux, the base directory platformdirs gives in the plain cases, without loading it
+    (every `pk today` needs the config path): $XDG_... when absolute, else $HOME/fallback when
+    the variable is unset or empty and HOME is absolute. None: ask platformdirs."""
+    if sys.platform != "linux":
+        return None
+    value = os.environ.get(variable, "")
+    if value.startswith("/"):
+        return value
+    home = os.environ.get("HOME", "")
+    if value or not home.startswith("/"):
+        return None
+    return os.path.join(home.rstrip("/") or "/", fallback)
 
 
 def db_path(option: str | None = None) -> tuple[Path, bool]:
@@ -32,6 +51,9 @@ def config_path() -> Path:
     chosen = os.environ.get("PK_CONFIG")
     if chosen:
         return Path(chosen).expanduser()
+    found = _xdg_home("XDG_CONFIG_HOME", ".config")
+    if found is not None:
+        return Path(found, APP_NAME) / "config.toml"
     from platformdirs import user_config_dir
 
     return Path(user_config_dir(APP_NAME, appauthor=False)) / "config.toml"

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from promisekeeper.face.daily import promise_object as promise_object
 from promisekeeper.model.errors import PkError
-from promisekeeper.services import clock, paths
+from promisekeeper.services import paths
 
 if TYPE_CHECKING:
     from promisekeeper.model.settings import Config
@@ -32,12 +33,9 @@ class State:
 
     def ledger(self) -> Ledger:
         if self._ledger is None:
-            from promisekeeper.services.ledger import Ledger
+            from promisekeeper.face.daily import ledger_for
 
-            path, explicit = paths.db_path(self.db)
-            self._ledger = Ledger(
-                path, now=clock.now(), config=load_config(), create_dirs=not explicit
-            )
+            self._ledger = ledger_for(self.db)
         return self._ledger
 
 
@@ -136,19 +134,6 @@ def echo_json(text: str) -> None:
 
         text = json_for_terminal(text)
     typer.echo(text)
-
-
-def promise_object(ledger: Ledger, promise: Any, standing: str | None = None) -> dict[str, Any]:
-    """The JSON contract for a promise, plus whether its people were told (and need to be);
-    `standing` when the view computed it already."""
-    from promisekeeper.model.times import iso
-    from promisekeeper.services.exchange import promise_json
-
-    obj = promise_json(promise, standing or ledger.standing(promise))
-    obj["notified_at"] = iso(promise.told_at) if promise.told_at else None
-    obj["notified_before_deadline"] = promise.told_before_deadline
-    obj["needs_telling"] = ledger.needs_telling(promise)
-    return obj
 
 
 def say(text: str) -> None:

@@ -77,6 +77,7 @@ def promise(
       pk promise "Review the RFC" -t dana -d "in 3 days" --note "sections 2-4"
     """
     ledger = state(ctx).ledger()
+    ledger.will_write()  # it reads (names, your record), then records: one connection
     text = " ".join(what or []).strip()
     if not text:
         if common.interactive():
@@ -116,41 +117,50 @@ NoPromptOption = Annotated[
 ]
 
 
+AllOption = Annotated[
+    bool, typer.Option("--all", help="Show every promise of each section, not the first 10.")
+]
+
+
 def today(
-    ctx: typer.Context, as_json: JsonOption = False, no_prompt: NoPromptOption = False
+    ctx: typer.Context,
+    as_json: JsonOption = False,
+    no_prompt: NoPromptOption = False,
+    show_all: AllOption = False,
 ) -> None:
     """The daily check: overdue, due today, at risk, and what you kept today.
 
-    On a terminal it then walks you through each promise at risk whose person has not been
-    told yet: notify, move, keep, skip for today, or quit.
+    Each section shows its first 10 promises, most urgent first, and counts the rest (--all
+    shows them all; --json always lists them all). On a terminal it then walks you through
+    each promise at risk whose person has not been told yet: notify, move, keep, skip for
+    today, or quit.
 
     \b
     Examples:
       pk today
-      pk today --no-prompt
+      pk today --all --no-prompt
       pk today --json | jq '.overdue[].id'
     """
-    ledger = state(ctx).ledger()
-    view = ledger.today()
-    if as_json:
-        print_json(
-            {
-                group: [promise_object(ledger, p) for p in getattr(view, group)]
-                for group in ("overdue", "due_today", "at_risk", "kept_today")
-            }
-        )
-        return
-    from promisekeeper.face.render import today_text
+    from promisekeeper.face.daily import today_output
 
-    say("\n".join(today_text(view, ledger, painter())))
+    ledger = state(ctx).ledger()
+    say(today_output(ledger, as_json=as_json, everything=show_all))
     if tell.should_walk(no_prompt, as_json):
         tell.walk(ledger)
 
 
 def status(
-    ctx: typer.Context, as_json: JsonOption = False, no_prompt: NoPromptOption = False
+    ctx: typer.Context,
+    as_json: JsonOption = False,
+    no_prompt: NoPromptOption = False,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Show every promise of each group, not the first 20.")
+    ] = False,
 ) -> None:
     """The full picture: overdue, at risk, on track and recently kept, as tables.
+
+    Each group shows its first 20 promises and counts the rest (--all shows them all; --json
+    always lists them all).
 
     On a terminal it then walks you through the promises at risk, like pk today.
 
@@ -162,7 +172,8 @@ def status(
     from promisekeeper.face.render import STATUS_ROWS
 
     ledger = state(ctx).ledger()
-    view = ledger.status(limit=None if as_json else STATUS_ROWS)
+    limit = None if as_json or show_all else STATUS_ROWS
+    view = ledger.status(limit=limit)
     if as_json:
         groups = ("overdue", "at_risk", "on_track", "recently_kept")
         result: dict[str, Any] = {
@@ -178,7 +189,7 @@ def status(
         return
     from promisekeeper.face.render import status_lines, terminal_width
 
-    say("\n".join(status_lines(view, ledger, painter(), terminal_width())))
+    say("\n".join(status_lines(view, ledger, painter(), terminal_width(), limit)))
     if tell.should_walk(no_prompt, as_json):
         tell.walk(ledger)
 
@@ -329,6 +340,7 @@ def move(
       pk move 12 2026-12-04
     """
     ledger = state(ctx).ledger()
+    ledger.will_write()
     before = ledger.get(promise_id)
     moved = ledger.move(promise_id, when(ledger, new_due), reason=reason, force=force)
     if as_json:

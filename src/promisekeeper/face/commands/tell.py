@@ -199,7 +199,9 @@ def _edit(text: Draft) -> Draft:
 # -------------------------------------------------------------------------------------------------
 def should_walk(no_prompt: bool, as_json: bool) -> bool:
     """Only for a person at a terminal: never in --json, under CI, or from cron."""
-    return not (no_prompt or as_json or os.environ.get("CI")) and common.interactive()
+    from promisekeeper.face.daily import will_walk
+
+    return will_walk(no_prompt, as_json)
 
 
 CHOICES = {
