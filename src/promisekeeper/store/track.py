@@ -16,8 +16,10 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+
+from promisekeeper.model.times import MAX_YEAR, MIN_YEAR
 
 if TYPE_CHECKING:
     from promisekeeper.model.events import Moved
@@ -51,8 +53,20 @@ KEPT_EARLY = f"({KEPT_ON_TIME} AND p.due_ts - p.closed_ts >= :early)"
 _DATE_LIKE = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'"
 
 
+# The stored times the store reads (model.times.from_timestamp): the years pk works with.
+_MIN_TS = int(datetime(MIN_YEAR, 1, 1, tzinfo=UTC).timestamp())
+_MAX_TS = int(datetime(MAX_YEAR, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp())
+# An event's details as the rules may read them: details that are not JSON (written by no pk)
+# read as none, and such an event, like one whose time is out of range, is no event to the track
+# record, as the store reads it as Unreadable (store.queries) and the fold passes it by.
+_DATA = "(CASE WHEN json_valid(e.data) THEN e.data ELSE '{}' END)"
+READABLE_EVENT = (
+    "(json_valid(e.data) AND typeof(e.at_ts) = 'integer' AND e.at_ts BETWEEN :min_ts AND :max_ts)"
+)
+
+
 def _instant(key: str) -> str:
-    value = f"json_extract(e.data, '$.{key}')"
+    value = f"json_extract({_DATA}, '$.{key}')"
     return f"(CASE WHEN {value} GLOB {_DATE_LIKE} THEN unixepoch({value}) END)"
 
 
@@ -66,11 +80,11 @@ SLIPS = (
     f" ELSE {_TO} > {_FROM} END)"
 )
 # model.events.Moved.before_deadline (true unless recorded false)
-MOVED_BEFORE_DEADLINE = "(coalesce(json_type(e.data, '$.before_deadline'), 'true') = 'true')"
+MOVED_BEFORE_DEADLINE = f"(coalesce(json_type({_DATA}, '$.before_deadline'), 'true') = 'true')"
 # rules.notice.counts_as_notice
 COUNTS_AS_NOTICE = (
-    "(json_type(e.data, '$.before_deadline') = 'true'"
-    " AND json_extract(e.data, '$.template') IN (SELECT value FROM json_each(:notice_kinds)))"
+    f"(json_type({_DATA}, '$.before_deadline') = 'true'"
+    f" AND json_extract({_DATA}, '$.template') IN (SELECT value FROM json_each(:notice_kinds)))"
 )
 
 # Per promise: the first notice in history order (its time), and whether a move slipped it.
@@ -79,11 +93,11 @@ _EVENT_FACTS = f"""
         SELECT promise_id, at_ts FROM (
             SELECT e.promise_id, e.at_ts, row_number() OVER (
                 PARTITION BY e.promise_id ORDER BY e.clock, e.replica, e.uuid) AS n
-            FROM events e WHERE e.kind = 'notified' AND {COUNTS_AS_NOTICE})
+            FROM events e WHERE e.kind = 'notified' AND {READABLE_EVENT} AND {COUNTS_AS_NOTICE})
         WHERE n = 1),
     slipped_by_move AS (
         SELECT DISTINCT e.promise_id FROM events e
-        WHERE e.kind = 'moved' AND {READABLE_MOVE} AND {SLIPS})"""
+        WHERE e.kind = 'moved' AND {READABLE_EVENT} AND {READABLE_MOVE} AND {SLIPS})"""
 # rules.track.Outcome.slipped (with the joins of _EVENT_FACTS as `s` and `n`)
 SLIPPED = f"(s.promise_id IS NOT NULL OR {KEPT_LATE} OR {OVERDUE} OR p.status = 'broken')"
 TOLD_EARLY = "(n.at_ts IS NOT NULL)"  # rules.track.Outcome.told_early
@@ -126,6 +140,8 @@ class Scope:
             "since": None if self.since is None else self.since.timestamp(),
             "odd_slips": json.dumps(self.odd_slips),
             "unreadable": json.dumps(self.unreadable),
+            "min_ts": _MIN_TS,
+            "max_ts": _MAX_TS,
             **more,
         }
 
@@ -140,7 +156,7 @@ def judge_odd_moves(conn: sqlite3.Connection, scope: Scope, slips: Callable[[Mov
     where = scope.where()
     rows = conn.execute(
         f"SELECT e.id, e.data FROM events e JOIN promises p ON p.id = e.promise_id"
-        f" WHERE e.kind = 'moved' AND {ODD_MOVE} AND {where}",
+        f" WHERE e.kind = 'moved' AND {READABLE_EVENT} AND {ODD_MOVE} AND {where}",
         scope.params(),
     )
     for event_id, data in rows:
@@ -193,7 +209,7 @@ def moves(conn: sqlite3.Connection, scope: Scope) -> tuple[int, int]:
     row = conn.execute(
         f"""SELECT count(*), sum({MOVED_BEFORE_DEADLINE})
         FROM events e JOIN promises p ON p.id = e.promise_id
-        WHERE e.kind = 'moved' AND {READABLE_MOVE} AND {where}""",
+        WHERE e.kind = 'moved' AND {READABLE_EVENT} AND {READABLE_MOVE} AND {where}""",
         scope.params(),
     ).fetchone()
     return int(row[0] or 0), int(row[1] or 0)
@@ -255,7 +271,7 @@ _ENTRIES_TAIL = f"""),
             1, e.clock, e.replica, e.uuid
         FROM events e
         WHERE e.kind = 'moved' AND e.promise_id IN (SELECT id FROM scoped)
-            AND {READABLE_MOVE} AND {SLIPS}
+            AND {READABLE_EVENT} AND {READABLE_MOVE} AND {SLIPS}
         UNION ALL
         SELECT id, closed,
             CASE WHEN on_time THEN 'kept_on_time'
