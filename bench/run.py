@@ -541,6 +541,10 @@ class Target:
     unit: str  # "x" for a ratio, "s" or "MiB" for an absolute limit
     note: str = ""
 
+    def __post_init__(self) -> None:
+        if self.pk != self.pk and not self.note:  # NaN: no run measured it
+            self.note = "not measured (--memory-runs 0)" if self.unit == "MiB" else "not measured"
+
     @property
     def value(self) -> float | None:
         if self.unit == "x":
@@ -560,7 +564,7 @@ class Target:
             "target": self.name,
             "issue": self.issue,
             "size": self.ledger,
-            "pk": round(self.pk, 3),
+            "pk": None if self.pk != self.pk else round(self.pk, 3),
             "reference": None if self.reference is None else round(self.reference, 2),
             "reference_name": self.reference_name,
             "value": None if value is None or value != value else round(value, 3),
@@ -702,6 +706,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
             setattr(args, name, default)
     if args.memory_runs is None:
         args.memory_runs = 1 if args.quick else 3
+    if min(args.repeat, args.heavy_repeat, args.import_repeat) < 1 or args.memory_runs < 0:
+        parser.error("repeat counts must be at least 1 (--memory-runs at least 0)")
     return args
 
 
@@ -902,9 +908,9 @@ def targets_table(targets: list[dict[str, Any]]) -> str:
         "| --- | :---: | ---: | ---: | ---: | ---: | ---: | :---: |",
     ]
     for t in targets:
-        op, limit, value = t.get("op", "≤"), t["limit"], t["value"]
+        op, limit, value, measured = t.get("op", "≤"), t["limit"], t["value"], t["pk"] is not None
         if t["unit"] == "x":
-            pk = f"{t['pk']:.0f} ms"
+            pk = f"{t['pk']:.0f} ms" if measured else "—"
             ref = (
                 "—"
                 if t["reference"] is None
@@ -913,11 +919,11 @@ def targets_table(targets: list[dict[str, Any]]) -> str:
             result = "—" if value is None else f"{value:.2f}x"
             bound = f"{op} {limit:g}x"
         elif t["unit"] == "s":
-            pk, ref = f"{t['pk']:.2f} s", "—"
+            pk, ref = f"{t['pk']:.2f} s" if measured else "—", "—"
             result = "—" if value is None else f"{value:.2f} s"
             bound = f"{op} {limit:g} s"
         else:
-            pk, ref = f"{t['pk']:.1f} {t['unit']}", "—"
+            pk, ref = f"{t['pk']:.1f} {t['unit']}" if measured else "—", "—"
             result = "—" if value is None else f"{value:.1f} {t['unit']}"
             bound = f"{op} {limit:g} {t['unit']}"
         verdict = t.get("verdict") or {True: "PASS", False: "FAIL", None: "SKIP"}[t["met"]]

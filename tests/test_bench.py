@@ -106,6 +106,39 @@ def test_a_minimal_run_prints_every_target_with_its_limit(tmp_path: Path) -> Non
     assert again.stdout.strip() and again.stdout.strip() in done.stdout
 
 
+def test_without_taskwarrior_or_memory_runs_every_row_says_why_it_is_skipped(
+    tmp_path: Path,
+) -> None:
+    results = tmp_path / "results.json"
+    argv = ["--sizes", "100", "--repeat", "1", "--heavy-repeat", "1", "--import-repeat", "1"]
+    done = subprocess.run(
+        [sys.executable, str(BENCH), *argv, "--memory-runs", "0", "--no-taskwarrior"]
+        + ["--json", str(results)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    def no_nan(word: str) -> None:
+        raise AssertionError(f"{word} in the JSON")
+
+    data = json.loads(results.read_text(encoding="utf-8"), parse_constant=no_nan)
+    verdicts = {(t["target"], t["issue"]): (t["verdict"], t["note"]) for t in data["targets"]}
+    assert set(verdicts) == {(name, issue) for name, issue, _limit in ROWS}
+    for name, issue, _limit in ROWS:
+        verdict, note = verdicts[name, issue]
+        if " task " in f"{name} ":
+            assert (verdict, note) == ("SKIP", "--no-taskwarrior")
+        elif "memory" in name:
+            assert (verdict, note) == ("SKIP", "not measured (--memory-runs 0)")
+        elif name.endswith("growth"):
+            assert (verdict, note) == ("SKIP", "needs two sizes")
+        else:
+            assert verdict in ("PASS", "FAIL") and not note, name
+    assert "| pk list vs task list (--no-taskwarrior) |" in done.stdout
+
+
 def test_markdown_of_a_missing_file_is_one_line(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, str(BENCH), "--markdown", str(tmp_path / "none.json")],
