@@ -910,11 +910,11 @@ def targets_table(targets: list[dict[str, Any]]) -> str:
     for t in targets:
         op, limit, value, measured = t.get("op", "≤"), t["limit"], t["value"], t["pk"] is not None
         if t["unit"] == "x":
-            pk = f"{t['pk']:.0f} ms" if measured else "—"
+            pk = f"{t['pk']:,.0f} ms" if measured else "—"
             ref = (
                 "—"
                 if t["reference"] is None
-                else f"{t['reference']:.0f} ms (`{t['reference_name']}`)"
+                else f"{t['reference']:,.0f} ms (`{t['reference_name']}`)"
             )
             result = "—" if value is None else f"{value:.2f}x"
             bound = f"{op} {limit:g}x"
