@@ -85,6 +85,7 @@ def at_risk_candidates(
     with the rules; few whatever the size of the ledger."""
     # The subqueries are answered from the indexes alone (promises_status_due_made and
     # promises_with_effort), so the cost follows the candidates, not the open promises.
+    where = scope.where()
     return select_promises(
         conn,
         f"""(p.id IN (SELECT id FROM promises WHERE status = 'open' AND deleted_ts IS NULL
@@ -92,16 +93,15 @@ def at_risk_candidates(
                     OR (due_ts - :now) < :fraction * (due_ts - made_ts)))
             OR p.id IN (SELECT id FROM promises WHERE status = 'open' AND effort_s IS NOT NULL
                 AND deleted_ts IS NULL))
-            AND NOT {PAST_DUE} AND {scope.where()}""",
+            AND NOT {PAST_DUE} AND {where}""",
         scope.params(before=before.timestamp(), fraction=fraction),
     )
 
 
 def counts(conn: sqlite3.Connection, scope: ReportScope) -> dict[str, int]:
     """The summary: each promise of the report counted once (names as in COUNTED)."""
-    row = conn.execute(
-        f"SELECT {_COUNTS} FROM promises p WHERE {scope.where()}", scope.params()
-    ).fetchone()
+    where = scope.where()
+    row = conn.execute(f"SELECT {_COUNTS} FROM promises p WHERE {where}", scope.params()).fetchone()
     return {name: int(value or 0) for name, value in zip(COUNTED, row, strict=True)}
 
 
@@ -110,11 +110,12 @@ def counts_by_person(
 ) -> Iterator[tuple[str, dict[str, int]]]:
     """(name, counts) of each person a promise of the report was made to (only the one person
     when the scope has one), in no particular order. Streamed."""
+    where = scope.where()
     person = "" if scope.person_key is None else "AND pe.name_key = :person"
     rows = conn.execute(
         f"""SELECT pe.name, {_COUNTS}
         FROM {_PAIRS}
-        WHERE {scope.where()} {person}
+        WHERE {where} {person}
         GROUP BY pe.id""",
         scope.params(),
     )
@@ -129,19 +130,21 @@ def shown(
     sections the first `limit` (all with None) in order: the latest deliveries and closings,
     the most urgent promises in progress (overdue, at risk, on track; soonest due first).
     Streamed."""
+    where = scope.where()
     person = "" if scope.person_key is None else "AND pe.name_key = :person"
-    ranked = f"""SELECT pe.name AS name, {SECTION} AS section, p.id AS id, row_number() OVER (
-            PARTITION BY pe.id, {SECTION}
-            ORDER BY CASE WHEN p.status = 'open' THEN {URGENCY} END,
-                CASE WHEN p.status = 'open' THEN p.due_ts ELSE -p.closed_ts END,
-                CASE WHEN p.status = 'open' THEN p.id ELSE -p.id END) AS n
-        FROM {_PAIRS}
-        WHERE {scope.where()} {person}"""
-    if limit is None:
-        sql = f"SELECT name, section, id FROM ({ranked})"
-    else:
-        sql = f"SELECT name, section, id FROM ({ranked}) WHERE n <= :limit"
-    for name, section, promise_id in conn.execute(sql, scope.params(limit=limit)):
+    rows = conn.execute(
+        f"""SELECT name, section, id FROM (
+            SELECT pe.name AS name, {SECTION} AS section, p.id AS id, row_number() OVER (
+                PARTITION BY pe.id, {SECTION}
+                ORDER BY CASE WHEN p.status = 'open' THEN {URGENCY} END,
+                    CASE WHEN p.status = 'open' THEN p.due_ts ELSE -p.closed_ts END,
+                    CASE WHEN p.status = 'open' THEN p.id ELSE -p.id END) AS n
+            FROM {_PAIRS}
+            WHERE {where} {person})
+        WHERE :limit IS NULL OR n <= :limit""",
+        scope.params(limit=limit),
+    )
+    for name, section, promise_id in rows:
         yield str(name), int(section), int(promise_id)
 
 
