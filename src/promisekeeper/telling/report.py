@@ -14,6 +14,7 @@ that says so. jinja2 is imported only when a page is rendered, never by `pk toda
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
 FORMATS = ("text", "markdown", "html")
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+Escape = Callable[[str], str]  # makes user text safe for the format being written
 
 
 # -------------------------------------------------------------------------------------------------
@@ -68,20 +72,6 @@ class Counts:
     broken: int = 0
     released: int = 0
 
-    def add(self, item: Item) -> None:
-        state = item.standing
-        if state in ("kept", "kept_late"):
-            self.delivered += 1
-            self.on_time += state == "kept"
-        elif state in ("on_track", "at_risk", "overdue"):
-            self.in_progress += 1
-            self.at_risk += state == "at_risk"
-            self.overdue += state == "overdue"
-        elif state == "broken":
-            self.broken += 1
-        else:
-            self.released += 1
-
     @property
     def total(self) -> int:
         return self.delivered + self.in_progress + self.broken + self.released
@@ -90,19 +80,37 @@ class Counts:
         """'3 delivered (2 on time) · 2 in progress (1 at risk) · 1 broken'."""
         if not self.total:
             return "nothing promised in this period"
-        worries = [
-            f"{n} {word}" for n, word in ((self.at_risk, "at risk"), (self.overdue, "overdue")) if n
-        ]
         parts = [
-            f"{self.delivered} delivered"
-            + (f" ({self.on_time} on time)" if self.delivered else ""),
-            f"{self.in_progress} in progress" + (f" ({', '.join(worries)})" if worries else ""),
+            f"{self.delivered:,} delivered"
+            + (f" ({self.on_time:,} on time)" if self.delivered else ""),
+            f"{self.in_progress:,} in progress" + worries(self.at_risk, self.overdue),
         ]
         if self.broken:
-            parts.append(f"{self.broken} broken")
+            parts.append(f"{self.broken:,} broken")
         if self.released:
-            parts.append(f"{self.released} released")
+            parts.append(f"{self.released:,} released")
         return " · ".join(parts)
+
+
+def worries(at_risk: int, overdue: int) -> str:
+    """' (1 at risk, 2 overdue)', or nothing when neither."""
+    said = [f"{n:,} {word}" for n, word in ((at_risk, "at risk"), (overdue, "overdue")) if n]
+    return f" ({', '.join(said)})" if said else ""
+
+
+@dataclass
+class Section:
+    """One section of a person's part: the promises listed, and how many there are in all."""
+
+    heading: str
+    items: list[Item]
+    total: int
+    more: str = ""  # what was left out and how to see it ("" when nothing was): our words
+    command: str = ""  # the command that lists the rest, after `more` (holds a user's name)
+
+    def more_line(self, esc: Escape) -> str:
+        """'… and 590 more in progress (2 at risk): pk list --to alice', user text escaped."""
+        return self.more + (f": {esc(self.command)}" if self.command else "")
 
 
 @dataclass
@@ -115,12 +123,44 @@ class Group:
     closed: list[Item] = field(default_factory=list)
     counts: Counts = field(default_factory=Counts)
 
-    def sections(self) -> list[tuple[str, list[Item]]]:
+    def sections(self) -> list[Section]:
+        """The three sections, each with a line for what a bounded report left out."""
+        counts = self.counts
         return [
-            ("Delivered", self.delivered),
-            ("In progress", self.in_progress),
-            ("Closed otherwise", self.closed),
+            Section(
+                "Delivered",
+                self.delivered,
+                counts.delivered,
+                _earlier(counts.delivered - len(self.delivered), "delivered"),
+            ),
+            self._in_progress(),
+            Section(
+                "Closed otherwise",
+                self.closed,
+                counts.broken + counts.released,
+                _earlier(counts.broken + counts.released - len(self.closed), "closed"),
+            ),
         ]
+
+    def _in_progress(self) -> Section:
+        counts = self.counts
+        section = Section("In progress", self.in_progress, counts.in_progress)
+        left = counts.in_progress - len(self.in_progress)
+        if left > 0:
+            shown = [item.standing for item in self.in_progress]
+            risky = worries(
+                counts.at_risk - shown.count("at_risk"), counts.overdue - shown.count("overdue")
+            )
+            section.more = f"… and {left:,} more in progress{risky}"
+            section.command = f"pk list --to {shlex.quote(self.person)}"
+        return section
+
+
+def _earlier(left: int, done: str) -> str:
+    """'… and 40 more delivered before these (--all lists every one)'."""
+    if left <= 0:
+        return ""
+    return f"… and {left:,} more {done} before these (--all lists every one)"
 
 
 @dataclass
@@ -130,6 +170,7 @@ class Report:
     now: datetime
     groups: list[Group]
     counts: Counts
+    limit: int | None = None  # promises listed per section (None: all)
 
     @property
     def audience(self) -> str:
@@ -139,9 +180,6 @@ class Report:
 # -------------------------------------------------------------------------------------------------
 # Words shared by every format; `esc` makes user text safe for the format being written
 # -------------------------------------------------------------------------------------------------
-Escape = Callable[[str], str]
-
-
 def stamp(dt: datetime) -> str:
     """'Mon 23 Nov 2026 10:00 CET': a full local date and time, for the header."""
     local = to_local(dt)
@@ -241,11 +279,11 @@ def as_text(report: Report) -> str:
         if report.person is None:
             name = _plain(group.person)
             out += ["", "", name, "=" * len(name), group.counts.words()]
-        for heading, items in group.sections():
-            if not items:
+        for section in group.sections():
+            if not section.items:
                 continue
-            out += ["", f"{heading} ({len(items)})"]
-            for item in items:
+            out += ["", f"{section.heading} ({section.total:,})"]
+            for item in section.items:
                 out.append(f"  - {_plain(item.promise.what, '    ')}")
                 for line in _detail_lines(item, group, now, lambda s: _plain(s, "      ")):
                     out.append(f"    {line}")
@@ -255,6 +293,8 @@ def as_text(report: Report) -> str:
                         out.append(
                             f"      · {move_line(move, now, lambda s: _plain(s, '        '))}"
                         )
+            if section.more:
+                out.append(f"  {section.more_line(_plain)}")
     return "\n".join(out) + "\n"
 
 
@@ -297,11 +337,11 @@ def as_markdown(report: Report) -> str:
     for group in report.groups:
         if report.person is None:
             out += ["", f"## {md(group.person)}", "", group.counts.words()]
-        for heading, items in group.sections():
-            if not items:
+        for section in group.sections():
+            if not section.items:
                 continue
-            out += ["", f"{level} {heading} ({len(items)})", ""]
-            for item in items:
+            out += ["", f"{level} {section.heading} ({section.total:,})", ""]
+            for item in section.items:
                 out.append(f"- **{md(item.promise.what, '  ')}**  ")
                 details = _detail_lines(item, group, now, lambda s: md(s, "  "))
                 out.append("  " + "  \n  ".join(details))
@@ -309,6 +349,8 @@ def as_markdown(report: Report) -> str:
                     out.append(f"  - {moves_line(item, now)}:")
                     for move in item.moves:
                         out.append(f"    - {move_line(move, now, lambda s: md(s, '      '))}")
+            if section.more:
+                out += ["", section.more_line(md)]
     return "\n".join(out) + "\n"
 
 
@@ -373,7 +415,7 @@ def _summary(counts: Counts) -> list[tuple[str, str]]:
     parts = []
     for part in counts.words().split(" · "):
         number, _, rest = part.partition(" ")
-        parts.append((number, rest) if number.isdigit() else ("", part))
+        parts.append((number, rest) if number.replace(",", "").isdigit() else ("", part))
     return parts
 
 

@@ -34,6 +34,13 @@ def report(
     output_format: Annotated[
         str, typer.Option("--format", "-f", metavar="FORMAT", help="text, markdown or html.")
     ] = "text",
+    every: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="List every promise of each section (default: the first 10, the rest counted).",
+        ),
+    ] = False,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -45,7 +52,9 @@ def report(
 
     Ready to paste into an e-mail (text, markdown) or to send as one self-contained HTML page
     (no script, nothing loaded from elsewhere). A promise is in it when it was made, closed or
-    due in the period, or is still open. Without --to, everyone, grouped by person.
+    due in the period, or is still open. Without --to, everyone, grouped by person. Each
+    section lists its first 10 (the latest delivered and closed, the most urgent in progress)
+    and counts the rest; --all lists them all.
 
     \b
     Examples:
@@ -53,14 +62,15 @@ def report(
       pk report --to alice --since 2w --format markdown
       pk report --format html --output status.html
     """
-    from promisekeeper.services.reports import build
+    from promisekeeper.services.reports import LIMIT, build
     from promisekeeper.telling.report import FORMATS, render
 
     if output_format not in FORMATS:
         ctx.fail(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}")
     ledger = state(ctx).ledger()
     start = common.since(ledger, since) if since is not None else None
-    text = render(build(ledger, to=to, since=start), output_format)
+    report = build(ledger, to=to, since=start, limit=None if every else LIMIT)
+    text = render(report, output_format)
     if output is None:
         typer.echo(text, nl=False)
         return
