@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import json
 import uuid as uuidlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -91,13 +91,24 @@ def promise_json(promise: Promise, standing: str) -> dict[str, Any]:
 
 def event_json(event: Event) -> dict[str, Any]:
     """An event as `pk show --json` and `pk export` give it: what, when, and its identity."""
+    return _event_object(event.at, event.kind, event.data, event.uuid, event.replica, event.clock)
+
+
+def _event_object(
+    at: datetime,
+    kind: str,
+    data: dict[str, Any],
+    uuid: str | None,
+    replica: str | None,
+    clock: int,
+) -> dict[str, Any]:
     return {
-        "at": iso(event.at),
-        "kind": event.kind,
-        "details": dict(event.data),
-        "uuid": event.uuid,
-        "replica": event.replica,
-        "clock": clock_text(event.clock),
+        "at": iso(at),
+        "kind": kind,
+        "details": dict(data),
+        "uuid": uuid,
+        "replica": replica,
+        "clock": clock_text(clock),
     }
 
 
@@ -108,22 +119,46 @@ def dumps(value: Any) -> str:
 # -------------------------------------------------------------------------------------------------
 # Export
 # -------------------------------------------------------------------------------------------------
-def export(ledger: Ledger) -> dict[str, Any]:
-    """Every promise (deleted ones included, so nothing is lost) with its full history."""
-    promises = []
-    for promise in ledger.list(status="all", include_deleted=True):
-        assert promise.id is not None
+def export(ledger: Ledger) -> Iterator[str]:
+    """The export document as JSON text, a piece at a time: every promise (deleted ones
+    included, so nothing is lost) with its full history, then everyone's details.
+
+    Written as it is read, so memory does not grow with the ledger: the document's own keys
+    one a line, then one promise a line, then one person a line (each by the C JSON encoder);
+    the same JSON value, key for key, as one json.dumps of the whole document. Pieces are
+    about CHUNK characters; a ledger that cannot be opened fails before the first one."""
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    parts = [
+        "{\n",
+        f'  "format": {encode(FORMAT_NAME)},\n',
+        f'  "version": {encode(FORMAT_VERSION)},\n',
+        f'  "exported_at": {encode(iso(ledger.now))},\n',
+        '  "promises": [',
+    ]
+    size = 0
+    separator = "\n    "
+    for promise, history in ledger.export_histories():
         item = promise_json(promise, ledger.standing(promise))
         item["deleted_at"] = iso(promise.deleted_at) if promise.deleted_at else None
-        item["history"] = [event_json(e) for e in ledger.raw_history(promise.id)]
-        promises.append(item)
-    return {
-        "format": FORMAT_NAME,
-        "version": FORMAT_VERSION,
-        "exported_at": iso(ledger.now),
-        "promises": promises,
-        "people": [person_json(p) for p in ledger.all_people()],
-    }
+        item["history"] = [_event_object(*event) for event in history]
+        line = encode(item)
+        parts += (separator, line)
+        separator = ",\n    "
+        size += len(line)
+        if size >= CHUNK:
+            yield "".join(parts)
+            parts, size = [], 0
+    parts.append("\n  ],\n" if separator != "\n    " else "],\n")
+    parts.append('  "people": [')
+    separator = "\n    "
+    for person in ledger.all_people():
+        parts += (separator, encode(person_json(person)))
+        separator = ",\n    "
+    parts.append("\n  ]\n}\n" if separator != "\n    " else "]\n}\n")
+    yield "".join(parts)
+
+
+CHUNK = 1 << 16
 
 
 PERSON_DETAILS = ("email", "handle", "channel", "note")

@@ -170,6 +170,22 @@ class Ledger:
         self.get(promise_id)
         return self._query(queries.events_for, promise_id, default=[])
 
+    def export_histories(self) -> Iterator[tuple[Promise, list[queries.StoredEvent]]]:
+        """Every promise, deleted ones included, with its history as stored, a promise at a
+        time (queries.export_histories), all read in one snapshot of the ledger."""
+        conn = self._reader()
+        if conn is None:
+            return
+        with connection.guarded(self.path):
+            began = not conn.in_transaction
+            if began:
+                conn.execute("BEGIN")
+            try:
+                yield from queries.export_histories(conn)
+            finally:
+                if began and conn.in_transaction:
+                    conn.execute("COMMIT")
+
     def raw_history(self, promise_id: int) -> list[Event]:
         """The history of any promise, deleted ones included (for export)."""
         return self._query(queries.events_for, promise_id, default=[])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -479,13 +479,11 @@ _EVENT_COLUMNS = "id, promise_id, change_id, at_ts, kind, data, uuid, replica, c
 _HISTORY_ORDER = "clock, replica, uuid"
 
 
-def _event(row: Sequence[Any]) -> Event:
-    """A stored event, typed: the one place details are decoded on their way up. An event
-    holding what pk never writes (details that are not a JSON object, a time out of range, a
-    clock that is not a stamp) reads as Unreadable, never as an error."""
-    from promisekeeper.model.errors import InvalidInput
-    from promisekeeper.model.events import Event, Unreadable, decode
-
+def _event_fields(row: Sequence[Any]) -> tuple[dict[str, Any], datetime, int, str]:
+    """An event row's details, time and clock (columns as in _EVENT_COLUMNS), each read as
+    pk reads what it never writes (details that are not a JSON object kept as text under
+    "unreadable", a time out of range as 1970, a clock that is not a stamp as 0), and what was
+    wrong ("" when nothing)."""
     problem = ""
     try:
         data = json.loads(row[5])
@@ -502,6 +500,17 @@ def _event(row: Sequence[Any]) -> Event:
     if not isinstance(clock, int) or not 0 <= clock < 2**63:
         problem = problem or f"its clock is not a stamp: {str(clock)[:40]}"
         clock = 0
+    return data, at, clock, problem
+
+
+def _event(row: Sequence[Any]) -> Event:
+    """A stored event, typed: the one place details are decoded on their way up. An event
+    holding what pk never writes (details that are not a JSON object, a time out of range, a
+    clock that is not a stamp) reads as Unreadable, never as an error."""
+    from promisekeeper.model.errors import InvalidInput
+    from promisekeeper.model.events import Event, Unreadable, decode
+
+    data, at, clock, problem = _event_fields(row)
     try:
         detail = Unreadable(problem) if problem else decode(row[4], data)
     except InvalidInput as exc:
@@ -518,6 +527,36 @@ def _event(row: Sequence[Any]) -> Event:
         clock=clock,
         detail=detail,
     )
+
+
+# An event as an export writes it, read without decoding its details into a typed event:
+# (at, kind, details, uuid, replica, clock), with _event_fields' readings of what pk never writes.
+StoredEvent = tuple[datetime, str, dict[str, Any], "str | None", "str | None", int]
+
+
+def export_histories(conn: sqlite3.Connection) -> Iterator[tuple[Promise, list[StoredEvent]]]:
+    """Every promise row (deleted ones included) in the order `pk list` shows them (due, then
+    id), each with its events in history order: two queries read side by side, a promise at a
+    time, so memory does not grow with the ledger. A row that cannot be read even from its
+    history is left out, as select_promises leaves it out."""
+    order = "p.due_ts, p.id"
+    promises = conn.execute(f"SELECT {_PROMISE_COLUMNS} FROM promises p ORDER BY {order}")
+    events = conn.execute(
+        "SELECT e.id, e.promise_id, e.change_id, e.at_ts, e.kind, e.data, e.uuid, e.replica,"
+        " e.clock FROM promises p JOIN events e ON e.promise_id = p.id"
+        f" ORDER BY {order}, e.clock, e.replica, e.uuid"
+    )
+    pending = events.fetchone()
+    for row in promises:
+        promise = _read(conn, row)
+        history: list[StoredEvent] = []
+        while pending is not None and pending[1] == row[0]:
+            if promise is not None:
+                data, at, clock, _problem = _event_fields(pending)
+                history.append((at, pending[4], data, pending[6], pending[7], clock))
+            pending = events.fetchone()
+        if promise is not None:
+            yield promise, history
 
 
 def events_for(conn: sqlite3.Connection, promise_id: int) -> list[Event]:
