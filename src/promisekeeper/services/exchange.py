@@ -91,7 +91,8 @@ def promise_json(promise: Promise, standing: str) -> dict[str, Any]:
 
 def event_json(event: Event) -> dict[str, Any]:
     """An event as `pk show --json` and `pk export` give it: what, when, and its identity."""
-    return _event_object(event.at, event.kind, event.data, event.uuid, event.replica, event.clock)
+    data = dict(event.data)
+    return _event_object(event.at, event.kind, data, event.uuid, event.replica, event.clock)
 
 
 def _event_object(
@@ -105,7 +106,7 @@ def _event_object(
     return {
         "at": iso(at),
         "kind": kind,
-        "details": dict(data),
+        "details": data,
         "uuid": uuid,
         "replica": replica,
         "clock": clock_text(clock),

@@ -33,11 +33,9 @@ def from_ts(value: int | None) -> datetime | None:
 _NO_TIME = datetime.fromtimestamp(0, UTC)  # the time shown for an event whose time is unreadable
 
 
-_PROMISE_COLUMNS = """p.id, p.uuid, p.what, p.note, p.tags, p.made_ts, p.due_ts, p.original_due_ts,
-    p.status, p.closed_ts, p.moves, p.late_moves, p.deleted_ts,
-    (SELECT json_group_array(name) FROM (
-        SELECT pe.name FROM promise_people pp JOIN people pe ON pe.id = pp.person_id
-        WHERE pp.promise_id = p.id ORDER BY pp.position)) AS people,
+# Who was told and when, the date they last heard, and a snooze: read from the history with
+# each row (row[14:17] in _promise).
+_NOTICES = """
     (SELECT json_array(e.clock, e.at_ts, json_extract(e.data, '$.before_deadline')) FROM events e
         WHERE e.promise_id = p.id AND e.kind = 'notified' ORDER BY e.clock DESC LIMIT 1),
     (SELECT json_extract(m.data, '$.from') FROM events m
@@ -46,8 +44,19 @@ _PROMISE_COLUMNS = """p.id, p.uuid, p.what, p.note, p.tags, p.made_ts, p.due_ts,
             -1)
         ORDER BY m.clock LIMIT 1),
     (SELECT json_extract(e.data, '$.until') FROM events e
-        WHERE e.promise_id = p.id AND e.kind = 'snoozed' ORDER BY e.clock DESC LIMIT 1),
+        WHERE e.promise_id = p.id AND e.kind = 'snoozed' ORDER BY e.clock DESC LIMIT 1)"""
+
+_PROMISE_COLUMNS = f"""p.id, p.uuid, p.what, p.note, p.tags, p.made_ts, p.due_ts, p.original_due_ts,
+    p.status, p.closed_ts, p.moves, p.late_moves, p.deleted_ts,
+    (SELECT json_group_array(name) FROM (
+        SELECT pe.name FROM promise_people pp JOIN people pe ON pe.id = pp.person_id
+        WHERE pp.promise_id = p.id ORDER BY pp.position)) AS people,
+    {_NOTICES},
     p.effort_s, p.moved_late_s"""
+
+# The same row without what was told, heard or snoozed (None in _promise): for reads that need
+# only the promise's own fields and its standing, which none of them changes.
+_PROMISE_COLUMNS_UNTOLD = _PROMISE_COLUMNS.replace(_NOTICES, "NULL, NULL, NULL")
 
 
 class _UnreadableRow(Exception):
@@ -540,7 +549,7 @@ def export_histories(conn: sqlite3.Connection) -> Iterator[tuple[Promise, list[S
     time, so memory does not grow with the ledger. A row that cannot be read even from its
     history is left out, as select_promises leaves it out."""
     order = "p.due_ts, p.id"
-    promises = conn.execute(f"SELECT {_PROMISE_COLUMNS} FROM promises p ORDER BY {order}")
+    promises = conn.execute(f"SELECT {_PROMISE_COLUMNS_UNTOLD} FROM promises p ORDER BY {order}")
     events = conn.execute(
         "SELECT e.id, e.promise_id, e.change_id, e.at_ts, e.kind, e.data, e.uuid, e.replica,"
         " e.clock FROM promises p JOIN events e ON e.promise_id = p.id"
