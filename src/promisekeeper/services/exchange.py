@@ -507,8 +507,9 @@ def import_records(
 ) -> tuple[int, int]:
     """Import all records in one change, or none. Returns (imported, skipped as duplicates).
     A plain record without a uuid is a duplicate of a promise with the same what, people and
-    due (and made, when it gives one); those found are added to `present`."""
-    prepared: list[tuple[str, list[Event]]] = []
+    due (and made, when it gives one); those found are added to `present`. Each record is
+    let go of (None in `records`) once its history is built, so the import holds one copy."""
+    prepared: list[list[Event]] = []
     by_content: dict[int, bool] = {}
     for index, record in enumerate(records):
         if isinstance(record, dict) and not record.get("history") and not record.get("uuid"):
@@ -521,13 +522,14 @@ def import_records(
         except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:
             raise ImportError_(f"record {index}: invalid ({exc}); nothing imported") from None
         assert promise is not None
-        prepared.append((promise.uuid, events))
+        prepared.append(events)
+        records[index] = None
     from promisekeeper.store.connection import DiskFull
 
     try:
         return ledger.add_histories(
             "import",
-            [events for _uuid, events in prepared],
+            prepared,
             people=people or [],
             merge=merge,
             by_content=by_content,

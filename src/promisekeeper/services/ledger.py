@@ -555,6 +555,10 @@ class Ledger:
                 if merged is not None:
                     queries.save_person(conn, merged)
             known = queries.uuids(conn)
+            writer = queries.HistoryWriter(conn, change)
+            in_ledger = queries.known_event_uuids(
+                conn, [e.uuid for events in histories for e in events if e.uuid]
+            )
             seen_events: set[str] = set()
             added = skipped = 0
             for index, events in enumerate(histories):
@@ -565,6 +569,7 @@ class Ledger:
                     continue
                 if by_content is not None and index in by_content:
                     when = made.made if by_content[index] else None
+                    writer.flush()
                     same = queries.same_promise(conn, made.what, made.to, made.due, when)
                     if same is not None:
                         skipped += 1
@@ -572,12 +577,9 @@ class Ledger:
                             present.append((index, same))
                         continue
                 known.add(made.uuid)
-                events = [
-                    _canonical_names(e, lambda name: queries.canonical_name(conn, name))
-                    for e in events
-                ]
-                _refuse_known_events(conn, events, seen_events)
-                queries.stamp(conn, events)
+                events = [_canonical_names(e, writer.canonical) for e in events]
+                _refuse_known_events(events, seen_events, in_ledger)
+                writer.stamp(events)
                 try:
                     promise = fold(events)
                 except ValueError as exc:
@@ -586,12 +588,9 @@ class Ledger:
                         "nothing imported"
                     ) from None
                 assert promise is not None
-                promise_id = queries.save_promise(conn, promise)
-                for event in events:
-                    event.promise_id = promise_id
-                    event.change_id = change
-                queries.append_events(conn, events)
+                writer.add(promise, events)
                 added += 1
+            writer.flush()
         return added, skipped
 
     # -- telling people -----------------------------------------------------------------------
@@ -903,13 +902,14 @@ def _plan(conn: Connection, change: int | None, now: datetime) -> Undone:
     return plan
 
 
-def _refuse_known_events(conn: Connection, events: list[Event], seen: set[str]) -> None:
-    """An event is recorded once: one whose uuid the ledger (or this import) already holds
-    belongs to another promise, and the import is refused."""
+def _refuse_known_events(events: list[Event], seen: set[str], in_ledger: set[str]) -> None:
+    """An event is recorded once: one whose uuid the ledger (`in_ledger`: those of the import
+    it holds) or this import (`seen`) already holds belongs to another promise, and the import
+    is refused."""
     incoming = [e.uuid for e in events if e.uuid]
     if len(set(incoming)) != len(incoming):
         raise InvalidInput("two events of one history have the same uuid; nothing imported")
-    clash = (seen & set(incoming)) | queries.known_event_uuids(conn, incoming)
+    clash = {uuid for uuid in incoming if uuid in seen or uuid in in_ledger}
     if clash:
         raise InvalidInput(f"event {min(clash)} is already in the ledger; nothing imported")
     seen.update(incoming)
@@ -921,7 +921,10 @@ def _canonical_names(event: Event, canonical: Callable[[str], str]) -> Event:
 
     detail = event.detail
     if isinstance(detail, Made):
-        detail = replace(detail, to=[canonical(name) for name in detail.to])
+        to = [canonical(name) for name in detail.to]
+        if to == detail.to:
+            return event  # spelled as the ledger spells them already
+        detail = replace(detail, to=to)
     elif isinstance(detail, Edited) and "to" in detail.changes:
         old, new = detail.changes["to"]
         detail = Edited({**detail.changes, "to": (old, [canonical(name) for name in new])})

@@ -367,9 +367,13 @@ def save_person(conn: sqlite3.Connection, person: Person) -> None:
     )
 
 
-def save_promise(conn: sqlite3.Connection, promise: Promise) -> int:
-    """Insert or update the row for a promise (the fold of its history) and its people."""
-    values = (
+_INSERT_PROMISE = """INSERT INTO promises (uuid, what, note, tags, made_ts, due_ts,
+    original_due_ts, status, closed_ts, moves, late_moves, deleted_ts, effort_s, moved_late_s)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
+
+def _promise_values(promise: Promise) -> tuple[Any, ...]:
+    return (
         promise.uuid,
         promise.what,
         promise.note,
@@ -385,13 +389,13 @@ def save_promise(conn: sqlite3.Connection, promise: Promise) -> int:
         None if promise.effort is None else int(promise.effort.total_seconds()),
         int(promise.moved_late_by.total_seconds()),
     )
+
+
+def save_promise(conn: sqlite3.Connection, promise: Promise) -> int:
+    """Insert or update the row for a promise (the fold of its history) and its people."""
+    values = _promise_values(promise)
     if promise.id is None:
-        cursor = conn.execute(
-            """INSERT INTO promises (uuid, what, note, tags, made_ts, due_ts, original_due_ts,
-                   status, closed_ts, moves, late_moves, deleted_ts, effort_s, moved_late_s)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            values,
-        )
+        cursor = conn.execute(_INSERT_PROMISE, values)
         promise.id = int(cursor.lastrowid or 0)
     else:
         conn.execute(
@@ -471,6 +475,76 @@ def append_events(conn: sqlite3.Connection, events: list[Event]) -> None:
     """Many events at once (import), in the order given."""
     stamp(conn, events)
     conn.executemany(_INSERT_EVENT, [_event_row(e) for e in events])
+
+
+class HistoryWriter:
+    """Many new promises stored with their histories in one change (import): each promise row
+    inserted at once (its id is needed), its people and events gathered and written in
+    batches with executemany; people's names and ids, this replica and the latest clock read
+    once and kept up to date, instead of asked again for every promise."""
+
+    BATCH = 2000
+
+    def __init__(self, conn: sqlite3.Connection, change_id: int) -> None:
+        self.conn = conn
+        self.change_id = change_id
+        self._names: dict[str, str] = {}
+        self._ids: dict[str, int] = {}
+        self._replica: str | None = None
+        self._last = 0
+        self._people: list[tuple[int, int, int]] = []
+        self._events: list[tuple[Any, ...]] = []
+
+    def canonical(self, name: str) -> str:
+        """canonical_name, counting the names this writer has stored."""
+        key = name_key(name)
+        if key not in self._names:
+            self._names[key] = canonical_name(self.conn, name)
+        return self._names[key]
+
+    def stamp(self, events: list[Event]) -> None:
+        """stamp, counting the clocks this writer has stored."""
+        import uuid
+
+        from promisekeeper.model.events import tick
+
+        if not all(e.uuid and e.replica and e.clock for e in events):
+            if self._replica is None:
+                self.flush()
+                self._replica, self._last = replica_id(self.conn), last_clock(self.conn)
+            for event in events:
+                event.uuid = event.uuid or str(uuid.uuid4())
+                event.replica = event.replica or self._replica
+                event.clock = event.clock or tick(event.at, self._last)
+                self._last = max(self._last, event.clock)
+        elif self._replica is not None:
+            self._last = max(self._last, *(e.clock for e in events))
+
+    def add(self, promise: Promise, events: list[Event]) -> int:
+        """A new promise (the fold of `events`, stamped) and its events; returns its id."""
+        cursor = self.conn.execute(_INSERT_PROMISE, _promise_values(promise))
+        promise.id = int(cursor.lastrowid or 0)
+        for position, name in enumerate(promise.to):
+            key = name_key(name)
+            if key not in self._ids:
+                self._ids[key] = person_id(self.conn, name)
+            self._people.append((promise.id, self._ids[key], position))
+        for event in events:
+            event.promise_id, event.change_id = promise.id, self.change_id
+            self._events.append(_event_row(event))
+        if len(self._events) >= self.BATCH:
+            self.flush()
+        return promise.id
+
+    def flush(self) -> None:
+        """Write what is gathered (before a query that must see it)."""
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO promise_people (promise_id, person_id, position)"
+            " VALUES (?, ?, ?)",
+            self._people,
+        )
+        self.conn.executemany(_INSERT_EVENT, self._events)
+        self._people, self._events = [], []
 
 
 def known_event_uuids(conn: sqlite3.Connection, uuids: list[str]) -> set[str]:

@@ -83,7 +83,9 @@ def import_(
         except (OSError, UnicodeDecodeError) as exc:
             fail(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}")
     ledger = state(ctx).ledger()
-    done = import_document(ledger, parse_document(text))
+    document = parse_document(text)
+    del text  # the parsed document is all the import needs (one copy in memory, not two)
+    done = import_document(ledger, document)
     message = f"Imported {done.promises} promise{'s' if done.promises != 1 else ''}"
     if done.skipped:
         message += f" ({done.skipped} already in the ledger, skipped)"
