@@ -177,14 +177,7 @@ class Ledger:
         if conn is None:
             return
         with connection.guarded(self.path):
-            began = not conn.in_transaction
-            if began:
-                conn.execute("BEGIN")
-            try:
-                yield from queries.export_histories(conn)
-            finally:
-                if began and conn.in_transaction:
-                    conn.execute("COMMIT")
+            yield from queries.export_histories(conn)
 
     def raw_history(self, promise_id: int) -> list[Event]:
         """The history of any promise, deleted ones included (for export)."""

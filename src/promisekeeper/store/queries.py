@@ -620,8 +620,20 @@ StoredEvent = tuple[datetime, str, dict[str, Any], "str | None", "str | None", i
 def export_histories(conn: sqlite3.Connection) -> Iterator[tuple[Promise, list[StoredEvent]]]:
     """Every promise row (deleted ones included) in the order `pk list` shows them (due, then
     id), each with its events in history order: two queries read side by side, a promise at a
-    time, so memory does not grow with the ledger. A row that cannot be read even from its
-    history is left out, as select_promises leaves it out."""
+    time, so memory does not grow with the ledger; both in one read transaction, so they see
+    the same ledger. A row that cannot be read even from its history is left out, as
+    select_promises leaves it out."""
+    began = not conn.in_transaction
+    if began:
+        conn.execute("BEGIN")
+    try:
+        yield from _export_histories(conn)
+    finally:
+        if began and conn.in_transaction:
+            conn.execute("COMMIT")
+
+
+def _export_histories(conn: sqlite3.Connection) -> Iterator[tuple[Promise, list[StoredEvent]]]:
     order = "p.due_ts, p.id"
     promises = conn.execute(f"SELECT {_PROMISE_COLUMNS_UNTOLD} FROM promises p ORDER BY {order}")
     events = conn.execute(
