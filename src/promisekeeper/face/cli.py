@@ -42,8 +42,8 @@ class PkGroup(TyperGroup):
         except KeyboardInterrupt:
             typer.echo("", err=True)
             fail("interrupted; nothing was changed", 130)
-        except (typer.Exit, typer.Abort):
-            raise
+        except (typer.Exit, typer.Abort, BrokenPipeError):
+            raise  # a closed pipe: main() below ends quietly
         except Exception as exc:
             if _is_click_exception(exc) or os.environ.get("PK_DEBUG"):
                 raise

@@ -36,6 +36,8 @@ def from_timestamp(value: object) -> datetime | None:
 def iso(dt: datetime) -> str:
     """'2026-11-27T17:00:00+00:00': the form of times in events and JSON. Naive input is a
     bug, so it raises."""
+    if dt.tzinfo is UTC and not dt.microsecond:  # as stored times are read: already so
+        return dt.isoformat()
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise ValueError("iso needs an aware datetime")
     return dt.astimezone(UTC).replace(microsecond=0).isoformat()

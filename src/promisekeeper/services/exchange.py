@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import json
 import uuid as uuidlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -91,13 +91,25 @@ def promise_json(promise: Promise, standing: str) -> dict[str, Any]:
 
 def event_json(event: Event) -> dict[str, Any]:
     """An event as `pk show --json` and `pk export` give it: what, when, and its identity."""
+    data = dict(event.data)
+    return _event_object(event.at, event.kind, data, event.uuid, event.replica, event.clock)
+
+
+def _event_object(
+    at: datetime,
+    kind: str,
+    data: dict[str, Any],
+    uuid: str | None,
+    replica: str | None,
+    clock: int,
+) -> dict[str, Any]:
     return {
-        "at": iso(event.at),
-        "kind": event.kind,
-        "details": dict(event.data),
-        "uuid": event.uuid,
-        "replica": event.replica,
-        "clock": clock_text(event.clock),
+        "at": iso(at),
+        "kind": kind,
+        "details": data,
+        "uuid": uuid,
+        "replica": replica,
+        "clock": clock_text(clock),
     }
 
 
@@ -108,22 +120,46 @@ def dumps(value: Any) -> str:
 # -------------------------------------------------------------------------------------------------
 # Export
 # -------------------------------------------------------------------------------------------------
-def export(ledger: Ledger) -> dict[str, Any]:
-    """Every promise (deleted ones included, so nothing is lost) with its full history."""
-    promises = []
-    for promise in ledger.list(status="all", include_deleted=True):
-        assert promise.id is not None
+def export(ledger: Ledger) -> Iterator[str]:
+    """The export document as JSON text, a piece at a time: every promise (deleted ones
+    included, so nothing is lost) with its full history, then everyone's details.
+
+    Written as it is read, so memory does not grow with the ledger: the document's own keys
+    one a line, then one promise a line, then one person a line (each by the C JSON encoder);
+    the same JSON value, key for key, as one json.dumps of the whole document. Pieces are
+    about CHUNK characters; a ledger that cannot be opened fails before the first one."""
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    parts = [
+        "{\n",
+        f'  "format": {encode(FORMAT_NAME)},\n',
+        f'  "version": {encode(FORMAT_VERSION)},\n',
+        f'  "exported_at": {encode(iso(ledger.now))},\n',
+        '  "promises": [',
+    ]
+    size = 0
+    separator = "\n    "
+    for promise, history in ledger.export_histories():
         item = promise_json(promise, ledger.standing(promise))
         item["deleted_at"] = iso(promise.deleted_at) if promise.deleted_at else None
-        item["history"] = [event_json(e) for e in ledger.raw_history(promise.id)]
-        promises.append(item)
-    return {
-        "format": FORMAT_NAME,
-        "version": FORMAT_VERSION,
-        "exported_at": iso(ledger.now),
-        "promises": promises,
-        "people": [person_json(p) for p in ledger.all_people()],
-    }
+        item["history"] = [_event_object(*event) for event in history]
+        line = encode(item)
+        parts += (separator, line)
+        separator = ",\n    "
+        size += len(line)
+        if size >= CHUNK:
+            yield "".join(parts)
+            parts, size = [], 0
+    parts.append("\n  ],\n" if separator != "\n    " else "],\n")
+    parts.append('  "people": [')
+    separator = "\n    "
+    for person in ledger.all_people():
+        parts += (separator, encode(person_json(person)))
+        separator = ",\n    "
+    parts.append("\n  ]\n}\n" if separator != "\n    " else "]\n}\n")
+    yield "".join(parts)
+
+
+CHUNK = 1 << 16
 
 
 PERSON_DETAILS = ("email", "handle", "channel", "note")
@@ -471,8 +507,9 @@ def import_records(
 ) -> tuple[int, int]:
     """Import all records in one change, or none. Returns (imported, skipped as duplicates).
     A plain record without a uuid is a duplicate of a promise with the same what, people and
-    due (and made, when it gives one); those found are added to `present`."""
-    prepared: list[tuple[str, list[Event]]] = []
+    due (and made, when it gives one); those found are added to `present`. Each record is
+    let go of (None in `records`) once its history is built, so the import holds one copy."""
+    prepared: list[list[Event]] = []
     by_content: dict[int, bool] = {}
     for index, record in enumerate(records):
         if isinstance(record, dict) and not record.get("history") and not record.get("uuid"):
@@ -485,13 +522,14 @@ def import_records(
         except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:
             raise ImportError_(f"record {index}: invalid ({exc}); nothing imported") from None
         assert promise is not None
-        prepared.append((promise.uuid, events))
+        prepared.append(events)
+        records[index] = None
     from promisekeeper.store.connection import DiskFull
 
     try:
         return ledger.add_histories(
             "import",
-            [events for _uuid, events in prepared],
+            prepared,
             people=people or [],
             merge=merge,
             by_content=by_content,

@@ -179,6 +179,15 @@ class Ledger:
         self.get(promise_id)
         return self._query(queries.events_for, promise_id, default=[])
 
+    def export_histories(self) -> Iterator[tuple[Promise, list[queries.StoredEvent]]]:
+        """Every promise, deleted ones included, with its history as stored, a promise at a
+        time (queries.export_histories), all read in one snapshot of the ledger."""
+        conn = self._reader()
+        if conn is None:
+            return
+        with connection.guarded(self.path):
+            yield from queries.export_histories(conn)
+
     def raw_history(self, promise_id: int) -> list[Event]:
         """The history of any promise, deleted ones included (for export)."""
         return self._query(queries.events_for, promise_id, default=[])
@@ -550,6 +559,10 @@ class Ledger:
                 if merged is not None:
                     queries.save_person(conn, merged)
             known = queries.uuids(conn)
+            writer = queries.HistoryWriter(conn, change)
+            in_ledger = queries.known_event_uuids(
+                conn, [e.uuid for events in histories for e in events if e.uuid]
+            )
             seen_events: set[str] = set()
             added = skipped = 0
             for index, events in enumerate(histories):
@@ -560,6 +573,7 @@ class Ledger:
                     continue
                 if by_content is not None and index in by_content:
                     when = made.made if by_content[index] else None
+                    writer.flush()
                     same = queries.same_promise(conn, made.what, made.to, made.due, when)
                     if same is not None:
                         skipped += 1
@@ -567,12 +581,9 @@ class Ledger:
                             present.append((index, same))
                         continue
                 known.add(made.uuid)
-                events = [
-                    _canonical_names(e, lambda name: queries.canonical_name(conn, name))
-                    for e in events
-                ]
-                _refuse_known_events(conn, events, seen_events)
-                queries.stamp(conn, events)
+                events = [_canonical_names(e, writer.canonical) for e in events]
+                _refuse_known_events(events, seen_events, in_ledger)
+                writer.stamp(events)
                 try:
                     promise = fold(events)
                 except ValueError as exc:
@@ -581,12 +592,9 @@ class Ledger:
                         "nothing imported"
                     ) from None
                 assert promise is not None
-                promise_id = queries.save_promise(conn, promise)
-                for event in events:
-                    event.promise_id = promise_id
-                    event.change_id = change
-                queries.append_events(conn, events)
+                writer.add(promise, events)
                 added += 1
+            writer.flush()
         return added, skipped
 
     # -- telling people -----------------------------------------------------------------------
@@ -898,13 +906,14 @@ def _plan(conn: Connection, change: int | None, now: datetime) -> Undone:
     return plan
 
 
-def _refuse_known_events(conn: Connection, events: list[Event], seen: set[str]) -> None:
-    """An event is recorded once: one whose uuid the ledger (or this import) already holds
-    belongs to another promise, and the import is refused."""
+def _refuse_known_events(events: list[Event], seen: set[str], in_ledger: set[str]) -> None:
+    """An event is recorded once: one whose uuid the ledger (`in_ledger`: those of the import
+    it holds) or this import (`seen`) already holds belongs to another promise, and the import
+    is refused."""
     incoming = [e.uuid for e in events if e.uuid]
     if len(set(incoming)) != len(incoming):
         raise InvalidInput("two events of one history have the same uuid; nothing imported")
-    clash = (seen & set(incoming)) | queries.known_event_uuids(conn, incoming)
+    clash = {uuid for uuid in incoming if uuid in seen or uuid in in_ledger}
     if clash:
         raise InvalidInput(f"event {min(clash)} is already in the ledger; nothing imported")
     seen.update(incoming)
@@ -916,7 +925,10 @@ def _canonical_names(event: Event, canonical: Callable[[str], str]) -> Event:
 
     detail = event.detail
     if isinstance(detail, Made):
-        detail = replace(detail, to=[canonical(name) for name in detail.to])
+        to = [canonical(name) for name in detail.to]
+        if to == detail.to:
+            return event  # spelled as the ledger spells them already
+        detail = replace(detail, to=to)
     elif isinstance(detail, Edited) and "to" in detail.changes:
         old, new = detail.changes["to"]
         detail = Edited({**detail.changes, "to": (old, [canonical(name) for name in new])})

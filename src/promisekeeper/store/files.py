@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -364,14 +364,21 @@ def journal_mode_of(path: Path) -> str:
     return "wal" if len(header) == 100 and header[18] == 2 and header[19] == 2 else "delete"
 
 
-def write_atomically(path: Path, text: str, *, private: bool, ledger: Path | None = None) -> None:
-    """Write `text` to `path` whole or not at all (see atomic_file); `private` files are
-    user-only (0600), like the ledger; others get the usual mode (0644 under the umask). With
-    `ledger`, refuses a `path` that is the ledger, its side files or one of its backups."""
+def write_atomically(
+    path: Path, text: str | Iterable[str], *, private: bool, ledger: Path | None = None
+) -> None:
+    """Write `text` (a string, or pieces written one after another as they come) to `path`
+    whole or not at all (see atomic_file); `private` files are user-only (0600), like the
+    ledger; others get the usual mode (0644 under the umask). With `ledger`, refuses a `path`
+    that is the ledger, its side files or one of its backups."""
     refuse_ledger_files(path, ledger)
     with atomic_file(path, private=private) as tmp:
         with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            if isinstance(text, str):
+                handle.write(text)
+            else:
+                for piece in text:
+                    handle.write(piece)
             handle.flush()
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -33,11 +33,9 @@ def from_ts(value: int | None) -> datetime | None:
 _NO_TIME = datetime.fromtimestamp(0, UTC)  # the time shown for an event whose time is unreadable
 
 
-_PROMISE_COLUMNS = """p.id, p.uuid, p.what, p.note, p.tags, p.made_ts, p.due_ts, p.original_due_ts,
-    p.status, p.closed_ts, p.moves, p.late_moves, p.deleted_ts,
-    (SELECT json_group_array(name) FROM (
-        SELECT pe.name FROM promise_people pp JOIN people pe ON pe.id = pp.person_id
-        WHERE pp.promise_id = p.id ORDER BY pp.position)) AS people,
+# Who was told and when, the date they last heard, and a snooze: read from the history with
+# each row (row[14:17] in _promise).
+_NOTICES = """
     (SELECT json_array(e.clock, e.at_ts, json_extract(e.data, '$.before_deadline')) FROM events e
         WHERE e.promise_id = p.id AND e.kind = 'notified' ORDER BY e.clock DESC LIMIT 1),
     (SELECT json_extract(m.data, '$.from') FROM events m
@@ -46,8 +44,19 @@ _PROMISE_COLUMNS = """p.id, p.uuid, p.what, p.note, p.tags, p.made_ts, p.due_ts,
             -1)
         ORDER BY m.clock LIMIT 1),
     (SELECT json_extract(e.data, '$.until') FROM events e
-        WHERE e.promise_id = p.id AND e.kind = 'snoozed' ORDER BY e.clock DESC LIMIT 1),
+        WHERE e.promise_id = p.id AND e.kind = 'snoozed' ORDER BY e.clock DESC LIMIT 1)"""
+
+_PROMISE_COLUMNS = f"""p.id, p.uuid, p.what, p.note, p.tags, p.made_ts, p.due_ts, p.original_due_ts,
+    p.status, p.closed_ts, p.moves, p.late_moves, p.deleted_ts,
+    (SELECT json_group_array(name) FROM (
+        SELECT pe.name FROM promise_people pp JOIN people pe ON pe.id = pp.person_id
+        WHERE pp.promise_id = p.id ORDER BY pp.position)) AS people,
+    {_NOTICES},
     p.effort_s, p.moved_late_s"""
+
+# The same row without what was told, heard or snoozed (None in _promise): for reads that need
+# only the promise's own fields and its standing, which none of them changes.
+_PROMISE_COLUMNS_UNTOLD = _PROMISE_COLUMNS.replace(_NOTICES, "NULL, NULL, NULL")
 
 
 class _UnreadableRow(Exception):
@@ -376,9 +385,13 @@ def save_person(conn: sqlite3.Connection, person: Person) -> None:
     )
 
 
-def save_promise(conn: sqlite3.Connection, promise: Promise) -> int:
-    """Insert or update the row for a promise (the fold of its history) and its people."""
-    values = (
+_INSERT_PROMISE = """INSERT INTO promises (uuid, what, note, tags, made_ts, due_ts,
+    original_due_ts, status, closed_ts, moves, late_moves, deleted_ts, effort_s, moved_late_s)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
+
+def _promise_values(promise: Promise) -> tuple[Any, ...]:
+    return (
         promise.uuid,
         promise.what,
         promise.note,
@@ -394,13 +407,13 @@ def save_promise(conn: sqlite3.Connection, promise: Promise) -> int:
         None if promise.effort is None else int(promise.effort.total_seconds()),
         int(promise.moved_late_by.total_seconds()),
     )
+
+
+def save_promise(conn: sqlite3.Connection, promise: Promise) -> int:
+    """Insert or update the row for a promise (the fold of its history) and its people."""
+    values = _promise_values(promise)
     if promise.id is None:
-        cursor = conn.execute(
-            """INSERT INTO promises (uuid, what, note, tags, made_ts, due_ts, original_due_ts,
-                   status, closed_ts, moves, late_moves, deleted_ts, effort_s, moved_late_s)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            values,
-        )
+        cursor = conn.execute(_INSERT_PROMISE, values)
         promise.id = int(cursor.lastrowid or 0)
     else:
         conn.execute(
@@ -482,6 +495,76 @@ def append_events(conn: sqlite3.Connection, events: list[Event]) -> None:
     conn.executemany(_INSERT_EVENT, [_event_row(e) for e in events])
 
 
+class HistoryWriter:
+    """Many new promises stored with their histories in one change (import): each promise row
+    inserted at once (its id is needed), its people and events gathered and written in
+    batches with executemany; people's names and ids, this replica and the latest clock read
+    once and kept up to date, instead of asked again for every promise."""
+
+    BATCH = 2000
+
+    def __init__(self, conn: sqlite3.Connection, change_id: int) -> None:
+        self.conn = conn
+        self.change_id = change_id
+        self._names: dict[str, str] = {}
+        self._ids: dict[str, int] = {}
+        self._replica: str | None = None
+        self._last = 0
+        self._people: list[tuple[int, int, int]] = []
+        self._events: list[tuple[Any, ...]] = []
+
+    def canonical(self, name: str) -> str:
+        """canonical_name, counting the names this writer has stored."""
+        key = name_key(name)
+        if key not in self._names:
+            self._names[key] = canonical_name(self.conn, name)
+        return self._names[key]
+
+    def stamp(self, events: list[Event]) -> None:
+        """stamp, counting the clocks this writer has stored."""
+        import uuid
+
+        from promisekeeper.model.events import tick
+
+        if not all(e.uuid and e.replica and e.clock for e in events):
+            if self._replica is None:
+                self.flush()
+                self._replica, self._last = replica_id(self.conn), last_clock(self.conn)
+            for event in events:
+                event.uuid = event.uuid or str(uuid.uuid4())
+                event.replica = event.replica or self._replica
+                event.clock = event.clock or tick(event.at, self._last)
+                self._last = max(self._last, event.clock)
+        elif self._replica is not None:
+            self._last = max(self._last, *(e.clock for e in events))
+
+    def add(self, promise: Promise, events: list[Event]) -> int:
+        """A new promise (the fold of `events`, stamped) and its events; returns its id."""
+        cursor = self.conn.execute(_INSERT_PROMISE, _promise_values(promise))
+        promise.id = int(cursor.lastrowid or 0)
+        for position, name in enumerate(promise.to):
+            key = name_key(name)
+            if key not in self._ids:
+                self._ids[key] = person_id(self.conn, name)
+            self._people.append((promise.id, self._ids[key], position))
+        for event in events:
+            event.promise_id, event.change_id = promise.id, self.change_id
+            self._events.append(_event_row(event))
+        if len(self._events) >= self.BATCH:
+            self.flush()
+        return promise.id
+
+    def flush(self) -> None:
+        """Write what is gathered (before a query that must see it)."""
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO promise_people (promise_id, person_id, position)"
+            " VALUES (?, ?, ?)",
+            self._people,
+        )
+        self.conn.executemany(_INSERT_EVENT, self._events)
+        self._people, self._events = [], []
+
+
 def known_event_uuids(conn: sqlite3.Connection, uuids: list[str]) -> set[str]:
     """Which of these event uuids the ledger already holds."""
     found: set[str] = set()
@@ -497,13 +580,11 @@ _EVENT_COLUMNS = "id, promise_id, change_id, at_ts, kind, data, uuid, replica, c
 _HISTORY_ORDER = "clock, replica, uuid"
 
 
-def _event(row: Sequence[Any]) -> Event:
-    """A stored event, typed: the one place details are decoded on their way up. An event
-    holding what pk never writes (details that are not a JSON object, a time out of range, a
-    clock that is not a stamp) reads as Unreadable, never as an error."""
-    from promisekeeper.model.errors import InvalidInput
-    from promisekeeper.model.events import Event, Unreadable, decode
-
+def _event_fields(row: Sequence[Any]) -> tuple[dict[str, Any], datetime, int, str]:
+    """An event row's details, time and clock (columns as in _EVENT_COLUMNS), each read as
+    pk reads what it never writes (details that are not a JSON object kept as text under
+    "unreadable", a time out of range as 1970, a clock that is not a stamp as 0), and what was
+    wrong ("" when nothing)."""
     problem = ""
     try:
         data = json.loads(row[5])
@@ -520,6 +601,17 @@ def _event(row: Sequence[Any]) -> Event:
     if not isinstance(clock, int) or not 0 <= clock < 2**63:
         problem = problem or f"its clock is not a stamp: {str(clock)[:40]}"
         clock = 0
+    return data, at, clock, problem
+
+
+def _event(row: Sequence[Any]) -> Event:
+    """A stored event, typed: the one place details are decoded on their way up. An event
+    holding what pk never writes (details that are not a JSON object, a time out of range, a
+    clock that is not a stamp) reads as Unreadable, never as an error."""
+    from promisekeeper.model.errors import InvalidInput
+    from promisekeeper.model.events import Event, Unreadable, decode
+
+    data, at, clock, problem = _event_fields(row)
     try:
         detail = Unreadable(problem) if problem else decode(row[4], data)
     except InvalidInput as exc:
@@ -536,6 +628,48 @@ def _event(row: Sequence[Any]) -> Event:
         clock=clock,
         detail=detail,
     )
+
+
+# An event as an export writes it, read without decoding its details into a typed event:
+# (at, kind, details, uuid, replica, clock), with _event_fields' readings of what pk never writes.
+StoredEvent = tuple[datetime, str, dict[str, Any], "str | None", "str | None", int]
+
+
+def export_histories(conn: sqlite3.Connection) -> Iterator[tuple[Promise, list[StoredEvent]]]:
+    """Every promise row (deleted ones included) in the order `pk list` shows them (due, then
+    id), each with its events in history order: two queries read side by side, a promise at a
+    time, so memory does not grow with the ledger; both in one read transaction, so they see
+    the same ledger. A row that cannot be read even from its history is left out, as
+    select_promises leaves it out."""
+    began = not conn.in_transaction
+    if began:
+        conn.execute("BEGIN")
+    try:
+        yield from _export_histories(conn)
+    finally:
+        if began and conn.in_transaction:
+            conn.execute("COMMIT")
+
+
+def _export_histories(conn: sqlite3.Connection) -> Iterator[tuple[Promise, list[StoredEvent]]]:
+    order = "p.due_ts, p.id"
+    promises = conn.execute(f"SELECT {_PROMISE_COLUMNS_UNTOLD} FROM promises p ORDER BY {order}")
+    events = conn.execute(
+        "SELECT e.id, e.promise_id, e.change_id, e.at_ts, e.kind, e.data, e.uuid, e.replica,"
+        " e.clock FROM promises p JOIN events e ON e.promise_id = p.id"
+        f" ORDER BY {order}, e.clock, e.replica, e.uuid"
+    )
+    pending = events.fetchone()
+    for row in promises:
+        promise = _read(conn, row)
+        history: list[StoredEvent] = []
+        while pending is not None and pending[1] == row[0]:
+            if promise is not None:
+                data, at, clock, _problem = _event_fields(pending)
+                history.append((at, pending[4], data, pending[6], pending[7], clock))
+            pending = events.fetchone()
+        if promise is not None:
+            yield promise, history
 
 
 def events_for(conn: sqlite3.Connection, promise_id: int) -> list[Event]:

@@ -13,7 +13,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from promisekeeper.store.queries import select_promises
@@ -163,6 +163,7 @@ def moves_and_closings(
     read is left out, as the fold leaves it out."""
     from promisekeeper.model.errors import InvalidInput
     from promisekeeper.model.events import decode
+    from promisekeeper.model.times import from_timestamp
 
     rows = conn.execute(
         """SELECT promise_id, at_ts, kind, data FROM events
@@ -172,8 +173,10 @@ def moves_and_closings(
         (json.dumps(ids),),
     )
     for promise_id, at_ts, kind, data in rows:
+        at = from_timestamp(at_ts)  # out of range or not a time: unreadable, as the store reads it
         try:
             detail = decode(kind, json.loads(data))
-        except (InvalidInput, ValueError):
+        except (InvalidInput, ValueError, TypeError):
             continue
-        yield int(promise_id), datetime.fromtimestamp(at_ts, UTC), detail
+        if at is not None:
+            yield int(promise_id), at, detail

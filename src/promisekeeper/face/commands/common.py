@@ -14,6 +14,8 @@ from promisekeeper.model.errors import PkError
 from promisekeeper.services import paths
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from promisekeeper.model.settings import Config
     from promisekeeper.services.ledger import Ledger
 
@@ -134,6 +136,15 @@ def echo_json(text: str) -> None:
 
         text = json_for_terminal(text)
     typer.echo(text)
+
+
+def write_json(pieces: Iterable[str]) -> None:
+    """JSON text to stdout as it comes, a piece at a time (as echo_json writes it whole)."""
+    escape = None
+    if sys.stdout.isatty():
+        from promisekeeper.telling.text import json_for_terminal as escape
+    for piece in pieces:
+        typer.echo(escape(piece) if escape else piece, nl=False)
 
 
 def say(text: str) -> None:

@@ -10,12 +10,12 @@ import typer
 
 from promisekeeper.face.commands.common import (
     JsonOption,
-    echo_json,
     fail,
     load_config,
     print_json,
     say,
     state,
+    write_json,
 )
 from promisekeeper.services import paths
 
@@ -37,17 +37,16 @@ def export(
     """
     if format_ != "json":
         ctx.fail(f"--format must be json, not {format_!r}")
-    from promisekeeper.services.exchange import dumps
     from promisekeeper.services.exchange import export as export_ledger
 
     ledger = state(ctx).ledger()
-    text = dumps(export_ledger(ledger))
+    pieces = export_ledger(ledger)
     if output is None:
-        echo_json(text)
+        write_json(pieces)
         return
     from promisekeeper.services.output import write_output
 
-    write_output(output, text + "\n", private=True, ledger=ledger.path)
+    write_output(output, pieces, private=True, ledger=ledger.path)
     from promisekeeper.telling.text import safe
 
     say(f"Exported to {safe(str(output))}")
@@ -84,7 +83,9 @@ def import_(
         except (OSError, UnicodeDecodeError) as exc:
             fail(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}")
     ledger = state(ctx).ledger()
-    done = import_document(ledger, parse_document(text))
+    document = parse_document(text)
+    del text  # the parsed document is all the import needs (one copy in memory, not two)
+    done = import_document(ledger, document)
     message = f"Imported {done.promises} promise{'s' if done.promises != 1 else ''}"
     if done.skipped:
         message += f" ({done.skipped} already in the ledger, skipped)"
