@@ -101,7 +101,7 @@ def test_each_answer_does_what_it_says(three: dict[str, str]) -> None:
     child.expect("New date to offer")
     child.sendline("")
     child.expect(r"Subject: Sorry: late report is late")
-    child.expect(r"Send it\?")
+    child.expect(r"Record that you told them\?")
     child.sendline("y")
     child.expect("Told alice via print")
     # 2 (due soonest after the overdue one): plan offsite, due 15:00 -> move, then don't send
@@ -117,9 +117,9 @@ def test_each_answer_does_what_it_says(three: dict[str, str]) -> None:
     child.sendline("")
     child.expect("Moved to Thu 26 Nov 17:00")
     child.expect("Subject: New date for plan offsite")
-    child.expect(r"Send it\?")
+    child.expect(r"Record that you told them\?")
     child.sendline("n")
-    child.expect("Not sent.")
+    child.expect("Not recorded.")
     # 3: draft spec -> skip for today
     child.expect(r"#2 draft spec → bob")
     child.expect(r"What now\?")
@@ -237,14 +237,16 @@ def test_the_walk_prints_a_pasteable_message_and_uses_the_views_words(
     child.sendline("the data team is behind")
     child.expect("New date to offer")
     child.sendline("")
-    child.expect(r"Send it\?")
-    child.sendline("y")
+    # Shown once, clean to paste (no `| ` prefix), before the question.
     child.expect(r"\r\nSubject: Sorry: late report is late\r\n\r\nHi alice,\r\n\r\n")
     child.expect(
         r'I promised you "late report" for Fri 20 Nov 17:00, and I missed that date\. '
         r"I'm sorry\. The data team is behind\.\r\n"
     )
+    child.expect(r"Record that you told them\?")
+    child.sendline("y")
     child.expect("Told alice via print")
+    assert "Subject:" not in child.before  # not printed a second time
     child.expect(r"#3 plan offsite")
     child.expect("Due today: ")
     child.expect(r"What now\?")

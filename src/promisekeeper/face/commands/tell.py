@@ -100,6 +100,7 @@ def tell(
     offer: str = "",
     quiet: bool = False,
     shown: bool = False,
+    pasted: bool = False,
 ) -> Promise:
     """Draft, send through each person's channel, and record who was reached.
 
@@ -147,7 +148,9 @@ def tell(
     for channel, people in batches:
         text = written or _draft([p.name for p in people])
         sent = send(channel, text, people, settings)
-        if sent.output and not quiet and (channel == "print" or not shown):
+        # Shown already (the walk's preview): only the print channel's clean copy, unless the
+        # preview was that copy.
+        if sent.output and not quiet and (not shown or (channel == "print" and not pasted)):
             from promisekeeper.telling.text import safe
 
             say("\n".join(safe(line) for line in sent.output.splitlines()))
@@ -320,18 +323,24 @@ def _tell_confirmed(
 
     from promisekeeper.model.errors import PkError
     from promisekeeper.services.notify import choose_kind, prepare
+    from promisekeeper.telling.channels import channel_for
     from promisekeeper.telling.text import safe
 
     kind = kind or choose_kind(ledger, promise)
     preview = prepare(ledger, promise, kind, reason=reason, new_due=new_due)
+    settings = ledger.config.notify
+    # With the print channel the message is yours to paste: shown once, clean, and the
+    # question is whether to record that you told them.
+    pasted = all(channel_for(p, None, settings) == "print" for p in ledger.people_for(promise))
     say("")
     for line in preview.text.splitlines():
-        say(f"  | {safe(line)}")
-    if not Confirm.ask("  Send it?", default=True):
-        say("  Not sent.")
+        say(safe(line) if pasted else f"  | {safe(line)}")
+    question = "  Record that you told them?" if pasted else "  Send it?"
+    if not Confirm.ask(question, default=True):
+        say("  Not recorded." if pasted else "  Not sent.")
         return
     try:
-        tell(ledger, promise, kind=kind, reason=reason, new_due=new_due, shown=True)
+        tell(ledger, promise, kind=kind, reason=reason, new_due=new_due, shown=True, pasted=pasted)
     except PkError as exc:
         from promisekeeper.telling.text import one_line
 
