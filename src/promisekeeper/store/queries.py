@@ -306,17 +306,20 @@ def finished_histories_like(
     return [(p, events.get(p.id or 0, [])) for p in found]
 
 
-def _events_of(conn: sqlite3.Connection, promise_ids: list[int]) -> dict[int, list[Event]]:
-    """The histories of these promises in one query per 500 (not one per promise), each in
-    history order."""
+def _events_of(
+    conn: sqlite3.Connection, promise_ids: list[int], kind: str | None = None
+) -> dict[int, list[Event]]:
+    """The histories of these promises (only events of `kind`, when given) in one query per
+    500 (not one per promise), each in history order."""
     found: dict[int, list[Event]] = {}
+    only = "AND kind = ? " if kind else ""
     for start in range(0, len(promise_ids), 500):
         chunk = promise_ids[start : start + 500]
         marks = ", ".join("?" for _ in chunk)
         rows = conn.execute(
-            f"SELECT {_EVENT_COLUMNS} FROM events WHERE promise_id IN ({marks})"
-            f" ORDER BY promise_id, {_HISTORY_ORDER}",
-            chunk,
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE promise_id IN ({marks}) {only}"
+            f"ORDER BY promise_id, {_HISTORY_ORDER}",
+            [*chunk, kind] if kind else chunk,
         )
         for row in rows:
             found.setdefault(int(row[1]), []).append(_event(row))
@@ -821,18 +824,7 @@ def recent_kept_spans(conn: sqlite3.Connection, limit: int = 200) -> list[tuple[
 def reminded_events(conn: sqlite3.Connection, promise_ids: list[int]) -> dict[int, list[Event]]:
     """The `reminded` events of these promises, each promise's in history order (for
     `pk remind`: what was said today, and the standing at the last reminder)."""
-    found: dict[int, list[Event]] = {}
-    for start in range(0, len(promise_ids), 500):
-        chunk = promise_ids[start : start + 500]
-        marks = ", ".join("?" for _ in chunk)
-        rows = conn.execute(
-            f"SELECT {_EVENT_COLUMNS} FROM events WHERE promise_id IN ({marks}) "
-            f"AND kind = 'reminded' ORDER BY promise_id, {_HISTORY_ORDER}",
-            chunk,
-        )
-        for row in rows:
-            found.setdefault(int(row[1]), []).append(_event(row))
-    return found
+    return _events_of(conn, promise_ids, "reminded")
 
 
 def histories_of_change(
