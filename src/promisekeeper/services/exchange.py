@@ -33,11 +33,12 @@ is earlier (never before it was made).
 from __future__ import annotations
 
 import json
+import re
 import uuid as uuidlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 from promisekeeper.model.errors import InvalidInput, PkError
 from promisekeeper.model.events import (
@@ -179,9 +180,11 @@ class ImportError_(PkError):
 
 @dataclass
 class Document:
-    """What an import file holds: promise records, and people (none in older exports)."""
+    """What an import file holds: promise records, and people (none in older exports). The
+    records are a list, or (read by `stream_document`) an iterable that reads them from the
+    file one at a time."""
 
-    records: list[Any]
+    records: Iterable[Any]
     people: list[Person] = field(default_factory=list)
 
 
@@ -198,16 +201,7 @@ def parse_document(text: str) -> Document:
     if isinstance(document, dict):
         if "promises" not in document:
             raise ImportError_('expected a list of promises or an object with "promises"')
-        version = document.get("version")
-        if (
-            document.get("format") == FORMAT_NAME
-            and isinstance(version, int)
-            and version > FORMAT_VERSION
-        ):
-            raise ImportError_(
-                f"this export was written by a newer PromiseKeeper (format version {version}, "
-                f"this pk reads {FORMAT_VERSION}); upgrade pk to import it"
-            )
+        _check_version(document)
         records = document["promises"]
         people = _people(document.get("people"))
     else:
@@ -215,6 +209,171 @@ def parse_document(text: str) -> Document:
     if not isinstance(records, list):
         raise ImportError_('"promises" must be a list')
     return Document(records, people)
+
+
+def _check_version(document: dict[str, Any]) -> None:
+    version = document.get("version")
+    if (
+        document.get("format") == FORMAT_NAME
+        and isinstance(version, int)
+        and version > FORMAT_VERSION
+    ):
+        raise ImportError_(
+            f"this export was written by a newer PromiseKeeper (format version {version}, "
+            f"this pk reads {FORMAT_VERSION}); upgrade pk to import it"
+        )
+
+
+# -------------------------------------------------------------------------------------------------
+# Reading an import a record at a time
+# -------------------------------------------------------------------------------------------------
+class _Whole(Exception):
+    """The input is not one `stream_document` reads (or not valid JSON): read it whole, as
+    `parse_document` does, which says what is wrong in its own words."""
+
+
+_READ = 1 << 16
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+class _Values:
+    """JSON text read from a stream a value at a time (the C decoder's raw_decode over a
+    buffer), so that a document of any size is never held whole."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.buffer = ""
+        self.pos = 0
+        self.eof = False
+        self.decode = json.JSONDecoder().raw_decode
+
+    def _more(self, size: int = _READ) -> bool:
+        chunk = self.stream.read(size)
+        if not chunk:
+            self.eof = True
+            return False
+        self.buffer = self.buffer[self.pos :] + chunk
+        self.pos = 0
+        return True
+
+    def peek(self) -> str:
+        """The next character that is not white space ("" at the end)."""
+        while True:
+            match = _SPACE.match(self.buffer, self.pos)
+            self.pos = match.end() if match else self.pos
+            if self.pos < len(self.buffer):
+                return self.buffer[self.pos]
+            if not self._more():
+                return ""
+
+    def take(self, char: str) -> bool:
+        if self.peek() == char:
+            self.pos += 1
+            return True
+        return False
+
+    def value(self) -> Any:
+        self.peek()
+        size = _READ
+        while True:
+            try:
+                value, end = self.decode(self.buffer, self.pos)
+            except (ValueError, RecursionError):
+                # Perhaps only cut off where the buffer ends: read on (more each time).
+                if self.eof or not self._more(size):
+                    raise _Whole from None
+                size *= 2
+                continue
+            if end == len(self.buffer) and not self.eof and self._more(size):
+                continue  # a number may go on in the text not read yet
+            self.pos = end
+            return value
+
+
+@dataclass
+class _Shape:
+    """What a first reading found: the document's own keys (with "people"), or a plain list,
+    and how many records it holds."""
+
+    keys: dict[str, Any] | None = None
+    count: int = 0
+
+
+def _walk(stream: TextIO, shape: _Shape) -> Iterator[Any]:
+    """The records of an export document or a plain list, one at a time; the document's other
+    keys are kept in `shape`. _Whole for anything else, or for JSON that is not valid."""
+    values = _Values(stream)
+    if values.take("["):
+        yield from _array(values)
+    elif values.take("{"):
+        shape.keys = {}
+        records = False
+        if not values.take("}"):
+            while True:
+                key = values.value()
+                if not isinstance(key, str) or key in shape.keys or not values.take(":"):
+                    raise _Whole  # (json.loads keeps the last of two same keys: rare)
+                if key == "promises" and values.take("["):
+                    shape.keys[key] = records = True
+                    yield from _array(values)
+                else:
+                    shape.keys[key] = values.value()
+                if values.take("}"):
+                    break
+                if not values.take(","):
+                    raise _Whole
+        if not records:
+            raise _Whole
+    else:
+        raise _Whole
+    if values.peek() != "":
+        raise _Whole
+
+
+def _array(values: _Values) -> Iterator[Any]:
+    if values.take("]"):
+        return
+    while True:
+        yield values.value()
+        if values.take("]"):
+            return
+        if not values.take(","):
+            raise _Whole
+
+
+def stream_document(open_text: Callable[[], Any]) -> Document | None:
+    """The document in the text `open_text` gives (each call from the start), read twice a
+    record at a time: once now, to check it whole (valid JSON, its version, its people) as
+    `parse_document` would, and again while importing, so memory does not grow with its size.
+    None when it is not an export document or a plain list, or is not valid JSON: then read it
+    whole with `parse_document`, which says what is wrong. OSError and UnicodeDecodeError
+    when the text cannot be read."""
+    shape = _Shape()
+    try:
+        with open_text() as stream:
+            for _record in _walk(stream, shape):
+                shape.count += 1
+    except _Whole:
+        return None
+    people: list[Person] = []
+    if shape.keys is not None:
+        _check_version(shape.keys)
+        people = _people(shape.keys.get("people"))
+    return Document(_again(open_text, shape.count), people)
+
+
+def _again(open_text: Callable[[], Any], count: int) -> Iterator[Any]:
+    """The records read a second time; refused if the text changed in between."""
+    seen = 0
+    try:
+        with open_text() as stream:
+            for record in _walk(stream, _Shape()):
+                seen += 1
+                yield record
+    except (_Whole, OSError, UnicodeDecodeError):
+        seen = -1
+    if seen != count:
+        raise ImportError_("the file changed while it was being imported; nothing imported")
 
 
 def _people(items: Any) -> list[Person]:
@@ -499,7 +658,7 @@ def import_document(ledger: Ledger, document: Document) -> Imported:
 
 def import_records(
     ledger: Ledger,
-    records: list[Any],
+    records: Iterable[Any],
     *,
     people: list[Person] | None = None,
     merge: Callable[[Person | None, Person], Person | None] | None = None,
@@ -507,33 +666,33 @@ def import_records(
 ) -> tuple[int, int]:
     """Import all records in one change, or none. Returns (imported, skipped as duplicates).
     A plain record without a uuid is a duplicate of a promise with the same what, people and
-    due (and made, when it gives one); those found are added to `present`. Each record is
-    let go of (None in `records`) once its history is built, so the import holds one copy."""
-    prepared: list[list[Event]] = []
-    by_content: dict[int, bool] = {}
-    for index, record in enumerate(records):
-        if isinstance(record, dict) and not record.get("history") and not record.get("uuid"):
-            by_content[index] = bool(record.get("made"))
-        try:
-            events = build_events(record, ledger.now)
-            promise = fold(events)
-        except PkError as exc:
-            raise ImportError_(f"record {index}: {exc}; nothing imported") from None
-        except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:
-            raise ImportError_(f"record {index}: invalid ({exc}); nothing imported") from None
-        assert promise is not None
-        prepared.append(events)
-        records[index] = None
+    due (and made, when it gives one); those found are added to `present`. Records are read,
+    checked and stored a batch at a time (a list's are let go of, None in `records`, once
+    their histories are built), so the import holds a batch, not the whole file."""
+    from promisekeeper.services.ledger import Incoming
+
+    def prepared() -> Iterator[Incoming]:
+        for index, record in enumerate(records):
+            by_content = None
+            if isinstance(record, dict) and not record.get("history") and not record.get("uuid"):
+                by_content = bool(record.get("made"))
+            try:
+                events = build_events(record, ledger.now)
+                promise = fold(events)
+            except PkError as exc:
+                raise ImportError_(f"record {index}: {exc}; nothing imported") from None
+            except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:
+                raise ImportError_(f"record {index}: invalid ({exc}); nothing imported") from None
+            assert promise is not None
+            if isinstance(records, list):
+                records[index] = None
+            yield Incoming(events, promise, by_content)
+
     from promisekeeper.store.connection import DiskFull
 
     try:
         return ledger.add_histories(
-            "import",
-            prepared,
-            people=people or [],
-            merge=merge,
-            by_content=by_content,
-            present=present,
+            "import", prepared(), people=people or [], merge=merge, present=present
         )
     except DiskFull:
         raise ImportError_(

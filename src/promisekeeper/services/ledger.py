@@ -7,10 +7,11 @@ are re-derived from them inside one transaction, so a change lands whole or not 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +55,20 @@ class Status:
     # How many there are in all, when status(limit=...) read only the first few.
     on_track_total: int = 0
     recently_kept_total: int = 0
+
+
+@dataclass
+class Incoming:
+    """A history to import: its events, the promise they fold into (when already folded, in
+    the order given), and for a record without a uuid whether its making time was given (it
+    is then matched by content; None: by uuid)."""
+
+    events: list[Event]
+    promise: Promise | None = None
+    by_content: bool | None = None
+
+
+_IMPORT_BATCH = 500  # histories stored together, and asked about together
 
 
 @dataclass
@@ -533,11 +548,10 @@ class Ledger:
     def add_histories(
         self,
         command: str,
-        histories: list[list[Event]],
+        histories: Iterable[list[Event] | Incoming],
         *,
         people: list[Person] | None = None,
         merge: Callable[[Person | None, Person], Person | None] | None = None,
-        by_content: dict[int, bool] | None = None,
         present: list[tuple[int, int]] | None = None,
     ) -> tuple[int, int]:
         """Store whole histories as one change (import), each starting with its making; a
@@ -545,45 +559,83 @@ class Ledger:
         ledger already knows them, in the events themselves, and every event gets its identity
         before the history is folded, so the row is the fold of the history as stored.
         `people` are stored first, in the same transaction: `merge(known, incoming)` says what
-        to store for each (None: nothing). A history whose index is in `by_content` (a record
-        without a uuid; the value: whether its making time was given) is skipped when a promise
-        with the same what, people and due (and made) is in the ledger, and (index, that id) is
-        added to `present`. Returns (added, skipped)."""
-        from promisekeeper.model.events import Made
-        from promisekeeper.model.history import fold
+        to store for each (None: nothing). A history given as Incoming with `by_content` set (a
+        record without a uuid; the value: whether its making time was given) is skipped when
+        a promise with the same what, people and due (and made) is in the ledger, and (its
+        index, that id) is added to `present`. Returns (added, skipped).
 
+        Histories are taken a batch at a time (they may be read from a file as they come), and
+        what is already in the ledger is asked of it per batch, so memory follows the batch.
+        When one cannot be stored, the rest are still read first: a bad record further on is
+        what the import reports, as when every record was checked before any was stored."""
+        items = (h if isinstance(h, Incoming) else Incoming(h) for h in histories)
+        # The first batch is read before the ledger is opened: a bad record in it leaves even
+        # a ledger that does not exist yet uncreated.
+        batch = list(islice(items, _IMPORT_BATCH))
         with self.change(command) as (conn, change):
             for incoming in people or []:
                 known = queries.get_person(conn, incoming.name)
                 merged = merge(known, incoming) if merge else None
                 if merged is not None:
                     queries.save_person(conn, merged)
-            known = queries.uuids(conn)
             writer = queries.HistoryWriter(conn, change)
-            in_ledger = queries.known_event_uuids(
-                conn, [e.uuid for events in histories for e in events if e.uuid]
-            )
-            seen_events: set[str] = set()
-            added = skipped = 0
-            for index, events in enumerate(histories):
-                made = events[0].detail
-                assert isinstance(made, Made)
-                if made.uuid in known:
-                    skipped += 1
+            counts = [0, 0]  # added, skipped
+            start = 0
+            while batch:
+                try:
+                    self._add_batch(conn, writer, batch, start, counts, present)
+                except Exception:
+                    for _rest in items:
+                        pass
+                    raise
+                start += len(batch)
+                batch = list(islice(items, _IMPORT_BATCH))
+            writer.flush()
+        return counts[0], counts[1]
+
+    @staticmethod
+    def _add_batch(
+        conn: Connection,
+        writer: queries.HistoryWriter,
+        batch: list[Incoming],
+        start: int,
+        counts: list[int],
+        present: list[tuple[int, int]] | None,
+    ) -> None:
+        from promisekeeper.model.events import Made
+        from promisekeeper.model.history import fold
+
+        writer.flush()  # what earlier batches stored is in the ledger, for the questions below
+        made_of = [item.events[0].detail for item in batch]
+        known = queries.known_promise_uuids(conn, [m.uuid for m in made_of if isinstance(m, Made)])
+        in_ledger = queries.known_event_uuids(
+            conn, [e.uuid for item in batch for e in item.events if e.uuid]
+        )
+        seen_events: set[str] = set()
+        for index, (item, made) in enumerate(zip(batch, made_of, strict=True), start=start):
+            assert isinstance(made, Made)
+            if made.uuid in known:
+                counts[1] += 1
+                continue
+            if item.by_content is not None:
+                when = made.made if item.by_content else None
+                writer.flush()
+                same = queries.same_promise(conn, made.what, made.to, made.due, when)
+                if same is not None:
+                    counts[1] += 1
+                    if present is not None:
+                        present.append((index, same))
                     continue
-                if by_content is not None and index in by_content:
-                    when = made.made if by_content[index] else None
-                    writer.flush()
-                    same = queries.same_promise(conn, made.what, made.to, made.due, when)
-                    if same is not None:
-                        skipped += 1
-                        if present is not None:
-                            present.append((index, same))
-                        continue
-                known.add(made.uuid)
-                events = [_canonical_names(e, writer.canonical) for e in events]
-                _refuse_known_events(events, seen_events, in_ledger)
-                writer.stamp(events)
+            known.add(made.uuid)
+            events = [_canonical_names(e, writer.canonical) for e in item.events]
+            _refuse_known_events(events, seen_events, in_ledger)
+            writer.stamp(events)
+            promise = item.promise
+            if promise is not None and len({e.clock for e in events}) == len(events):
+                # Folded before: the identities given since cannot change the order (every
+                # clock differs), and the names only as the ledger spells them.
+                promise.to = [writer.canonical(name) for name in promise.to]
+            else:
                 try:
                     promise = fold(events)
                 except ValueError as exc:
@@ -591,11 +643,9 @@ class Ledger:
                         f"promise {made.uuid}: {exc} (in the order of its events' clocks); "
                         "nothing imported"
                     ) from None
-                assert promise is not None
-                writer.add(promise, events)
-                added += 1
-            writer.flush()
-        return added, skipped
+            assert promise is not None
+            writer.add(promise, events)
+            counts[0] += 1
 
     # -- telling people -----------------------------------------------------------------------
     def to_tell(self) -> list[Promise]:

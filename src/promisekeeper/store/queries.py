@@ -393,6 +393,11 @@ _INSERT_PROMISE = """INSERT INTO promises (uuid, what, note, tags, made_ts, due_
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
+_INSERT_PROMISE_WITH_ID = """INSERT INTO promises (id, uuid, what, note, tags, made_ts, due_ts,
+    original_due_ts, status, closed_ts, moves, late_moves, deleted_ts, effort_s, moved_late_s)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
+
 def _promise_values(promise: Promise) -> tuple[Any, ...]:
     return (
         promise.uuid,
@@ -513,6 +518,8 @@ class HistoryWriter:
         self._ids: dict[str, int] = {}
         self._replica: str | None = None
         self._last = 0
+        self._next_id: int | None = None
+        self._promises: list[tuple[Any, ...]] = []
         self._people: list[tuple[int, int, int]] = []
         self._events: list[tuple[Any, ...]] = []
 
@@ -542,9 +549,18 @@ class HistoryWriter:
             self._last = max(self._last, *(e.clock for e in events))
 
     def add(self, promise: Promise, events: list[Event]) -> int:
-        """A new promise (the fold of `events`, stamped) and its events; returns its id."""
-        cursor = self.conn.execute(_INSERT_PROMISE, _promise_values(promise))
-        promise.id = int(cursor.lastrowid or 0)
+        """A new promise (the fold of `events`, stamped) and its events; returns its id (the
+        one AUTOINCREMENT would give: past every id the ledger has held)."""
+        if self._next_id is None:
+            self._next_id = int(
+                self.conn.execute(
+                    "SELECT max(coalesce((SELECT seq FROM sqlite_sequence"
+                    " WHERE name = 'promises'), 0), coalesce((SELECT max(id) FROM promises), 0))"
+                ).fetchone()[0]
+            )
+        self._next_id += 1
+        promise.id = self._next_id
+        self._promises.append((promise.id, *_promise_values(promise)))
         for position, name in enumerate(promise.to):
             key = name_key(name)
             if key not in self._ids:
@@ -559,13 +575,27 @@ class HistoryWriter:
 
     def flush(self) -> None:
         """Write what is gathered (before a query that must see it)."""
+        if self._promises:
+            self.conn.executemany(_INSERT_PROMISE_WITH_ID, self._promises)
+            self._next_id = None  # asked again: a query in between may have added one
         self.conn.executemany(
             "INSERT OR IGNORE INTO promise_people (promise_id, person_id, position)"
             " VALUES (?, ?, ?)",
             self._people,
         )
         self.conn.executemany(_INSERT_EVENT, self._events)
-        self._people, self._events = [], []
+        self._promises, self._people, self._events = [], [], []
+
+
+def known_promise_uuids(conn: sqlite3.Connection, uuids: list[str]) -> set[str]:
+    """Which of these promise uuids the ledger already holds."""
+    found: set[str] = set()
+    for start in range(0, len(uuids), 500):
+        chunk = uuids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        rows = conn.execute(f"SELECT uuid FROM promises WHERE uuid IN ({marks})", chunk)
+        found.update(str(row[0]) for row in rows)
+    return found
 
 
 def known_event_uuids(conn: sqlite3.Connection, uuids: list[str]) -> set[str]:
@@ -816,9 +846,7 @@ def recent_kept_spans(conn: sqlite3.Connection, limit: int = 200) -> list[tuple[
         "WHERE status = 'kept' AND deleted_ts IS NULL ORDER BY closed_ts DESC LIMIT ?",
         (limit,),
     )
-    return [
-        (r[0], max(r[1], 0)) for r in rows if isinstance(r[0], int) and isinstance(r[1], int)
-    ]
+    return [(r[0], max(r[1], 0)) for r in rows if isinstance(r[0], int) and isinstance(r[1], int)]
 
 
 def reminded_events(conn: sqlite3.Connection, promise_ids: list[int]) -> dict[int, list[Event]]:

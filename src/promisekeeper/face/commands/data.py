@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TextIO
 
 import typer
 
@@ -73,18 +74,27 @@ def import_(
       pk import promises.json
       pk export --db old.db | pk import -
     """
-    from promisekeeper.services.exchange import import_document, parse_document
+    from promisekeeper.services.exchange import import_document, parse_document, stream_document
 
-    if file == "-":
-        text = sys.stdin.read()
-    else:
+    # Read a record at a time (twice: checked whole first, then imported); stdin is kept in a
+    # private temporary file for the second reading. Input that is not an export document or
+    # a plain list (or not valid JSON) is read whole, and parse_document says what is wrong.
+    open_text = _copy(sys.stdin) if file == "-" else None
+    try:
+        open_text = open_text or _opener(Path(file))
         try:
-            text = Path(file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            fail(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}")
+            document = stream_document(open_text)
+        except UnicodeDecodeError:
+            document = None  # read whole below, which says where
+        if document is None:
+            with open_text() as stream:
+                text = stream.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}")
     ledger = state(ctx).ledger()
-    document = parse_document(text)
-    del text  # the parsed document is all the import needs (one copy in memory, not two)
+    if document is None:
+        document = parse_document(text)
+        del text  # the parsed document is all the import needs (one copy in memory, not two)
     done = import_document(ledger, document)
     message = f"Imported {done.promises} promise{'s' if done.promises != 1 else ''}"
     if done.skipped:
@@ -116,6 +126,32 @@ def import_(
             f"  kept this ledger's {kept.detail} for {one_line(kept.name, 40)}: "
             f"{one_line(kept.ours, 60)} (the import had {one_line(kept.theirs, 60)})"
         )
+
+
+def _opener(path: Path) -> Callable[[], Any]:
+    """The file's text from the start, as Path.read_text reads it (UTF-8, any line ends); a
+    pipe or other file that can be read only once is copied first."""
+    if path.is_file():
+        return lambda: path.open(encoding="utf-8")
+    with path.open(encoding="utf-8") as stream:
+        return _copy(stream)
+
+
+def _copy(source: TextIO) -> Callable[[], Any]:
+    """A text stream copied as it comes into a private temporary file (gone when closed),
+    which can then be read from the start as often as needed."""
+    import shutil
+    import tempfile
+    from contextlib import nullcontext
+
+    copy = tempfile.TemporaryFile("w+", encoding="utf-8", errors="surrogatepass", newline="")
+    shutil.copyfileobj(source, copy)
+
+    def reopen() -> Any:
+        copy.seek(0)
+        return nullcontext(copy)
+
+    return reopen
 
 
 def _people(n: int) -> str:
