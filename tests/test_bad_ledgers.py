@@ -45,6 +45,8 @@ COMMANDS: list[tuple[str, list[str], str]] = [
 # usable ledger must be refused before anything else happens.
 EXTRA: dict[str, list[str]] = {
     "notify": ["notify", "1"],
+    "expect": ["expect", "x", "--from", "a", "--by", "fri"],
+    "nudge": ["nudge", "1"],
     "people": ["people"],
     "person": ["person", "alice"],
     "person --email": ["person", "alice", "--email", "alice@example.com"],
@@ -70,7 +72,7 @@ READ_FIRST = ("show", "move", "delete")  # look the promise up with a read befor
 EMPTY_JSON: dict[str, tuple[list[str], Any]] = {
     "today": (
         ["today", "--json"],
-        {"overdue": [], "due_today": [], "at_risk": [], "kept_today": []},
+        {"overdue": [], "due_today": [], "at_risk": [], "kept_today": [], "owed": []},
     ),
     "list": (["list", "--status", "all", "--json"], []),
 }

@@ -154,12 +154,16 @@ def test_kill_during_bursts_of_promises(isolated: Path) -> None:
     assert len(acknowledged) > 20
 
 
-def test_kill_real_pk_processes_during_bursts(isolated: Path) -> None:
-    """The same with the real entry point: a shell loop of `pk promise`, killed whole."""
+@pytest.mark.parametrize(
+    ("command", "options"), [("promise", "--to alice --due fri"), ("expect", "--from bob --by fri")]
+)
+def test_kill_real_pk_processes_during_bursts(isolated: Path, command: str, options: str) -> None:
+    """The same with the real entry point: a shell loop of `pk promise` (or `pk expect`),
+    killed whole."""
     db = isolated
     rng = random.Random(SEED + 2)
     loop = (
-        'n=$1; shift; i=0; while :; do "$@" promise "shell $n-$i" --to alice --due fri '
+        f'n=$1; shift; i=0; while :; do "$@" {command} "shell $n-$i" {options} '
         ">/dev/null || exit 1; i=$((i+1)); done"
     )
     for burst in range(4):
@@ -169,8 +173,10 @@ def test_kill_real_pk_processes_during_bursts(isolated: Path) -> None:
         sound = assert_sound(db)
         whats = sorted(p.what for p, _events in sound["histories"])
         assert len(whats) == len(set(whats))
-        commands = Counter(command for _id, command, _undone in sound["changes"])
-        assert commands["promise"] == len(whats)
+        commands = Counter(name for _id, name, _undone in sound["changes"])
+        assert commands[command] == len(whats)
+        directions = {p.direction for p, _events in sound["histories"]}
+        assert directions <= {"owed" if command == "expect" else "mine"}
     assert pk("list").returncode == 0
 
 

@@ -83,6 +83,7 @@ def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ok: Any) -> Path:
     ok("promise", "Book the venue", "--to", "dana", "--due", "mon", "--note", "40 people")
     ok("keep", "2")
     ok("move", "3", "next friday", "--reason", "waiting")
+    ok("expect", "The signed contract", "--from", "erin", "--by", "tue")
     gc.collect()
     template = tmp_path / "template.db"
     shutil.copy(tmp_path / "ledger.db", template)

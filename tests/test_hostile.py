@@ -39,6 +39,7 @@ def one_line_error(result: Any, *fragments: str, code: int = 1) -> None:
 READS = [["today"], ["list", "--status", "all"], ["show", "1"], ["export"], ["remind"]]
 WRITES = [
     ["promise", "x", "--to", "a", "--due", "fri"],
+    ["expect", "x", "--from", "a", "--by", "fri"],
     ["keep", "1"],
     ["note", "1", "hello"],
     ["undo"],
@@ -358,6 +359,18 @@ def test_a_megabyte_of_text_in_tables(ok: Pk) -> None:
         (["promise", "x", "--to", " , ", "--due", "fri"], "needs a person"),
         (["promise", "x", "--to", "a" * 201, "--due", "fri"], "at most 200"),
         (["promise", "x", "--to", "a", "--due", "fri", "--tag", "two words"], "spaces"),
+        (["expect", "x", "--from", "a", "--by", "32/13/2026"], "cannot understand date"),
+        (["expect", "x", "--from", "a", "--by", "9999-12-31"], "out of range"),
+        (["expect", "x", "--from", "a", "--by", "yesterday"], "in the past"),
+        (["expect", "x", "--from", "a", "--by", ""], "Missing option '--by'"),
+        (["expect", "", "--from", "a", "--by", "fri"], "Missing argument 'WHAT'"),
+        (["expect", "x", "--by", "fri"], "Missing option '--from'"),
+        (["expect", "x", "--from", " , ", "--by", "fri"], "needs a person"),
+        (["expect", "x", "--from", "a" * 201, "--by", "fri"], "at most 200"),
+        (["expect", "x", "--from", "a", "--by", "fri", "--tag", "two words"], "spaces"),
+        (["nudge", "1"], "use pk notify 1"),
+        (["nudge", "999"], "no promise with id 999"),
+        (["nudge", "1", "--via", "pigeon"], "use pk notify 1"),
         (["keep", "1", "--at", "tomorrow"], "future"),
         (["move", "1", "last year"], ""),
         (["list", "--due-before", "the heat death"], "cannot understand date"),
@@ -378,7 +391,7 @@ def test_malformed_input_is_refused_untouched(
 )
 def test_ids_that_cannot_be_ids_are_usage_errors(ident: str, pk: Pk, filled: Path) -> None:
     before = snapshot(filled.parent)
-    for command in ("show", "keep", "delete", "notify"):
+    for command in ("show", "keep", "delete", "notify", "nudge"):
         result = pk(command, "--", ident)
         one_line_error(result, code=2)
         assert result.stderr == f"pk: {ident!r} is not a promise id\n"
@@ -644,6 +657,7 @@ def test_nothing_is_sent_anywhere(
     export = tmp_path / "e.json"
     for args in (
         ["promise", "x", "--to", "a", "--due", "fri"],
+        ["expect", "y", "--from", "b", "--by", "fri"], ["nudge", "4", "--dry-run"],
         ["today"], ["status"], ["list"], ["show", "1"], ["keep", "1"], ["move", "2", "tue"],
         ["note", "2", "n"], ["edit", "2", "--what", "y"], ["people"], ["person", "a"],
         ["remind"], ["export", "--output", str(export)], ["import", str(export)],

@@ -221,6 +221,22 @@ CRAFTED: dict[str, tuple[str, Any, str]] = {
         "'reason' is too long",
     ),
     "broken reason a number": ("broken", {"reason": 5}, "'reason' must be a string"),
+    "nudged to numbers": (
+        "nudged",
+        {"to": [1, 2], "channel": "print", "subject": "s", "message": "m"},
+        "'to' must be a list",
+    ),
+    "nudged reason of three megabytes": (
+        "nudged",
+        {
+            "to": ["bob"],
+            "channel": "print",
+            "subject": "s",
+            "message": "m",
+            "reason": "x" * 3_000_000,
+        },
+        "'reason' is too long",
+    ),
 }
 
 
@@ -432,3 +448,21 @@ def test_a_plain_list_without_uuids_imported_twice_adds_nothing_the_second_time(
         "Book the venue",
         "Send the numbers",
     ]
+
+
+@pytest.mark.parametrize("direction", ["theirs", 1, None, ["owed"]])
+def test_a_plain_record_whose_direction_is_not_one_is_refused(
+    env: dict[str, str], tmp_path: Path, direction: Any
+) -> None:
+    """A promise is yours ("mine") or owed to you ("owed"): anything else is refused in one
+    line, and nothing is imported (null, like a missing key, means yours)."""
+    record = {"what": "x", "to": "bob", "due": "2026-12-01T16:00:00Z", "direction": direction}
+    source = tmp_path / "plain.json"
+    source.write_text(json.dumps([record]))
+    result = run(env, "import", str(source))
+    if direction is None:
+        assert result.returncode == 0, result.stderr
+        assert json.loads(ok(env, "list", "--mine", "--json").stdout)[0]["direction"] == "mine"
+        return
+    one_line_error(result, "record 0", "'direction' must be", "nothing imported")
+    assert json.loads(ok(env, "list", "--status", "all", "--json").stdout) == []

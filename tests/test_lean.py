@@ -115,11 +115,15 @@ SAME = [
 
 @pytest.mark.parametrize("args", SAME, ids=lambda a: " ".join(a) or "(none)")
 def test_the_fast_daily_view_prints_what_the_app_prints(
-    make: Callable[..., int], env: dict[str, str], tmp_path: Path, args: list[str]
+    make: Callable[..., int], ok: Pk, env: dict[str, str], tmp_path: Path, args: list[str]
 ) -> None:
     overdue(make, 12)
     make("Tricky \x1b[31mred\x1b[0m \u202etext", "eve", "tomorrow 9am")
     make("Later", "frank", "2026-12-20")
+    # And what others owe you: its own section, after yours.
+    ok("expect", "Their \x1b[31mslides", "--from", "gus", "--by", "2026-11-20 12:00", "--force")
+    ok("expect", "The contract", "--from", "hal", "--by", "tomorrow 9am")
+    ok("expect", "Much later", "--from", "ida", "--by", "2026-12-20")
     argv = [
         a.replace("{db}", env["PK_DB"]).replace("{missing}", str(tmp_path / "no" / "x.db"))
         for a in args

@@ -249,3 +249,53 @@ def test_a_ledger_from_a_newer_pk_is_refused_untouched(
     assert "upgrade pk" in result.stderr
     assert snapshot(ledger.parent) == before
     assert os.listdir(ledger.parent) == ["ledger.db"]
+
+
+# -------------------------------------------------------------------------------------------------
+# m006_direction: whose promise it is, folded from the made event (absent: yours)
+# -------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("fixture", LEDGERS[:-1] or LEDGERS, ids=lambda p: p.stem)
+def test_direction_is_folded_from_the_made_event_on_upgrade(
+    fixture: Path, ok: Pk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every promise of an older ledger is yours after the upgrade, except one whose made
+    event says "direction": "owed" (as an import from a newer pk may have left it): that one is
+    owed to you, and every other promise and event is intact."""
+    import json
+
+    ledger = tmp_path / "old" / "ledger.db"
+    ledger.parent.mkdir()
+    shutil.copy(fixture, ledger)
+    conn = sqlite3.connect(ledger, isolation_level=None)
+    try:
+        promise_id, data = conn.execute(
+            "SELECT promise_id, data FROM events WHERE kind = 'made' ORDER BY promise_id LIMIT 1"
+        ).fetchone()
+        conn.execute(
+            "UPDATE events SET data = ? WHERE kind = 'made' AND promise_id = ?",
+            (json.dumps({**json.loads(data), "direction": "owed"}), promise_id),
+        )
+    finally:
+        conn.close()
+    monkeypatch.setenv("PK_DB", str(ledger))
+    exported = ok("export", now=FIXTURE_NOW).json
+    assert user_version(ledger) == schema.SCHEMA_VERSION
+    directions = {p["id"]: p["direction"] for p in exported["promises"]}
+    assert len(directions) == len(_expected(fixture)["promises"])
+    assert directions.pop(promise_id) == "owed"
+    assert set(directions.values()) == {"mine"}
+    assert_sound(ledger)
+    # Yours still make the record; the one owed to you does not.
+    listed = {p["id"] for p in ok("list", "--owed", "--status", "all", "--json").json}
+    assert listed <= {promise_id}
+
+
+def test_a_fresh_ledger_has_the_direction_column(ok: Pk, isolated: Path) -> None:
+    ok("expect", "The contract", "--from", "bob", "--by", "fri")
+    conn = sqlite3.connect(isolated)
+    try:
+        assert conn.execute("SELECT direction FROM promises").fetchall() == [("owed",)]
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute("UPDATE promises SET direction = 'theirs'")
+    finally:
+        conn.close()

@@ -252,3 +252,21 @@ def test_the_walk_prints_a_pasteable_message_and_uses_the_views_words(
     child.expect(r"What now\?")
     child.sendline("q")
     child.expect(pexpect.EOF)
+
+
+def test_the_walk_never_asks_you_to_tell_them_about_their_promise(env: dict[str, str]) -> None:
+    """Promises owed to you, overdue or at risk, are in the view ("Owed to you") but the walk
+    asks only about yours: you never tell someone about THEIR promise."""
+    week_ago = "2026-11-16T10:00:00+01:00"
+    pk(env, "expect", "their report", "--from", "bob", "--by", "fri", now=week_ago)
+    pk(env, "expect", "their draft", "--from", "carol", "--by", "2026-11-24 09:00", now=week_ago)
+    pk(env, "promise", "my report", "--to", "alice", "--due", "fri", now=week_ago)
+    child = spawn(env, "today")
+    child.expect("Owed to you")
+    child.expect("1 promise to tell people about")
+    child.expect(r"#3 my report → alice")
+    child.expect(r"What now\?")
+    child.sendline("q")
+    child.expect(pexpect.EOF)
+    assert "#1 their report" not in child.before and "#2 their draft" not in child.before
+    assert history(env, 1) == ["made"] and history(env, 2) == ["made"]

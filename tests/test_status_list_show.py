@@ -42,7 +42,13 @@ def test_status_json(ok: Pk, make) -> None:
     assert [p["id"] for p in data["at_risk"]] == [ids["risky"]]
     assert [p["id"] for p in data["on_track"]] == [ids["safe"]]
     assert [p["id"] for p in data["recently_kept"]] == [ids["kept"]]
-    assert data["summary"] == {"open": 3, "at_risk": 1, "overdue": 1, "kept_on_time_this_month": 1}
+    assert data["summary"] == {
+        "open": 3,
+        "at_risk": 1,
+        "overdue": 1,
+        "kept_on_time_this_month": 1,
+        "owed_to_you": 0,
+    }
 
 
 def test_list_filters(ok: Pk, make) -> None:

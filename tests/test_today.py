@@ -50,7 +50,7 @@ def test_json_groups(ok: Pk, make) -> None:
     late = make("late", "a", "fri", now="2026-11-16T10:00:00+01:00")
     risky = make("risky", "b", "tomorrow 9am", now="2026-11-23T10:00:00+01:00")
     data = ok("today", "--json").json
-    assert set(data) == {"overdue", "due_today", "at_risk", "kept_today"}
+    assert set(data) == {"overdue", "due_today", "at_risk", "kept_today", "owed"}
     assert [p["id"] for p in data["overdue"]] == [late]
     assert [p["id"] for p in data["at_risk"]] == [risky]
     assert data["overdue"][0]["standing"] == "overdue"

@@ -49,18 +49,23 @@ FORMATS = [
 ]
 
 
-def history(rng: random.Random, person: list[str], forms: list[Any] = FORMATS) -> list[Event]:
-    """One promise's history: made, perhaps moved (earlier or later, before or after the
-    deadline, its dates written in any form), told (news or not, before the deadline or not),
-    closed, reopened."""
+def history(
+    rng: random.Random, person: list[str], forms: list[Any] = FORMATS, owed: float = 0.0
+) -> list[Event]:
+    """One promise's history: made (owed to you with probability `owed`), perhaps moved
+    (earlier or later, before or after the deadline, its dates written in any form), told
+    (news or not, before the deadline or not), closed, reopened."""
     made_at = when(-rng.randrange(1, 120 * 24) * HOUR)
     due = made_at + timedelta(seconds=rng.randrange(HOUR, 40 * 24 * HOUR))
-    events = [
-        Event.of(
-            Made(uuid=str(uuid.UUID(int=rng.getrandbits(128))), what="x", to=person, due=due),
-            made_at,
-        )
-    ]
+    direction = "owed" if rng.random() < owed else "mine"
+    made = Made(
+        uuid=str(uuid.UUID(int=rng.getrandbits(128))),
+        what="x",
+        to=person,
+        due=due,
+        direction=direction,
+    )
+    events = [Event.of(made, made_at)]
     at = made_at
     for _ in range(rng.choice([0, 0, 1, 2, 3, 4])):
         step = 0 if rng.random() < 0.25 else rng.randrange(60, 10 * 24 * HOUR)  # or same time
@@ -101,19 +106,24 @@ def build(path: Path, histories: list[list[Event]], now: datetime = NOW) -> Ledg
 
 
 def random_histories(
-    rng: random.Random, count: int, forms: list[Any] = FORMATS
+    rng: random.Random, count: int, forms: list[Any] = FORMATS, owed: float = 0.0
 ) -> list[list[Event]]:
-    return [history(rng, rng.sample(PEOPLE, rng.choice([1, 1, 1, 2])), forms) for _ in range(count)]
+    return [
+        history(rng, rng.sample(PEOPLE, rng.choice([1, 1, 1, 2])), forms, owed)
+        for _ in range(count)
+    ]
 
 
-def by_fold(ledger: Ledger, to: str | None = None, since: datetime | None = None) -> Any:
+def by_fold(
+    ledger: Ledger, to: str | None = None, since: datetime | None = None, direction: str = "mine"
+) -> Any:
     found = [
         (p, e)
         for p, e in ledger.histories()
         if (to is None or to.casefold() in {n.casefold() for n in p.to})
         and (since is None or p.made >= since)
     ]
-    return track.outcomes(found, ledger.now)
+    return track.outcomes(found, ledger.now, direction)
 
 
 def same_accounts(sql: list[track.Account], fold: list[track.Account]) -> None:
@@ -136,15 +146,18 @@ def same_accounts(sql: list[track.Account], fold: list[track.Account]) -> None:
     to=st.sampled_from([None, "alice", "BOB"]),
     since_days=st.sampled_from([None, 10, 60]),
     weeks=st.integers(1, 20),
+    owed=st.sampled_from([0.0, 0.3, 1.0]),
 )
 def test_sql_counts_what_the_rules_fold(
-    seed: int, count: int, to: str | None, since_days: int | None, weeks: int
+    seed: int, count: int, to: str | None, since_days: int | None, weeks: int, owed: float
 ) -> None:
     """The figures of `pk stats` and every trust account, counted in SQL, are the ones the
-    rules give when folded over every history, on any ledger."""
+    rules give when folded over every history, on any ledger; both count only your own
+    promises, whatever others promised you (`owed`: the share of those), and their record
+    with you (`pk trust PERSON`) is the same fold over theirs."""
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as tmp:
-        ledger = build(Path(tmp) / "ledger.db", random_histories(rng, count))
+        ledger = build(Path(tmp) / "ledger.db", random_histories(rng, count, owed=owed))
         since = None if since_days is None else NOW - timedelta(days=since_days)
         if to is not None and ledger.person(to) is None:
             return
@@ -163,6 +176,21 @@ def test_sql_counts_what_the_rules_fold(
             same_accounts(
                 ledger.trust(to), [a for a in one if a.person.casefold() == to.casefold()]
             )
+            theirs = track.tally(by_fold(ledger, to, direction="owed"))
+            record = ledger.their_record(to)
+            assert record == {
+                "made": theirs.made,
+                "open": theirs.open,
+                "overdue": theirs.overdue,
+                "kept": theirs.kept,
+                "kept_on_time": theirs.kept_on_time,
+                "broken": theirs.broken,
+                "released": theirs.released,
+                "kept_late": theirs.kept - theirs.kept_on_time,
+            }
+        if owed == 1.0:  # nothing of yours: an empty record, whatever they promised
+            assert ledger.track_record(weeks=weeks)["made"] == 0
+            assert ledger.trust() == []
         ledger.close()
 
 

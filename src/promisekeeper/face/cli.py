@@ -20,6 +20,7 @@ from promisekeeper import __version__
 from promisekeeper.face.commands import (
     data,
     maintenance,
+    owed,
     people,
     promises,
     record,
@@ -186,6 +187,8 @@ app.command()(promises.edit)
 app.command()(promises.delete)
 app.command()(promises.undo)
 app.command()(tell.notify)
+app.command()(owed.expect)
+app.command()(owed.nudge)
 app.command()(people.people)
 app.command()(people.person)
 app.command()(reminders.remind)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-OPEN_ONLY = ("keep", "move", "break", "release")  # what only an open promise can take
+OPEN_ONLY = ("keep", "move", "break", "release", "nudge")  # what only an open promise can take
+OWED_ONLY = ("nudge",)  # what only a promise owed to you can take
 CLOSED_ONLY = ("reopen",)
 HELP_WIDTH = 60
 
@@ -40,9 +41,11 @@ def promise_ids(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
             continue
         if command in CLOSED_ONLY and promise.status == "open":
             continue
+        if command in OWED_ONLY and not promise.owed:
+            continue
         if not str(promise.id).startswith(digits):
             continue
-        about = f"{promise.what} → {', '.join(promise.to)}"
+        about = f"{promise.what} {'←' if promise.owed else '→'} {', '.join(promise.to)}"
         answers.append((f"{prefix}{promise.id}", one_line(about, HELP_WIDTH)))
     return answers
 

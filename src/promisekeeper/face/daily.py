@@ -80,7 +80,7 @@ def today_output(ledger: Ledger, *, as_json: bool, everything: bool) -> str:
         return json_text(
             {
                 group: [promise_object(ledger, p) for p in getattr(view, group)]
-                for group in ("overdue", "due_today", "at_risk", "kept_today")
+                for group in ("overdue", "due_today", "at_risk", "kept_today", "owed")
             }
         )
     from promisekeeper.face.paint import Painter, use_color

@@ -26,6 +26,7 @@ from promisekeeper.rules.timing import past_due
 from promisekeeper.telling.text import one_line, safe
 from promisekeeper.telling.words import (
     STANDING_WORDS,
+    arrow,
     people,
     short_standing,
     short_timing,
@@ -54,7 +55,8 @@ STANDING_STYLE = {
 # Plain text: today and confirmations
 # -------------------------------------------------------------------------------------------------
 def today_text(view: Today, ledger: Ledger, paint: Painter, limit: int | None = None) -> list[str]:
-    """The daily check: what needs attention, then what was kept, then one summary line.
+    """The daily check: what needs attention, then what was kept, then what others owe you
+    that needs attention (overdue, due today, at risk), then one summary line.
 
     With `limit`, each section shows its first `limit` promises (the view's order: most
     urgent first) and counts the rest, naming the command that shows them."""
@@ -78,6 +80,11 @@ def today_text(view: Today, ledger: Ledger, paint: Painter, limit: int | None = 
                 f" → {people(promise)} · {timing(promise, now)}"
             )
         lines.extend(_more(len(view.kept_today), limit, "kept today", "pk today --all", paint))
+    if view.owed:
+        # What others promised you that is overdue, due today or at risk: after yours.
+        lines.append(paint(f"Owed to you ({len(view.owed)})", "bold magenta"))
+        lines.extend(f"  {_line(p, now, paint)}" for p in view.owed[:limit])
+        lines.extend(_more(len(view.owed), limit, "owed to you", "pk list --owed", paint))
     worries = len(view.overdue) + len(view.due_today) + len(view.at_risk)
     open_count, next_up = ledger.open_summary()
     if worries:
@@ -125,7 +132,7 @@ def _line(promise: Promise, now: datetime, paint: Painter) -> str:
         due = f"due {format_when(promise.due, now)}"
     ident = paint(f"#{promise.id}", "cyan")
     told = told_marker(promise, now)
-    return f"{ident}  {one_line(promise.what, 60)} → {people(promise)} · {due}{told}"
+    return f"{ident}  {one_line(promise.what, 60)} {arrow(promise)} · {due}{told}"
 
 
 def told_marker(promise: Promise, now: datetime) -> str:
@@ -153,9 +160,17 @@ def told_short(promise: Promise, now: datetime) -> str:
     return f" · ✉ {format_short_relative(promise.told_at, now)}"
 
 
+def arrived(promise: Promise, now: datetime) -> str:
+    """`pk keep` on a promise owed to you: 'Arrived #7 from Bob, 2 days late.' and what."""
+    return (
+        f"Arrived #{promise.id} from {people(promise)}, {timing(promise, now)}.\n"
+        f"  {one_line(promise.what, 60)}"
+    )
+
+
 def promise_summary(promise: Promise) -> str:
-    """One line naming a promise: '#12 Send the numbers → Alice'."""
-    return f"#{promise.id} {one_line(promise.what, 60)} → {people(promise)}"
+    """One line naming a promise: '#12 Send the numbers → Alice' (owed to you: '← Bob')."""
+    return f"#{promise.id} {one_line(promise.what, 60)} {arrow(promise)}"
 
 
 # -------------------------------------------------------------------------------------------------
@@ -197,13 +212,14 @@ def _what(promise: Promise) -> str:
 
 
 def _to(promise: Promise) -> str:
-    return people(promise)
+    """The To column: their names, or 'from bob' for a promise bob made to you."""
+    return f"from {people(promise)}" if promise.owed else people(promise)
 
 
 def _plain(promise: Promise, due: str, *rest: str) -> str:
     """One promise on one line: '#5  Plan offsite → eve · due Wed 18 Nov 17:00 · overdue'."""
     tail = "".join(f" · {part}" for part in rest if part)
-    return f"#{promise.id}  {_what(promise)} → {_to(promise)} · due {due}{tail}"
+    return f"#{promise.id}  {_what(promise)} {arrow(promise)} · due {due}{tail}"
 
 
 def _columns(last: str, tags: bool) -> list[Any]:
@@ -287,6 +303,13 @@ def status_lines(
             kept_total,
             "bold",
             "kept in the last 14 days (pk list --status kept)",
+        ),
+        (
+            "Owed to you",
+            view.owed,
+            max(view.owed_total, len(view.owed)),
+            "bold magenta",
+            "owed to you (pk list --owed)",
         ),
     )
     tables = []
@@ -395,7 +418,7 @@ def show_promise(
     head.add_column(style="bold", no_wrap=True)
     head.add_column(overflow="fold")
     head.add_row("Promise", _text(f"#{promise.id}  {promise.what}"))
-    head.add_row("To", _text(", ".join(promise.to)))
+    head.add_row("From" if promise.owed else "To", _text(", ".join(promise.to)))
     # The standing line says how late an open promise is; its due line then gives the date.
     late = promise.status == "open" and past_due(promise, now)
     due = format_day_time(promise.due, now) if late else format_when(promise.due, now)
@@ -453,6 +476,7 @@ def describe(event: Event, now: datetime) -> str:
         Moved,
         Noted,
         Notified,
+        Nudged,
         Reminded,
         Reopened,
         Snoozed,
@@ -467,7 +491,12 @@ def describe(event: Event, now: datetime) -> str:
         return "before the deadline" if before else "after the deadline"
 
     if isinstance(detail, Made):
+        if detail.direction == "owed":
+            return f"promised to you by {', '.join(detail.to)}, due {day(detail.due)}"
         return f"promised to {', '.join(detail.to)}, due {day(detail.due)}"
+    if isinstance(detail, Nudged):
+        reason = f": {detail.reason}" if detail.reason else ""
+        return f"nudged {', '.join(detail.to)} via {detail.channel}{reason}"
     if isinstance(detail, Moved):
         reason = f": {detail.reason}" if detail.reason else ""
         moved = f"moved from {day(detail.from_due)} to {day(detail.to_due)}"

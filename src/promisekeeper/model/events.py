@@ -101,6 +101,9 @@ class Made:
     note: str = ""
     tags: list[str] = field(default_factory=list)
     effort_s: int | None = None
+    # "mine" (you promised it) or "owed" (someone promised it to you); absent in the history
+    # of every promise made before expectations existed, which are yours.
+    direction: str = "mine"
 
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -115,6 +118,8 @@ class Made:
         data["tags"] = list(self.tags)
         if self.effort_s is not None:
             data["effort"] = self.effort_s
+        if self.direction != "mine":
+            data["direction"] = self.direction
         return data
 
     @classmethod
@@ -131,7 +136,19 @@ class Made:
             note=_text(data, "note"),
             tags=_names(data.get("tags", []), "tags"),
             effort_s=_seconds(data.get("effort"), "effort"),
+            direction=_direction(data),
         )
+
+
+DIRECTIONS = ("mine", "owed")
+
+
+def _direction(data: dict[str, Any]) -> str:
+    """Whose promise it is: "mine" unless recorded otherwise."""
+    value = data.get("direction", "mine")
+    if value not in DIRECTIONS:
+        raise InvalidInput("'direction' must be \"mine\" or \"owed\"")
+    return str(value)
 
 
 @dataclass
@@ -344,6 +361,40 @@ class Reminded:
 
 
 @dataclass
+class Nudged:
+    """You reminded them of what they promised you (`pk nudge`): who, how, which message, and
+    the reason you gave (what depends on it), if any."""
+
+    kind: ClassVar[str] = "nudged"
+    to: list[str]
+    channel: str
+    subject: str
+    message: str
+    reason: str = ""
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "to": list(self.to),
+            "channel": self.channel,
+            "subject": self.subject,
+            "message": self.message,
+        }
+        if self.reason:
+            data["reason"] = self.reason
+        return data
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Nudged:
+        return cls(
+            to=_names(data.get("to", []), "to"),
+            channel=_word(data, "channel"),
+            subject=_text(data, "subject"),
+            message=_text(data, "message"),
+            reason=_text(data, "reason"),
+        )
+
+
+@dataclass
 class Unreadable:
     """A stored event whose details cannot be decoded (a damaged or tampered ledger): kept so
     the history can still be shown and exported, refused by the fold."""
@@ -367,6 +418,7 @@ Detail = (
     | Notified
     | Snoozed
     | Reminded
+    | Nudged
 )
 CLOSING = ("kept", "broken", "released")
 _DECODERS: dict[str, Any] = {
@@ -379,6 +431,7 @@ _DECODERS: dict[str, Any] = {
     "notified": Notified,
     "snoozed": Snoozed,
     "reminded": Reminded,
+    "nudged": Nudged,
 }
 # The kinds of event a history holds.
 EVENT_KINDS = (
@@ -392,6 +445,7 @@ EVENT_KINDS = (
     "notified",
     "snoozed",
     "reminded",
+    "nudged",
 )
 
 

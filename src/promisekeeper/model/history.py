@@ -43,6 +43,7 @@ def apply(state: Promise | None, event: Event) -> Promise | None:
             tags=list(detail.tags),
             note=detail.note,
             effort=_effort(detail.effort_s),
+            direction=detail.direction,
         )
     if isinstance(detail, Unreadable):
         raise ValueError(f"a {event.kind!r} event that cannot be read: {detail.problem}")
@@ -71,7 +72,8 @@ def apply(state: Promise | None, event: Event) -> Promise | None:
         return replace(state, **changes)
     if isinstance(detail, Deleted):
         return replace(state, deleted_at=event.at)
-    # Kinds that only add to the story (note, notified, snoozed, reminded) leave it as it is.
+    # Kinds that only add to the story (note, notified, snoozed, reminded, nudged) leave it
+    # as it is.
     return state
 
 

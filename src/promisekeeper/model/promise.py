@@ -61,10 +61,17 @@ class Promise:
     # read only when the date has moved since; rules.notice.untold_new_date compares it.
     heard_due: datetime | None = None
     snoozed_until: datetime | None = None
+    # "mine": you promised it; "owed": someone promised it to you (`to` names them).
+    direction: str = "mine"
 
     @property
     def kept_at(self) -> datetime | None:
         return self.closed_at if self.status == "kept" else None
+
+    @property
+    def owed(self) -> bool:
+        """Someone promised it to you (an expectation), rather than you to them."""
+        return self.direction == "owed"
 
 
 @dataclass

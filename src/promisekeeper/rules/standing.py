@@ -94,9 +94,10 @@ def needs_telling(
     minutes ago and already due within the risk window is no news (unless it is overdue), and
     telling them once is enough until something changes: the due date passes (a heads-up does
     not cover the miss) or the date moves later again. A move earlier is no news. "Skip for
-    today" silences it until the snooze ends.
+    today" silences it until the snooze ends. A promise owed to you is theirs to tell you
+    about: you never need to tell them (you nudge them: rules.owed).
     """
-    if promise.status != "open":
+    if promise.status != "open" or promise.owed:
         return False
     if promise.snoozed_until is not None and now < promise.snoozed_until:
         return False

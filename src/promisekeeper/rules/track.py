@@ -96,8 +96,12 @@ def outcome(promise: Promise, events: list[Event], now: datetime) -> Outcome:
     return result
 
 
-def outcomes(histories: list[tuple[Promise, list[Event]]], now: datetime) -> list[Outcome]:
-    return [outcome(p, events, now) for p, events in histories]
+def outcomes(
+    histories: list[tuple[Promise, list[Event]]], now: datetime, direction: str = "mine"
+) -> list[Outcome]:
+    """What became of each promise of one direction: yours ("mine", your track record and
+    trust bank, which never count what others promised you) or theirs ("owed")."""
+    return [outcome(p, events, now) for p, events in histories if p.direction == direction]
 
 
 # -------------------------------------------------------------------------------------------------

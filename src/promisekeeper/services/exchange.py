@@ -87,6 +87,7 @@ def promise_json(promise: Promise, standing: str) -> dict[str, Any]:
         "late_moves": promise.late_moves,
         "tags": list(promise.tags),
         "note": promise.note,
+        "direction": promise.direction,
     }
 
 
@@ -538,6 +539,8 @@ def _events_from_plain(record: dict[str, Any], now: datetime) -> list[Event]:
         "note": record.get("note") or "",
         "tags": tags,
     }
+    if record.get("direction") is not None:
+        made["direction"] = record["direction"]  # the made event says whether it can be one
     _check_made(made)
     events = [Event(kind="made", at=made_at, data=made)]
     # (Event decodes its details: a made record that is not one is refused here.)

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 # The event types and the fold are imported where a change is recorded: the daily view reads
 # promise rows only and never needs them.
 RECENTLY_KEPT = timedelta(days=14)
+# What `pk trust PERSON` says of their record with you (with kept_late: kept - kept_on_time).
+THEIR_RECORD = ("made", "open", "overdue", "kept", "kept_on_time", "broken", "released")
 
 
 @dataclass
@@ -41,6 +43,8 @@ class Today:
     due_today: list[Promise] = field(default_factory=list)
     at_risk: list[Promise] = field(default_factory=list)
     kept_today: list[Promise] = field(default_factory=list)
+    # Promises owed to you that are overdue, due today or at risk (their own section).
+    owed: list[Promise] = field(default_factory=list)
 
 
 @dataclass
@@ -55,6 +59,9 @@ class Status:
     # How many there are in all, when status(limit=...) read only the first few.
     on_track_total: int = 0
     recently_kept_total: int = 0
+    # Open promises owed to you, soonest due first (their own section), and how many in all.
+    owed: list[Promise] = field(default_factory=list)
+    owed_total: int = 0
 
 
 @dataclass
@@ -273,7 +280,9 @@ class Ledger:
         tag: str | None = None,
         due_before: datetime | None = None,
         include_deleted: bool = False,
+        direction: str | None = None,
     ) -> list[Promise]:
+        """`pk list`: `direction` "mine", "owed", or None for both."""
         return self._query(
             queries.list_promises,
             to_key=name_key(to) if to else None,
@@ -281,20 +290,32 @@ class Ledger:
             tag=tag.strip() if tag else None,
             due_before=due_before,
             include_deleted=include_deleted,
+            direction=direction,
             default=[],
         )
+
+    def _needing_a_look(self, direction: str) -> list[Promise]:
+        _start, end = local_day(self.now)
+        found: list[Promise] = self._query(
+            queries.open_needing_a_look,
+            due_before=max(end, self.now + self.risk_window + timedelta(seconds=1)),
+            now=self.now,
+            fraction=self.config.risk_fraction,
+            direction=direction,
+            default=[],
+        )
+        return found
 
     def today(self) -> Today:
         cfg = self.config
         start, end = local_day(self.now)
-        candidates: list[Promise] = self._query(
-            queries.open_needing_a_look,
-            due_before=max(end, self.now + self.risk_window + timedelta(seconds=1)),
-            now=self.now,
-            fraction=cfg.risk_fraction,
-            default=[],
-        )
+        candidates = self._needing_a_look("mine")
         view = Today()
+        view.owed = [
+            p
+            for p in self._needing_a_look("owed")
+            if p.due < end or self.standing(p) in ("overdue", "at_risk")
+        ]
         for promise in candidates:
             if past_due(promise, self.now):
                 view.overdue.append(promise)
@@ -345,6 +366,8 @@ class Ledger:
             for p in self._query(queries.kept_since, local_month_start(self.now), default=[])
             if kept_on_time(p)
         )
+        view.owed = self._query(queries.open_owed, limit=limit, default=[])
+        view.owed_total = self._query(queries.count_open_owed, default=0)
         return view
 
     # -- changing -----------------------------------------------------------------------------
@@ -358,8 +381,12 @@ class Ledger:
         tags: list[str] | None = None,
         force: bool = False,
         effort: timedelta | None = None,
+        direction: str = "mine",
     ) -> Promise:
-        what = clean_text(what, "what you promise")
+        """Record a promise: yours (`direction` "mine", `to` whom), or one made to you
+        ("owed", `to` names who promised it: `pk expect`)."""
+        owed = direction == "owed"
+        what = clean_text(what, "what they promise" if owed else "what you promise")
         people = clean_people(to)
         if due <= self.now and not force:
             raise InvalidInput(
@@ -373,7 +400,7 @@ class Ledger:
         note = clean_text(note, "note", allow_empty=True)
         tags = clean_tags(tags or [])
         effort_s = None if effort is None else effort_seconds(effort)
-        with self.change("promise") as (conn, change):
+        with self.change("expect" if owed else "promise") as (conn, change):
             made = Made(
                 uuid=str(uuidlib.uuid4()),
                 what=what,
@@ -383,6 +410,7 @@ class Ledger:
                 note=note,
                 tags=tags,
                 effort_s=effort_s,
+                direction=direction,
             )
             event = Event.of(made, self.now, change_id=change)
             promise = apply(None, event)
@@ -687,6 +715,45 @@ class Ledger:
             )
             return self._record(conn, change, promise, told)
 
+    def record_nudged(
+        self, promise_id: int, to: list[str], channel: str, subject: str, message: str, reason: str
+    ) -> Promise:
+        """Remember that you reminded them of what they promised you (`pk nudge`)."""
+        with self.change("nudge", promise_id) as (conn, change):
+            promise = self._load(conn, promise_id)
+            from promisekeeper.model.events import Nudged
+
+            nudged = Nudged(
+                to=list(to), channel=channel, subject=subject, message=message, reason=reason
+            )
+            return self._record(conn, change, promise, nudged)
+
+    def asked(self, promise_ids: list[int]) -> dict[int, Any]:
+        """When you last nudged each of these promises (rules.owed.last_asked; None: never)."""
+        from promisekeeper.rules.owed import last_asked
+
+        histories = self._query(queries.histories_of, promise_ids, default={})
+        return {pid: last_asked(histories.get(pid, [])) for pid in promise_ids}
+
+    def their_record(self, person: str) -> dict[str, int]:
+        """What `person` promised you and what became of it (rules.track.Figures over the
+        promises owed to you): counted by SQLite, as your own record is."""
+
+        def read(conn: Connection) -> dict[str, int]:
+            from promisekeeper.store import track as sql
+
+            scope = self._track_scope(conn, person, None, direction="owed")
+            return sql.figures(conn, scope)
+
+        conn = self._reader()
+        figures: dict[str, int] = {}
+        if conn is not None:
+            with connection.guarded(self.path):
+                figures = read(conn)
+        record = {key: figures.get(key, 0) for key in THEIR_RECORD}
+        record["kept_late"] = record["kept"] - record["kept_on_time"]
+        return record
+
     def snooze(self, promise_id: int) -> Promise:
         """Skip for today: not asked about again until the local day ends."""
         _start, end = local_day(self.now)
@@ -719,7 +786,9 @@ class Ledger:
         over (rules.track); `track_record` and `trust` count the same in SQL."""
         return self._query(queries.histories, default=[])
 
-    def _track_scope(self, conn: Connection, person: str | None, since: datetime | None) -> Any:
+    def _track_scope(
+        self, conn: Connection, person: str | None, since: datetime | None, direction: str = "mine"
+    ) -> Any:
         """Which promises a figure is over, with the verdicts SQL leaves to the rules."""
         from promisekeeper.rules import notice, track
         from promisekeeper.store.track import Scope, judge_odd_moves
@@ -730,6 +799,7 @@ class Ledger:
             person_key=None if person is None else name_key(person),
             since=since,
             early_s=track.EARLY_DEPOSIT.total_seconds(),
+            direction=direction,
         )
         judge_odd_moves(conn, scope, notice.slips)
         return scope

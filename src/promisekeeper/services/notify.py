@@ -74,6 +74,7 @@ def check_fits(
     from promisekeeper.rules.notice import KINDS, fits
     from promisekeeper.telling.words import STANDING_WORDS
 
+    check_mine(promise)
     if kind not in KINDS:
         raise NotifyError(f"unknown message kind {kind!r}; use one of {', '.join(KINDS)}")
     standing = ledger.standing(promise)
@@ -92,6 +93,18 @@ def check_fits(
         raise NotifyError(
             f"{name} is not true of #{promise.id}: it is {STANDING_WORDS[standing]} "
             f"(the message that fits is {fitting})"
+        )
+
+
+def check_mine(promise: Promise) -> None:
+    """Messages of `pk notify` are about your own promises: one owed to you is theirs to
+    tell you about, and yours to nudge."""
+    if promise.owed:
+        from promisekeeper.telling.words import people
+
+        raise NotifyError(
+            f"#{promise.id} is what {people(promise)} promised you, not yours to tell them "
+            f"about; to remind them, use pk nudge {promise.id}"
         )
 
 

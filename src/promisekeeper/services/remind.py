@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from promisekeeper.model.promise import Promise
 from promisekeeper.rules.worktime import end_of_working_day, local_day
@@ -36,6 +36,7 @@ class Reminder:
     was: str | None = None  # the standing at the last reminder, if there was one
     last: datetime | None = None  # when that was
     moved: bool = False  # its due time changed since the last reminder
+    asked: Any = None  # owed to you: when you last nudged them (rules.owed.Asked; None: never)
 
     @property
     def change(self) -> str:
@@ -65,7 +66,9 @@ def due(ledger: Ledger, within: timedelta | None = None) -> list[Reminder]:
     view = ledger.today()
     for promise in view.overdue + view.due_today + view.at_risk:
         found[promise.id or 0] = promise
-    for promise in ledger.list(status="open", due_before=end + timedelta(seconds=1)):
+    for promise in ledger.list(
+        status="open", due_before=end + timedelta(seconds=1), direction="mine"
+    ):
         found.setdefault(promise.id or 0, promise)
     needing: list[tuple[Promise, str, str]] = []
     for promise in sorted(found.values(), key=lambda p: (p.due, p.id or 0)):
@@ -73,12 +76,22 @@ def due(ledger: Ledger, within: timedelta | None = None) -> list[Reminder]:
         reason = needs_you(ledger, promise, state, end)
         if reason is not None:
             needing.append((promise, state, reason))
+    # What others owe you that is overdue or due soon: a nudge is the next step.
+    from promisekeeper.services.owed import worth_a_nudge
+
+    expected = worth_a_nudge(ledger, end)
+    asked = {e.promise.id or 0: e.asked for e in expected}
+    nexts = {e.promise.id or 0: e.next for e in expected}
+    needing += [(e.promise, e.standing, f"owed_{e.reason}") for e in expected]
     said = ledger.reminded([p.id or 0 for p, _state, _reason in needing]) if needing else {}
     today, _end = local_day(ledger.now)
     reminders = []
     for promise, state, reason in needing:
         earlier = said.get(promise.id or 0, [])
-        reminder = Reminder(promise, state, reason, _next_command(ledger, promise))
+        pid = promise.id or 0
+        step = nexts.get(pid) or _next_command(ledger, promise)
+        reminder = Reminder(promise, state, reason, step)
+        reminder.asked = asked.get(pid)
         reminder.new = not any(_covers(e, state, promise.due) for e in earlier if e.at >= today)
         if earlier:
             last = earlier[-1]

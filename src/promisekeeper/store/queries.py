@@ -52,7 +52,7 @@ _PROMISE_COLUMNS = f"""p.id, p.uuid, p.what, p.note, p.tags, p.made_ts, p.due_ts
         SELECT pe.name FROM promise_people pp JOIN people pe ON pe.id = pp.person_id
         WHERE pp.promise_id = p.id ORDER BY pp.position)) AS people,
     {_NOTICES},
-    p.effort_s, p.moved_late_s"""
+    p.effort_s, p.moved_late_s, p.direction"""
 
 # The same row without what was told, heard or snoozed (None in _promise): for reads that need
 # only the promise's own fields and its standing, which none of them changes.
@@ -103,6 +103,12 @@ def _count(value: Any, most: int) -> int:
 _MOST_SECONDS = 9000 * 366 * 24 * 3600  # longer than any span between two times in range
 
 
+def _direction(value: Any) -> str:
+    if value not in ("mine", "owed"):
+        raise _UnreadableRow
+    return str(value)
+
+
 def _promise(row: Sequence[Any]) -> Promise:
     """A promise row, typed; _UnreadableRow when a value is not one pk writes."""
     if not isinstance(row[2], str) or not isinstance(row[3], str):
@@ -128,6 +134,7 @@ def _promise(row: Sequence[Any]) -> Promise:
         snoozed_until=None if row[16] is None else _history_time(row[16]),
         effort=None if effort is None else timedelta(seconds=effort),
         moved_late_by=timedelta(seconds=_count(row[18], _MOST_SECONDS)),
+        direction=_direction(row[19]),
     )
     if row[14] is not None:
         try:
@@ -197,8 +204,11 @@ def get_promise(conn: sqlite3.Connection, promise_id: int) -> Promise | None:
     return found[0] if found else None
 
 
-OPEN = "p.status = 'open' AND p.deleted_ts IS NULL"
-KEPT_SINCE = "p.status = 'kept' AND p.deleted_ts IS NULL AND p.closed_ts >= ?"
+# Your own promises (not those owed to you): what your day, your counts and your record are
+# made of. Expectations are read by the queries that name them (`owed`).
+MINE = "p.direction = 'mine'"
+OPEN = f"{MINE} AND p.status = 'open' AND p.deleted_ts IS NULL"
+KEPT_SINCE = f"{MINE} AND p.status = 'kept' AND p.deleted_ts IS NULL AND p.closed_ts >= ?"
 
 
 def list_promises(
@@ -209,10 +219,15 @@ def list_promises(
     tag: str | None,
     due_before: datetime | None,
     include_deleted: bool,
+    direction: str | None = None,
 ) -> list[Promise]:
-    """`pk list`: promises filtered by person (case-folded name), status, tag and due time."""
+    """`pk list`: promises filtered by person (case-folded name), status, tag, due time and
+    direction ("mine", "owed"; None: both)."""
     where = ["1" if include_deleted else "p.deleted_ts IS NULL"]
     params: list[Any] = []
+    if direction is not None:
+        where.append("p.direction = ?")
+        params.append(direction)
     if status != "all":
         where.append("p.status = ?")
         params.append(status)
@@ -232,21 +247,41 @@ def list_promises(
 
 
 def open_needing_a_look(
-    conn: sqlite3.Connection, *, due_before: datetime, now: datetime, fraction: float
+    conn: sqlite3.Connection,
+    *,
+    due_before: datetime,
+    now: datetime,
+    fraction: float,
+    direction: str = "mine",
 ) -> list[Promise]:
     """Open promises that may be overdue, due soon or at risk: due before `due_before`, or
     with less than `fraction` of their span left, or with an effort (whose risk depends on
-    working time). A superset the caller narrows with the rules; the subquery is answered from
-    the covering index promises_status_due_made alone, so the cost follows what is shown."""
+    working time). Yours, or with `direction` "owed" those owed to you. A superset the caller
+    narrows with the rules; the subquery is answered from the covering index
+    promises_direction_status_due alone, so the cost follows what is shown."""
     return select_promises(
         conn,
-        """p.id IN (SELECT id FROM promises WHERE status = 'open' AND deleted_ts IS NULL AND (
+        """p.id IN (SELECT id FROM promises WHERE direction = :direction AND status = 'open'
+               AND deleted_ts IS NULL AND (
                due_ts < :before
                OR (due_ts > :now AND (due_ts - :now) < :fraction * (due_ts - made_ts))))
            OR p.id IN (SELECT id FROM promises
-               WHERE status = 'open' AND effort_s IS NOT NULL AND deleted_ts IS NULL)""",
-        {"before": ts(due_before), "now": ts(now), "fraction": fraction},
+               WHERE status = 'open' AND effort_s IS NOT NULL AND deleted_ts IS NULL
+               AND direction = :direction)""",
+        {"before": ts(due_before), "now": ts(now), "fraction": fraction, "direction": direction},
     )
+
+
+OWED_OPEN = "p.direction = 'owed' AND p.status = 'open' AND p.deleted_ts IS NULL"
+
+
+def open_owed(conn: sqlite3.Connection, limit: int | None = None) -> list[Promise]:
+    """Open promises owed to you, soonest due first."""
+    return select_promises(conn, OWED_OPEN, limit=limit)
+
+
+def count_open_owed(conn: sqlite3.Connection) -> int:
+    return count_promises(conn, OWED_OPEN)
 
 
 def kept_since(
@@ -298,7 +333,7 @@ def finished_histories_like(
     )
     # `+p.status` keeps SQLite from starting at the status index: the people are the
     # narrow side.
-    where = f"""+p.status IN ('kept', 'broken') AND p.deleted_ts IS NULL AND (
+    where = f"""+p.status IN ('kept', 'broken') AND p.deleted_ts IS NULL AND {MINE} AND (
         p.id IN (SELECT pp.promise_id FROM promise_people pp JOIN people pe
                  ON pe.id = pp.person_id WHERE pe.name_key IN ({people})){tagged})"""
     found = select_promises(conn, where, [*keys, *tags], "p.closed_ts DESC, p.id DESC", limit=limit)
@@ -389,8 +424,9 @@ def save_person(conn: sqlite3.Connection, person: Person) -> None:
 
 
 _INSERT_PROMISE = """INSERT INTO promises (uuid, what, note, tags, made_ts, due_ts,
-    original_due_ts, status, closed_ts, moves, late_moves, deleted_ts, effort_s, moved_late_s)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+    original_due_ts, status, closed_ts, moves, late_moves, deleted_ts, effort_s, moved_late_s,
+    direction)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
 _INSERT_PROMISE_WITH_ID = """INSERT INTO promises (id, uuid, what, note, tags, made_ts, due_ts,
@@ -414,6 +450,7 @@ def _promise_values(promise: Promise) -> tuple[Any, ...]:
         None if promise.deleted_at is None else ts(promise.deleted_at),
         None if promise.effort is None else int(promise.effort.total_seconds()),
         int(promise.moved_late_by.total_seconds()),
+        promise.direction,
     )
 
 
@@ -427,7 +464,7 @@ def save_promise(conn: sqlite3.Connection, promise: Promise) -> int:
         conn.execute(
             """UPDATE promises SET uuid = ?, what = ?, note = ?, tags = ?, made_ts = ?, due_ts = ?,
                    original_due_ts = ?, status = ?, closed_ts = ?, moves = ?, late_moves = ?,
-                   deleted_ts = ?, effort_s = ?, moved_late_s = ?
+                   deleted_ts = ?, effort_s = ?, moved_late_s = ?, direction = ?
                WHERE id = ?""",
             (*values, promise.id),
         )
@@ -810,7 +847,8 @@ def kept_late_since(conn: sqlite3.Connection, since: datetime, limit: int = 200)
         "SELECT id, uuid, what, made_ts, due_ts, original_due_ts, closed_ts, moves, late_moves,"
         " moved_late_s FROM promises"
         " WHERE status = 'kept' AND closed_ts >= ? AND deleted_ts IS NULL"
-        " AND (closed_ts > due_ts OR late_moves > 0) ORDER BY closed_ts DESC LIMIT ?",
+        " AND (closed_ts > due_ts OR late_moves > 0) AND direction = 'mine'"
+        " ORDER BY closed_ts DESC LIMIT ?",
         (ts(since), int(limit)),
     )
     found = []
@@ -843,7 +881,8 @@ def recent_kept_spans(conn: sqlite3.Connection, limit: int = 200) -> list[tuple[
     """(seconds promised, seconds taken) of the latest kept promises, newest first."""
     rows = conn.execute(
         "SELECT original_due_ts - made_ts, closed_ts - made_ts FROM promises "
-        "WHERE status = 'kept' AND deleted_ts IS NULL ORDER BY closed_ts DESC LIMIT ?",
+        "WHERE status = 'kept' AND deleted_ts IS NULL AND direction = 'mine'"
+        " ORDER BY closed_ts DESC LIMIT ?",
         (limit,),
     )
     return [(r[0], max(r[1], 0)) for r in rows if isinstance(r[0], int) and isinstance(r[1], int)]
@@ -853,6 +892,17 @@ def reminded_events(conn: sqlite3.Connection, promise_ids: list[int]) -> dict[in
     """The `reminded` events of these promises, each promise's in history order (for
     `pk remind`: what was said today, and the standing at the last reminder)."""
     return _events_of(conn, promise_ids, "reminded")
+
+
+def histories_of(conn: sqlite3.Connection, promise_ids: list[int]) -> dict[int, list[Event]]:
+    """The whole histories of these promises, each in history order."""
+    return _events_of(conn, promise_ids)
+
+
+def nudged_events(conn: sqlite3.Connection, promise_ids: list[int]) -> dict[int, list[Event]]:
+    """The `nudged` events of these promises, each promise's in history order (when you last
+    asked them)."""
+    return _events_of(conn, promise_ids, "nudged")
 
 
 def histories_of_change(

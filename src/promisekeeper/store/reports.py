@@ -49,7 +49,7 @@ COUNTED = ("delivered", "on_time", "in_progress", "overdue", "broken", "released
 
 @dataclass
 class ReportScope:
-    """The promises of one report: not deleted, in the period, to one person (by name key) or
+    """The promises of one report: yours, not deleted, in the period, to one person (by name key) or
     to anyone; and the open ones the rules found at risk, for ordering."""
 
     now: datetime
@@ -58,7 +58,8 @@ class ReportScope:
     at_risk: list[int] = field(default_factory=list)
 
     def where(self) -> str:
-        parts = ["p.deleted_ts IS NULL", IN_PERIOD]
+        # A report is about what you promised: never the promises owed to you.
+        parts = ["p.deleted_ts IS NULL", "p.direction = 'mine'", IN_PERIOD]
         if self.person_key is not None:
             parts.append(
                 "p.id IN (SELECT pp.promise_id FROM promise_people pp JOIN people pe"

@@ -147,6 +147,27 @@ def m004_event_identity_and_move_lateness(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m006_direction(conn: sqlite3.Connection) -> None:
+    # Whose promise it is: "mine" (you promised it) or "owed" (someone promised it to you),
+    # folded from the made event's "direction" (absent: mine, as every earlier promise is).
+    conn.execute(
+        "ALTER TABLE promises ADD COLUMN direction TEXT NOT NULL DEFAULT 'mine'"
+        " CHECK (direction IN ('mine', 'owed'))"
+    )
+    conn.execute(
+        """UPDATE promises SET direction = 'owed' WHERE id IN (
+            SELECT promise_id FROM events WHERE kind = 'made' AND json_valid(data)
+                AND json_extract(data, '$.direction') = 'owed')"""
+    )
+    # The daily view and the open counts read one direction at a time, from index entries
+    # only (as promises_status_due_made lets them for all promises).
+    conn.execute(
+        "CREATE INDEX promises_direction_status_due ON promises"
+        " (direction, status, due_ts, made_ts, deleted_ts)"
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -108,9 +108,10 @@ TOLD_EARLY = "(n.at_ts IS NOT NULL)"  # rules.track.Outcome.told_early
 # -------------------------------------------------------------------------------------------------
 @dataclass
 class Scope:
-    """The promises a figure is over (not deleted; to one person; made since), seen at `now`,
-    and what the rules need that SQL cannot know: the message kinds that count as notice and
-    the verdicts on moves whose dates SQLite does not read (see `judge_odd_moves`)."""
+    """The promises a figure is over (not deleted; of one direction; to one person; made
+    since), seen at `now`, and what the rules need that SQL cannot know: the message kinds
+    that count as notice and the verdicts on moves whose dates SQLite does not read (see
+    `judge_odd_moves`)."""
 
     now: datetime
     notice_kinds: tuple[str, ...]
@@ -119,9 +120,11 @@ class Scope:
     early_s: float = 0
     odd_slips: list[int] = field(default_factory=list)
     unreadable: list[int] = field(default_factory=list)
+    # Whose promises: "mine" (your record and trust bank) or "owed" (their record with you).
+    direction: str = "mine"
 
     def where(self) -> str:
-        parts = ["p.deleted_ts IS NULL"]
+        parts = ["p.deleted_ts IS NULL", "p.direction = :direction"]
         if self.person_key is not None:
             parts.append(
                 "p.id IN (SELECT pp.promise_id FROM promise_people pp JOIN people pe"
@@ -137,6 +140,7 @@ class Scope:
             "early": self.early_s,
             "notice_kinds": json.dumps(list(self.notice_kinds)),
             "person": self.person_key,
+            "direction": self.direction,
             "since": None if self.since is None else self.since.timestamp(),
             "odd_slips": json.dumps(self.odd_slips),
             "unreadable": json.dumps(self.unreadable),

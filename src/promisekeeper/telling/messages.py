@@ -19,7 +19,9 @@ from promisekeeper.model.errors import PkError
 from promisekeeper.model.promise import Promise
 from promisekeeper.rules.notice import KINDS
 
-PLACEHOLDERS = ("what", "to", "due", "new_due", "reason", "delivered", "options")
+PLACEHOLDERS = ("what", "to", "due", "new_due", "reason", "delivered", "options", "asked")
+# The templates: one per message kind about your promises, and the nudge about theirs.
+TEMPLATES = (*KINDS, "nudge")
 
 # The built-in templates are files beside this module (templates/KIND.txt), one paragraph per
 # line: the mail client or chat wraps it, never a line break of ours. Copy one into the config
@@ -90,7 +92,7 @@ class Draft:
 
 def load_template(kind: str, directory: Path | None) -> tuple[str, str]:
     """The template text for `kind` and where it came from (a user file or 'built-in')."""
-    if kind not in KINDS:
+    if kind not in TEMPLATES:
         raise NotifyError(f"unknown message kind {kind!r}; use one of {', '.join(KINDS)}")
     if directory is not None:
         path = directory / "templates" / f"{kind}.txt"
@@ -151,12 +153,14 @@ def draft(
     delivered: str = "on time",
     offer: str = "",
     directory: Path | None = None,
+    asked: str = "",
 ) -> Draft:
     """Fill the template for `kind`.
 
     {due} is the date that was promised (`promised_due`: after a move, the date they last
     heard), {new_due} the date now offered, {reason} the user's own words as a sentence (or
-    nothing: pk never invents a reason), {options} what the message offers.
+    nothing: pk never invents a reason), {options} what the message offers, {asked} when
+    you last asked (a nudge), as a sentence or nothing.
     """
     from promisekeeper.rules.dates import format_day_time
 
@@ -173,6 +177,7 @@ def draft(
         "reason": sentence(reason),
         "delivered": delivered,
         "options": options(kind, due=due, new_due=offered, offer=offer),
+        "asked": asked,
     }
     # Split before filling in: a promise text with a newline must not end the subject early.
     subject, body = _split_subject(text, f"{kind.replace('-', ' ').capitalize()}: {{what}}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from promisekeeper.model.promise import Promise
 from promisekeeper.rules.dates import (
@@ -28,6 +29,21 @@ STANDING_WORDS = {
 
 def people(promise: Promise) -> str:
     return ", ".join(safe(name) for name in promise.to)
+
+
+def arrow(promise: Promise) -> str:
+    """Who a promise is between: '→ alice' (you promised it to them) or '← bob' (bob
+    promised it to you)."""
+    return f"{'←' if promise.owed else '→'} {people(promise)}"
+
+
+def asked_words(asked: Any, now: datetime) -> str:
+    """When you last nudged them (rules.owed.last_asked), in words: 'never asked',
+    'asked 6 days ago, no news', 'asked 6 days ago' (something was recorded since)."""
+    if asked is None:
+        return "never asked"
+    words = f"asked {format_relative(asked.at, now)}"
+    return words if asked.news_since else f"{words}, no news"
 
 
 def timing(promise: Promise, now: datetime) -> str:

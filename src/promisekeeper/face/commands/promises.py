@@ -175,7 +175,7 @@ def status(
     limit = None if as_json or show_all else STATUS_ROWS
     view = ledger.status(limit=limit)
     if as_json:
-        groups = ("overdue", "at_risk", "on_track", "recently_kept")
+        groups = ("overdue", "at_risk", "on_track", "recently_kept", "owed")
         result: dict[str, Any] = {
             group: [promise_object(ledger, p) for p in getattr(view, group)] for group in groups
         }
@@ -184,6 +184,7 @@ def status(
             "at_risk": len(view.at_risk),
             "overdue": len(view.overdue),
             "kept_on_time_this_month": view.kept_on_time_this_month,
+            "owed_to_you": view.owed_total,
         }
         print_json(result)
         return
@@ -222,23 +223,38 @@ def list_promises(
         str | None,
         typer.Option("--due-before", metavar="WHEN", help="Only promises due before this."),
     ] = None,
+    owed: Annotated[
+        bool, typer.Option("--owed", help="Only promises owed to you (pk expect).")
+    ] = False,
+    mine: Annotated[bool, typer.Option("--mine", help="Only your own promises.")] = False,
     as_json: JsonOption = False,
 ) -> None:
     """List promises, filtered (open ones by default), soonest due first.
+
+    Yours and those owed to you (shown "from PERSON"; --owed or --mine for one side).
 
     \b
     Examples:
       pk list
       pk list --to alice --status all
       pk list --tag release --due-before "next week" --json
+      pk list --owed --status all
     """
     if status_ not in STATUS_CHOICES:
         ctx.fail(f"--status must be one of {', '.join(STATUS_CHOICES)}, not {status_!r}")
+    if owed and mine:
+        ctx.fail("--owed and --mine exclude each other; leave both out for all promises")
     ledger = state(ctx).ledger()
     before = when(ledger, due_before) if due_before else None
     found = [
         (p, ledger.standing(p))
-        for p in ledger.list(to=to, status=status_, tag=tag, due_before=before)
+        for p in ledger.list(
+            to=to,
+            status=status_,
+            tag=tag,
+            due_before=before,
+            direction="owed" if owed else "mine" if mine else None,
+        )
     ]
     if as_json:
         print_json([promise_object(ledger, p, standing) for p, standing in found])
@@ -301,7 +317,8 @@ def keep(
 ) -> None:
     """Mark a promise kept, and see whether it was on time.
 
-    Close the loop: on a terminal pk offers to tell them it's done ("delivered").
+    Close the loop: on a terminal pk offers to tell them it's done ("delivered"). On a
+    promise owed to you (pk expect) it means it arrived (--at when), on time or how late.
 
     \b
     Examples:
@@ -309,16 +326,23 @@ def keep(
       pk keep 12 --at "yesterday 16:00" --note "sent by mail"
       pk keep 12 --tell
     """
+    from promisekeeper.face.commands.owed import refuse_tell_on_owed
+
     ledger = state(ctx).ledger()
+    refuse_tell_on_owed(ctx, promise_id, tell_them)
     delivered = when(ledger, at, prefer="past") if at else None
     kept = ledger.keep(promise_id, at=delivered, note=note)
-    from promisekeeper.face.render import timing
+    from promisekeeper.face.render import arrived, timing
 
-    _confirm_change(ledger, kept, as_json, "Kept", f" — {timing(kept, ledger.now)}")
+    if kept.owed and not as_json:
+        say(arrived(kept, ledger.now))
+    else:
+        _confirm_change(ledger, kept, as_json, "Kept", f" — {timing(kept, ledger.now)}")
     if delivered is not None and not as_json:
         from promisekeeper.rules.dates import format_when
 
-        say(f"  delivered {format_when(delivered, ledger.now)}")  # the --at pk understood
+        word = "arrived" if kept.owed else "delivered"
+        say(f"  {word} {format_when(delivered, ledger.now)}")  # the --at pk understood
     tell.after_close(ledger, kept, tell_them, quiet=as_json)
 
 
@@ -354,6 +378,11 @@ def move(
     from promisekeeper.rules.notice import untold_new_date
     from promisekeeper.rules.timing import past_due
 
+    if moved.owed:
+        if past_due(before, ledger.now):
+            say(f"  Moved after the deadline: it stays on {people(moved)}'s record as late.")
+        return
+
     if not untold_new_date(moved) and moved.due <= before.due:
         say("  Moved earlier: not a slip, and no news they must hear.")
         say(f'  To tell them anyway: pk notify {moved.id} --message "..."')
@@ -377,9 +406,14 @@ def _settle(
     tell_them: bool | None,
     offer: str = "",
 ) -> None:
+    from promisekeeper.face.commands.owed import refuse_tell_on_owed
+
     ledger = state(ctx).ledger()
+    refuse_tell_on_owed(ctx, promise_id, tell_them)
     settled = ledger.settle(promise_id, kind, reason=reason)
     verb = "Broke" if kind == "broken" else "Released"
+    if settled.owed:
+        verb = "Broken by them:" if kind == "broken" else "Released them from"
     _confirm_change(ledger, settled, as_json, verb)
     tell.after_close(ledger, settled, tell_them, quiet=as_json, offer=offer)
 

@@ -122,7 +122,9 @@ def trust(
 ) -> None:
     """The trust bank: deposits (kept, early notice) and withdrawals (broken, late unannounced).
 
-    Weights are in the README and can be changed under [trust] in config.toml.
+    Weights are in the README and can be changed under [trust] in config.toml. With a
+    PERSON, also their record with you: what they promised you (pk expect) and how it went,
+    shown apart from your balance, which counts only your own promises.
 
     \b
     Examples:
@@ -132,11 +134,24 @@ def trust(
     """
     ledger = state(ctx).ledger()
     found = ledger.trust(person or None)
+    theirs = ledger.their_record(person) if person else None
     if as_json:
-        print_json([account_json(a, ledger) for a in found])
+        accounts = [account_json(a, ledger) for a in found]
+        if theirs is not None:
+            if not accounts and theirs["made"]:
+                known = ledger.person(person or "")
+                accounts = [_empty_account(known.name if known else person or "")]
+            for account in accounts:
+                account["their_record"] = theirs
+        print_json(accounts)
         return
     if person:
-        say("\n".join(account_text(found[0], ledger)) if found else f"No record with {person}.")
+        from promisekeeper.telling.text import one_line, safe
+
+        lines = account_text(found[0], ledger) if found else []
+        if theirs is not None and theirs["made"]:
+            lines += their_record_text(theirs)
+        say("\n".join(lines) if lines else f"No record with {safe(one_line(person))}.")
         return
     from promisekeeper.face.render import console, trust_table
 
@@ -144,6 +159,33 @@ def trust(
         [(a.person, a.balance, a.trend, a.deposits, a.withdrawals) for a in found],
         console(),
     )
+
+
+def _empty_account(name: str) -> dict[str, Any]:
+    """The account of someone you never promised anything: no entries, a balance of 0."""
+    return {
+        "person": name,
+        "balance": 0,
+        "trend": 0,
+        "deposits": 0,
+        "withdrawals": 0,
+        "recent": [],
+    }
+
+
+def their_record_text(figures: dict[str, int]) -> list[str]:
+    """What they promised you and how it went (Ledger.their_record)."""
+    late = figures["kept_late"]
+    parts = [f"promised you {figures['made']}"]
+    if figures["open"]:
+        overdue = f" ({figures['overdue']} overdue)" if figures["overdue"] else ""
+        parts.append(f"open {figures['open']}{overdue}")
+    parts.append(f"on time {figures['kept_on_time']}")
+    parts.append(f"late {late}")
+    parts.append(f"broken {figures['broken']}")
+    if figures["released"]:
+        parts.append(f"released {figures['released']}")
+    return ["Their record with you (not in your balance):", "  " + " · ".join(parts)]
 
 
 def account_json(account: Account, ledger: Ledger) -> dict[str, Any]:

@@ -22,6 +22,8 @@ HEADINGS = {
     "overdue": "Overdue",
     "due_soon": "Due soon",
     "at_risk": "At risk, and they haven't been told",
+    "owed_overdue": "Owed to you, overdue",
+    "owed_due_soon": "Owed to you, due soon",
 }
 
 
@@ -63,10 +65,12 @@ def remind(
     """What needs you now, for cron: never asks anything, prints nothing when all is well.
 
     Lists overdue promises, those due soon, and those at risk whose people were not told,
-    each with the command to run next and what changed since the last reminder (now overdue,
-    now at risk, moved). A run without a terminal (cron) records what it said and does not
-    repeat a promise the same day unless it got worse; a run on a terminal shows all that
-    needs you and records nothing, so it never uses up cron's reminder. --format json always
+    then what others owe you that is overdue or due soon (with when you last asked them),
+    each with the command to run next (pk notify ID, pk keep ID, pk nudge ID) and what
+    changed since the last reminder (now overdue, now at risk, moved). A run without a
+    terminal (cron) records what it said and does not repeat a promise the same day unless
+    it got worse; a run on a terminal shows all that needs you and records nothing, so it
+    never uses up cron's reminder. --format json always
     lists all that needs you, each marked "new" or not. Exit status 0 (or 3 with
     --fail-if-due when something needs you), 1 on an error.
 
@@ -103,6 +107,11 @@ def remind(
                     "change": r.change or None,
                     "was": r.was,
                     "last_reminded": iso(r.last) if r.last else None,
+                    **(
+                        {"last_asked": iso(r.asked.at) if r.asked else None}
+                        if r.reason.startswith("owed_")
+                        else {}
+                    ),
                 }
                 for r in reminders
             ]
@@ -123,10 +132,10 @@ def unattended() -> bool:
 
 
 def summary(reminders: list[Reminder]) -> str:
-    counts = {reason: 0 for reason in HEADINGS}
+    counts = {HEADINGS[reason].split(",")[0].lower(): 0 for reason in HEADINGS}
     for r in reminders:
-        counts[r.reason] += 1
-    parts = [f"{n} {HEADINGS[reason].split(',')[0].lower()}" for reason, n in counts.items() if n]
+        counts[HEADINGS[r.reason].split(",")[0].lower()] += 1
+    parts = [f"{n} {words}" for words, n in counts.items() if n]
     noun = "promise needs" if len(reminders) == 1 else "promises need"
     text = f"{len(reminders)} {noun} you: {', '.join(parts)}"
     notes: dict[str, int] = {}
@@ -178,6 +187,10 @@ def digest(ledger: Ledger, reminders: list[Reminder], quiet: bool) -> list[str]:
             note = change_words(r)
             if note and not r.new and r.last is not None:
                 note = f"already reminded {format_day_time(r.last, now)}"
+            if r.reason.startswith("owed_"):
+                from promisekeeper.telling.words import asked_words
+
+                when += f" · {asked_words(r.asked, now)}"
             lines.append(f"  {promise_summary(p)} · {when}" + (f" · {note}" if note else ""))
             lines.append(f"    next: {r.next}")
     return lines

@@ -4,6 +4,7 @@ promises at risk that `pk today` and `pk status` end with on a terminal."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -109,8 +110,7 @@ def tell(
     The print channel always prints the message itself, clean enough to paste.
     """
     from promisekeeper.services.notify import check_fits, choose_kind, prepare
-    from promisekeeper.telling.channels import channel_for, send
-    from promisekeeper.telling.messages import NotifyError, from_text
+    from promisekeeper.telling.messages import from_text
 
     events = ledger.history(promise.id or 0)
     kind = kind or choose_kind(ledger, promise, events)
@@ -135,6 +135,43 @@ def tell(
             written = from_text(kind, message, written.to, written.subject)
         if edit:
             written = _edit(written)
+
+    def _record(reached: list[str], channel: str, text: Draft) -> Promise:
+        return ledger.record_told(promise.id or 0, reached, channel, kind, text.subject, text.body)
+
+    return deliver(
+        ledger,
+        promise,
+        via=via,
+        written=written,
+        draft_for=_draft,
+        record=_record,
+        quiet=quiet,
+        shown=shown,
+        pasted=pasted,
+    )
+
+
+def deliver(
+    ledger: Ledger,
+    promise: Promise,
+    *,
+    via: str | None,
+    written: Draft | None,
+    draft_for: Callable[[list[str] | None], Draft],
+    record: Callable[[list[str], str, Draft], Promise],
+    quiet: bool,
+    shown: bool = False,
+    pasted: bool = False,
+    verb: str = "Told",
+) -> Promise:
+    """Send a message about `promise` through each person's channel and `record` who was
+    reached (`pk notify`, `pk nudge`): people who share a channel get one message addressed
+    to all of them; with the command channel each person gets their own. `written` (a text
+    the user wrote) goes to all as is; else `draft_for(names)` drafts it for them."""
+    from promisekeeper.telling.channels import channel_for, send
+    from promisekeeper.telling.messages import NotifyError
+
     settings = ledger.config.notify
     groups: dict[str, list] = {}
     for person in ledger.people_for(promise):
@@ -146,7 +183,7 @@ def tell(
     ]
     problems: list[str] = []
     for channel, people in batches:
-        text = written or _draft([p.name for p in people])
+        text = written or draft_for([p.name for p in people])
         sent = send(channel, text, people, settings)
         # Shown already (the walk's preview): only the print channel's clean copy, unless the
         # preview was that copy.
@@ -155,15 +192,13 @@ def tell(
 
             say("\n".join(safe(line) for line in sent.output.splitlines()))
         if sent.reached:
-            promise = ledger.record_told(
-                promise.id or 0, sent.reached, channel, kind, text.subject, text.body
-            )
+            promise = record(sent.reached, channel, text)
             if not quiet:
                 from promisekeeper.telling.text import safe
 
                 names = ", ".join(safe(n) for n in sent.reached)
                 extra = f" ({sent.detail})" if sent.detail and not sent.failed else ""
-                say(f"Told {names} via {channel}{extra}: recorded on #{promise.id}.")
+                say(f"{verb} {names} via {channel}{extra}: recorded on #{promise.id}.")
         if sent.failed:
             problems.append(f"{', '.join(sent.failed)} not told via {channel}: {sent.detail}")
     if problems:
@@ -372,8 +407,8 @@ def after_close(
 ) -> None:
     """`pk keep`, `pk break`, `pk release`: close the loop with the note that fits (delivered
     on time or late, can't do it, thanks) when --tell, or offer it on a terminal."""
-    if tell_them is False:
-        return
+    if tell_them is False or closed.owed:
+        return  # theirs to tell you: nothing for you to send about it
     if tell_them:
         tell(ledger, closed, quiet=quiet, offer=offer)
         return
