@@ -101,6 +101,9 @@ class Made:
     note: str = ""
     tags: list[str] = field(default_factory=list)
     effort_s: int | None = None
+    # An occurrence of a series: the series' uuid and when it was scheduled for.
+    series: str | None = None
+    occurrence: datetime | None = None
 
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -115,6 +118,10 @@ class Made:
         data["tags"] = list(self.tags)
         if self.effort_s is not None:
             data["effort"] = self.effort_s
+        if self.series is not None:
+            data["series"] = self.series
+        if self.occurrence is not None:
+            data["occurrence"] = iso(self.occurrence)
         return data
 
     @classmethod
@@ -131,6 +138,8 @@ class Made:
             note=_text(data, "note"),
             tags=_names(data.get("tags", []), "tags"),
             effort_s=_seconds(data.get("effort"), "effort"),
+            series=None if data.get("series") is None else _word(data, "series"),
+            occurrence=_optional_time(data, "occurrence"),
         )
 
 

@@ -61,6 +61,10 @@ class Promise:
     # read only when the date has moved since; rules.notice.untold_new_date compares it.
     heard_due: datetime | None = None
     snoozed_until: datetime | None = None
+    # An occurrence of a series (model.series): the series' uuid and the local time it was
+    # scheduled for, as UTC (moving the occurrence changes its due, not this).
+    series: str | None = None
+    occurrence: datetime | None = None
 
     @property
     def kept_at(self) -> datetime | None:

@@ -64,19 +64,43 @@ def promise(
             help="Work it takes (6h, 2d = two working days): at risk when working time runs short.",
         ),
     ] = None,
+    every: Annotated[
+        str | None,
+        typer.Option(
+            "--every",
+            metavar="RULE",
+            help="Repeat: monday 10am, weekday 9am, 2 weeks fri, monthly on the 1st, "
+            "3 days after done (each occurrence is its own promise; instead of --due).",
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option("--until", metavar="WHEN", help="With --every: no occurrence after this."),
+    ] = None,
+    count: Annotated[
+        int | None,
+        typer.Option("--count", metavar="N", help="With --every: this many occurrences in all."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Record a promise: what, to whom, by when.
 
     A promise needs a person and a date; on a terminal pk asks for them when missing.
+    With --every it repeats: each occurrence is a promise of its own, made when the one
+    before is closed or its own date comes within the risk window (pk stop ID ends it).
 
     \b
     Examples:
       pk promise "Send the Q3 numbers" --to alice --due fri
       pk promise fix the login bug --to bob --to carol --due "tomorrow 3pm" --tag release
       pk promise "Review the RFC" -t dana -d "in 3 days" --note "sections 2-4"
+      pk promise "Weekly status" --to alice --every "monday 10am" --until 2027-03-31
+      pk promise "Water the plants" --to carol --every "3 days after done" --count 10
     """
     ledger = state(ctx).ledger()
+    if every is not None or until is not None or count is not None:
+        _promise_every(ctx, ledger, what, to, due, every, until, count, note, tag, as_json)
+        return
     ledger.will_write()  # it reads (names, your record), then records: one connection
     text = " ".join(what or []).strip()
     if not text:
@@ -112,6 +136,63 @@ def promise(
     say(f"  due {format_when(made.due, ledger.now)}")
 
 
+def _promise_every(
+    ctx: typer.Context,
+    ledger: Ledger,
+    what: list[str] | None,
+    to: list[str] | None,
+    due: str | None,
+    every: str | None,
+    until: str | None,
+    count: int | None,
+    note: str,
+    tag: list[str] | None,
+    as_json: bool,
+) -> None:
+    """`pk promise --every`: a series and its first occurrence."""
+    if every is None:
+        ctx.fail("--until and --count go with --every: say how it repeats.")
+    if due is not None:
+        ctx.fail("--due and --every: give one (the series sets each occurrence's date).")
+    if until is not None and count is not None:
+        ctx.fail("--until and --count: give one.")
+    text = " ".join(what or []).strip()
+    if not text:
+        ctx.fail("Missing argument 'WHAT': say what you promise.")
+    if not to:
+        ctx.fail("Missing option '--to': a promise without a person is a wish.")
+    ledger.will_write()
+    end = when(ledger, until) if until is not None else None
+    to = [_check_name(ledger, name) for name in to]
+    series, first = ledger.make_series(
+        text, to, every, until=end, count=count, note=note, tags=tag or []
+    )
+    if as_json:
+        from promisekeeper.services.series import series_json
+
+        print_json({**promise_object(ledger, first), "series_rule": series_json(series)})
+        return
+    from promisekeeper.face.render import promise_summary
+    from promisekeeper.rules.dates import format_when
+
+    paint = painter()
+    say(f"Promised {paint(promise_summary(first), 'bold')}")
+    say(f"  {series.rule}; first due {format_when(first.due, ledger.now)}")
+    end_words = _series_end(series, ledger)
+    if end_words:
+        say(f"  {end_words}")
+
+
+def _series_end(series: Any, ledger: Ledger) -> str:
+    from promisekeeper.rules.dates import format_day_time
+
+    if series.count is not None:
+        return f"{series.count} occurrence{'s' if series.count != 1 else ''} in all"
+    if series.until is not None:
+        return f"until {format_day_time(series.until, ledger.now)}"
+    return ""
+
+
 NoPromptOption = Annotated[
     bool, typer.Option("--no-prompt", help="Do not ask about promises at risk (terminal only).")
 ]
@@ -144,6 +225,7 @@ def today(
     from promisekeeper.face.daily import today_output
 
     ledger = state(ctx).ledger()
+    ledger.repeat_due()  # occurrences of series due to exist now (none: one cheap read)
     say(today_output(ledger, as_json=as_json, everything=show_all))
     if tell.should_walk(no_prompt, as_json):
         tell.walk(ledger)
