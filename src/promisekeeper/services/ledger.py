@@ -450,6 +450,12 @@ class Ledger:
 
         return self._query(read)
 
+    def series_view_of(self, found: Any) -> Any:
+        """A series (model.series.Series), described as it stands now."""
+        from promisekeeper.services import series
+
+        return self._query(lambda conn: series.view(conn, found))
+
     def export_series(self) -> list[Any]:
         """Every series as stored (for export)."""
         return self._query(queries.all_series, default=[])

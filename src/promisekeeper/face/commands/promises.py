@@ -170,7 +170,7 @@ def _promise_every(
     if as_json:
         from promisekeeper.services.series import series_json
 
-        print_json({**promise_object(ledger, first), "series_rule": series_json(series)})
+        print_json({**promise_object(ledger, first), "recurrence": series_json(series)})
         return
     from promisekeeper.face.render import promise_summary
     from promisekeeper.rules.dates import format_when
@@ -304,6 +304,12 @@ def list_promises(
         str | None,
         typer.Option("--due-before", metavar="WHEN", help="Only promises due before this."),
     ] = None,
+    series: Annotated[
+        bool,
+        typer.Option(
+            "--series", help="List the recurring promises (series) instead, with their next dates."
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """List promises, filtered (open ones by default), soonest due first.
@@ -313,7 +319,13 @@ def list_promises(
       pk list
       pk list --to alice --status all
       pk list --tag release --due-before "next week" --json
+      pk list --series
     """
+    if series:
+        from promisekeeper.face.commands.series import list_series
+
+        list_series(state(ctx).ledger(), as_json)
+        return
     if status_ not in STATUS_CHOICES:
         ctx.fail(f"--status must be one of {', '.join(STATUS_CHOICES)}, not {status_!r}")
     ledger = state(ctx).ledger()
@@ -341,16 +353,26 @@ def show(ctx: typer.Context, promise_id: IdArgument, as_json: JsonOption = False
     ledger = state(ctx).ledger()
     found = ledger.get(promise_id)
     events = ledger.history(promise_id)
+    view = ledger.series_view(found)
     if as_json:
         from promisekeeper.services.exchange import event_json
 
         result = promise_object(ledger, found)
         result["history"] = [event_json(e) for e in events]
+        if view is not None:
+            from promisekeeper.services.series import series_json
+
+            result["recurrence"] = series_json(view)
         print_json(result)
         return
     from promisekeeper.face.render import console, show_promise
 
-    show_promise(found, ledger.standing(found), events, ledger, console())
+    words = None
+    if found.series is not None:
+        from promisekeeper.face.commands.series import series_words
+
+        words = "a series this ledger does not hold" if view is None else series_words(view, ledger)
+    show_promise(found, ledger.standing(found), events, ledger, console(), series=words)
 
 
 def _confirm_change(
