@@ -131,7 +131,7 @@ def catch_up(
             if not _due_to_exist(last, due, now, window):
                 break
             uuid = occurrence_uuid(series.uuid, wall)
-            if uuid in queries.uuids_among(conn, [uuid]):
+            if queries.has_promise_uuid(conn, uuid):
                 break  # made already (and deleted, or imported out of order): never twice
             detail = Made(
                 uuid=uuid,

@@ -823,9 +823,7 @@ def recent_kept_spans(conn: sqlite3.Connection, limit: int = 200) -> list[tuple[
         "WHERE status = 'kept' AND deleted_ts IS NULL ORDER BY closed_ts DESC LIMIT ?",
         (limit,),
     )
-    return [
-        (r[0], max(r[1], 0)) for r in rows if isinstance(r[0], int) and isinstance(r[1], int)
-    ]
+    return [(r[0], max(r[1], 0)) for r in rows if isinstance(r[0], int) and isinstance(r[1], int)]
 
 
 def reminded_events(conn: sqlite3.Connection, promise_ids: list[int]) -> dict[int, list[Event]]:
@@ -1082,11 +1080,9 @@ def latest_occurrence(conn: sqlite3.Connection, series: str) -> Occurrence | Non
         return None
 
 
-def uuids_among(conn: sqlite3.Connection, wanted: list[str]) -> set[str]:
-    """Which of these promise uuids the ledger holds (deleted ones included)."""
-    marks = ", ".join("?" * len(wanted))
-    rows = conn.execute(f"SELECT uuid FROM promises WHERE uuid IN ({marks})", wanted)
-    return {str(row[0]) for row in rows}
+def has_promise_uuid(conn: sqlite3.Connection, uuid: str) -> bool:
+    """Whether the ledger holds a promise with this uuid (deleted ones included)."""
+    return conn.execute("SELECT 1 FROM promises WHERE uuid = ?", (uuid,)).fetchone() is not None
 
 
 def count_occurrences(conn: sqlite3.Connection, series: str) -> int:

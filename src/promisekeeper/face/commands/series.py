@@ -96,8 +96,8 @@ def list_series(ledger: Ledger, as_json: bool) -> None:
     if not views:
         say("No series. Make one with pk promise WHAT --to PERSON --every RULE.")
         return
-    from promisekeeper.telling.words import people
     from promisekeeper.telling.text import one_line
+    from promisekeeper.telling.words import people
 
     for view in views:
         latest = view.latest
