@@ -395,3 +395,43 @@ def test_a_bad_series_in_an_import_is_refused_whole(ok: Pk, pk: Pk, tmp_path: Pa
     assert result.exit_code == 1
     assert result.stderr.startswith('pk: series[0]: cannot understand --every "whenever"')
     assert result.stderr.rstrip().endswith("nothing imported")
+
+
+def test_undo_of_a_keep_takes_back_the_occurrence_it_made(ok: Pk, isolated: Path) -> None:
+    ok("promise", "Weekly status", "--to", "alice", "--every", "monday 10am")
+    ok("keep", "1", now=at("2026-11-30 09:00"))
+    assert [p["id"] for p in listed(ok, now=at("2026-11-30 09:00"))] == [1, 2]
+    out = ok("undo", "--yes", now=at("2026-11-30 09:05")).stdout
+    assert "#2 Weekly status" in out
+    found = listed(ok, now=at("2026-11-30 09:05"))
+    assert [(p["id"], p["status"]) for p in found] == [(1, "open")]
+    # and keeping it again makes the same occurrence again: the same identity
+    ok("keep", "1", now=at("2026-11-30 09:10"))
+    again = listed(ok, now=at("2026-11-30 09:10"))
+    assert len(again) == 2 and again[1]["due"] == "2026-12-07T09:00:00+00:00"
+    assert_sound(isolated)
+
+
+def test_a_monday_10am_series_stays_at_10_local_across_the_clock_change(ok: Pk) -> None:
+    # Berlin moves to summer time on Sun 28 Mar 2027: 10:00 local is 09:00 UTC before, 08:00
+    # after.
+    start = "2027-03-15T12:00:00+01:00"
+    ok("promise", "Weekly status", "--to", "alice", "--every", "monday 10am", now=start)
+    ok("keep", "1", now="2027-03-22T09:00:00+01:00")
+    ok("keep", "2", now="2027-03-29T09:00:00+02:00")
+    found = listed(ok, now="2027-03-29T09:00:00+02:00")
+    assert [p["due"] for p in found] == [
+        "2027-03-22T09:00:00+00:00",
+        "2027-03-29T08:00:00+00:00",
+        "2027-04-05T08:00:00+00:00",
+    ]
+    shown = ok("show", "3", now="2027-03-29T09:00:00+02:00").stdout
+    assert "Due       Mon 5 Apr 10:00" in shown
+
+
+def test_promise_every_json(ok: Pk) -> None:
+    made = ok("promise", "Invoices", "--to", "bob", "--every", "monthly on the 1st", "--json").json
+    assert made["id"] == 1 and made["due"] == "2026-12-01T16:00:00+00:00"
+    assert made["series"] == made["recurrence"]["uuid"]
+    assert made["recurrence"]["rule"] == "every month on the 1st at 17:00"
+    assert made["recurrence"]["start"] == "2026-12-01T17:00"

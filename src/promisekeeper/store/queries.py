@@ -823,7 +823,9 @@ def recent_kept_spans(conn: sqlite3.Connection, limit: int = 200) -> list[tuple[
         "WHERE status = 'kept' AND deleted_ts IS NULL ORDER BY closed_ts DESC LIMIT ?",
         (limit,),
     )
-    return [(r[0], max(r[1], 0)) for r in rows if isinstance(r[0], int) and isinstance(r[1], int)]
+    return [
+        (r[0], max(r[1], 0)) for r in rows if isinstance(r[0], int) and isinstance(r[1], int)
+    ]
 
 
 def reminded_events(conn: sqlite3.Connection, promise_ids: list[int]) -> dict[int, list[Event]]:
