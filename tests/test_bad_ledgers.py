@@ -35,6 +35,7 @@ COMMANDS: list[tuple[str, list[str], str]] = [
     ("note", ["note", "1", "hi"], "id"),
     ("edit", ["edit", "1", "--what", "x"], "id"),
     ("delete", ["delete", "1", "--yes"], "id"),
+    ("stop", ["stop", "1"], "id"),
     ("undo", ["undo"], "undo"),
     ("import", ["import", "{import_file}"], "create"),
     ("promise", ["promise", "x", "--to", "a", "--due", "fri"], "create"),
@@ -54,6 +55,8 @@ EXTRA: dict[str, list[str]] = {
     "stats": ["stats"],
     "trust": ["trust"],
     "report": ["report"],
+    "promise --every": ["promise", "x", "--to", "a", "--every", "monday 10am"],
+    "list --series": ["list", "--series"],
 }
 # Commands that never open the ledger (`pk cron` prints a crontab line naming its path).
 NO_LEDGER = {"cron"}

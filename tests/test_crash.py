@@ -180,6 +180,29 @@ def test_kill_real_pk_processes_during_bursts(isolated: Path, command: str, opti
     assert pk("list").returncode == 0
 
 
+def test_kill_while_keeping_occurrences_of_a_series(isolated: Path) -> None:
+    """`pk keep` of an occurrence makes the next one in the same change: killed at any moment,
+    the ledger holds both or neither, so a series always has exactly one open occurrence."""
+    db = isolated
+    assert pk("promise", "Stand-up notes", "--to", "team", "--every", "daily 9am").returncode == 0
+    rng = random.Random(SEED + 5)
+    loop = 'i=1; while :; do "$@" keep "$i" >/dev/null || exit 1; i=$((i+1)); done'
+    kept = 0
+    for _burst in range(4):
+        process = start(["sh", "-c", loop, "sh", *PK])
+        time.sleep(rng.uniform(0.3, 1.2))
+        kill(process)
+        sound = assert_sound(db)
+        states = [p.status for p, _events in sound["histories"]]
+        assert states.count("open") == 1, states
+        assert len(states) == states.count("kept") + 1
+        assert len({p.uuid for p, _events in sound["histories"]}) == len(states)
+        kept = states.count("kept")
+        # the next burst starts again from #1: reopen nothing, just continue from the open one
+        loop = f'i={kept + 1}; while :; do "$@" keep "$i" >/dev/null || exit 1; i=$((i+1)); done'
+    assert kept >= 2
+
+
 def test_kill_while_creating_the_ledger(isolated: Path) -> None:
     """The first change creates the file: killed, there is no ledger or a whole one, never an
     empty or half-made file."""

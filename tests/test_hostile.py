@@ -44,6 +44,8 @@ WRITES = [
     ["note", "1", "hello"],
     ["undo"],
     ["import", "{import}"],
+    ["promise", "x", "--to", "a", "--every", "monday 10am"],
+    ["stop", "1"],
 ]
 
 
@@ -283,7 +285,15 @@ def test_hostile_text_never_reaches_the_terminal(ok: Pk, hostile: int) -> None:
         ["promise", HOSTILE, "--to", NAME, "--due", "in 2 hours"],
         ["today"],
         ["undo"],
+        ["promise", HOSTILE, "--to", NAME, "--every", "daily 9am", "--note", HOSTILE],
+        ["list", "--series"],
+        ["today"],
     ):
+        result = terminal(*args)
+        assert result.exit_code == 0, (args, result.output)
+        assert_neutralised(result)
+    occurrence = str(max(p["id"] for p in ok("list", "--json").json))
+    for args in (["show", occurrence], ["stop", occurrence], ["list", "--series"]):
         result = terminal(*args)
         assert result.exit_code == 0, (args, result.output)
         assert_neutralised(result)
@@ -301,6 +311,9 @@ def test_hostile_text_never_reaches_the_terminal(ok: Pk, hostile: int) -> None:
         ["list", "--due-before", HOSTILE],
         ["keep", "1", "--at", HOSTILE],
         ["move", "1", HOSTILE],
+        ["promise", "x", "--to", "a", "--every", HOSTILE],
+        ["promise", "x", "--to", "a", "--every", "monday", "--until", HOSTILE],
+        ["stop", HOSTILE],
         [HOSTILE],
         ["list", "--" + HOSTILE],
         ["export", "--format", HOSTILE],

@@ -102,6 +102,45 @@ def test_every_fixture_upgrades_with_every_promise_and_event(
     assert_sound(ledger)
 
 
+SERIES_VERSION = next(
+    number for number, step in enumerate(schema.MIGRATIONS, 1) if step.__name__ == "m007_series"
+)
+
+
+@pytest.mark.parametrize(
+    "fixture", [p for p in LEDGERS if version_of(p) < SERIES_VERSION], ids=lambda p: p.stem
+)
+def test_series_arrive_on_every_older_ledger(
+    fixture: Path, ok: Pk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """m007: every older ledger gains the series table and the occurrence columns, its own
+    promises stay promises of no series, and a series can be made and exported at once."""
+    ledger = tmp_path / "old" / "ledger.db"
+    ledger.parent.mkdir()
+    shutil.copy(fixture, ledger)
+    monkeypatch.setenv("PK_DB", str(ledger))
+    before = _expected(fixture)["promises"]
+    exported = ok("export", now=FIXTURE_NOW).json
+    assert exported["series"] == []
+    assert [p["series"] for p in exported["promises"]] == [None] * len(before)
+    conn = sqlite3.connect(ledger)
+    try:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(promises)")}
+        assert {"series_uuid", "occurrence_ts"} <= columns
+        assert conn.execute("SELECT count(*) FROM series").fetchone()[0] == 0
+        assert conn.execute(
+            "SELECT count(*) FROM promises WHERE series_uuid IS NOT NULL OR occurrence_ts"
+            " IS NOT NULL"
+        ).fetchone() == (0,)
+    finally:
+        conn.close()
+    made = ok("promise", "Weekly status", "--to", "alice", "--every", "monday 10am", "--json")
+    after = ok("export", now=FIXTURE_NOW).json
+    assert len(after["promises"]) == len(before) + 1
+    assert after["series"][0]["uuid"] == made.json["series"]
+    assert_sound(ledger)
+
+
 def test_fixtures_hold_a_varied_history() -> None:
     kinds = {
         event["kind"]

@@ -26,6 +26,7 @@ from promisekeeper.face.commands import (
     record,
     reminders,
     report,
+    series,
     tell,
 )
 from promisekeeper.face.commands.common import State, fail, state
@@ -186,6 +187,7 @@ app.command()(promises.note)
 app.command()(promises.edit)
 app.command()(promises.delete)
 app.command()(promises.undo)
+app.command()(series.stop)
 app.command()(tell.notify)
 app.command()(owed.expect)
 app.command()(owed.nudge)

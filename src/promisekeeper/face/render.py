@@ -408,7 +408,12 @@ def list_lines(
 
 
 def show_promise(
-    promise: Promise, standing: str, events: list[Event], ledger: Ledger, out: Console
+    promise: Promise,
+    standing: str,
+    events: list[Event],
+    ledger: Ledger,
+    out: Console,
+    series: str | None = None,
 ) -> None:
     from rich import box
     from rich.table import Table
@@ -437,6 +442,8 @@ def show_promise(
     if standing in ("at_risk", "overdue"):
         head.add_row("Because", _text(why_at_risk(promise, ledger)))
     head.add_row("Made", _text(format_when(promise.made, now)))
+    if series is not None:  # an occurrence of a recurring promise: its rule and next dates
+        head.add_row("Series", _text(series))
     if promise.effort is not None:
         head.add_row("Effort", _text(f"{promise.effort.total_seconds() / 3600:g} hours of work"))
     if promise.tags:

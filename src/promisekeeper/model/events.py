@@ -104,6 +104,9 @@ class Made:
     # "mine" (you promised it) or "owed" (someone promised it to you); absent in the history
     # of every promise made before expectations existed, which are yours.
     direction: str = "mine"
+    # An occurrence of a series: the series' uuid and when it was scheduled for.
+    series: str | None = None
+    occurrence: datetime | None = None
 
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -120,6 +123,10 @@ class Made:
             data["effort"] = self.effort_s
         if self.direction != "mine":
             data["direction"] = self.direction
+        if self.series is not None:
+            data["series"] = self.series
+        if self.occurrence is not None:
+            data["occurrence"] = iso(self.occurrence)
         return data
 
     @classmethod
@@ -137,6 +144,8 @@ class Made:
             tags=_names(data.get("tags", []), "tags"),
             effort_s=_seconds(data.get("effort"), "effort"),
             direction=_direction(data),
+            series=None if data.get("series") is None else _word(data, "series"),
+            occurrence=_optional_time(data, "occurrence"),
         )
 
 

@@ -44,6 +44,8 @@ def apply(state: Promise | None, event: Event) -> Promise | None:
             note=detail.note,
             effort=_effort(detail.effort_s),
             direction=detail.direction,
+            series=detail.series,
+            occurrence=detail.occurrence,
         )
     if isinstance(detail, Unreadable):
         raise ValueError(f"a {event.kind!r} event that cannot be read: {detail.problem}")

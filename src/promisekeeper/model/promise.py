@@ -63,6 +63,10 @@ class Promise:
     snoozed_until: datetime | None = None
     # "mine": you promised it; "owed": someone promised it to you (`to` names them).
     direction: str = "mine"
+    # An occurrence of a series (model.series): the series' uuid and the local time it was
+    # scheduled for, as UTC (moving the occurrence changes its due, not this).
+    series: str | None = None
+    occurrence: datetime | None = None
 
     @property
     def kept_at(self) -> datetime | None:

@@ -88,6 +88,7 @@ def promise_json(promise: Promise, standing: str) -> dict[str, Any]:
         "tags": list(promise.tags),
         "note": promise.note,
         "direction": promise.direction,
+        "series": promise.series,
     }
 
 
@@ -157,6 +158,15 @@ def export(ledger: Ledger) -> Iterator[str]:
     for person in ledger.all_people():
         parts += (separator, encode(person_json(person)))
         separator = ",\n    "
+    parts.append("\n  ],\n" if separator != "\n    " else "],\n")
+    # Recurring promises (issue 14): each series once; its occurrences are promises above.
+    from promisekeeper.services.series import series_json
+
+    parts.append('  "series": [')
+    separator = "\n    "
+    for one in ledger.export_series():
+        parts += (separator, encode(series_json(one)))
+        separator = ",\n    "
     parts.append("\n  ]\n}\n" if separator != "\n    " else "]\n}\n")
     yield "".join(parts)
 
@@ -187,6 +197,7 @@ class Document:
 
     records: Iterable[Any]
     people: list[Person] = field(default_factory=list)
+    series: list[Any] = field(default_factory=list)  # model.series.Series
 
 
 def parse_document(text: str) -> Document:
@@ -205,11 +216,35 @@ def parse_document(text: str) -> Document:
         _check_version(document)
         records = document["promises"]
         people = _people(document.get("people"))
+        series = _series(document.get("series"))
     else:
-        records, people = document, []
+        records, people, series = document, [], []
     if not isinstance(records, list):
         raise ImportError_('"promises" must be a list')
-    return Document(records, people)
+    return Document(records, people, series)
+
+
+def _series(items: Any) -> list[Any]:
+    """The "series" of an export (none in older ones), each checked; a series named twice
+    is refused."""
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise ImportError_('"series" must be a list; nothing imported')
+    from promisekeeper.services.series import series_from_json
+
+    found: list[Any] = []
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        try:
+            one = series_from_json(item)
+        except PkError as exc:
+            raise ImportError_(f"series[{index}]: {exc}; nothing imported") from None
+        if one.uuid in seen:
+            raise ImportError_(f"series[{index}]: {one.uuid!r} is there twice; nothing imported")
+        seen.add(one.uuid)
+        found.append(one)
+    return found
 
 
 def _check_version(document: dict[str, Any]) -> None:
@@ -357,10 +392,12 @@ def stream_document(open_text: Callable[[], Any]) -> Document | None:
     except _Whole:
         return None
     people: list[Person] = []
+    series: list[Any] = []
     if shape.keys is not None:
         _check_version(shape.keys)
         people = _people(shape.keys.get("people"))
-    return Document(_again(open_text, shape.count), people)
+        series = _series(shape.keys.get("series"))
+    return Document(_again(open_text, shape.count), people, series)
 
 
 def _again(open_text: Callable[[], Any], count: int) -> Iterator[Any]:
@@ -654,7 +691,12 @@ def import_document(ledger: Ledger, document: Document) -> Imported:
         return merged
 
     result.promises, result.skipped = import_records(
-        ledger, document.records, people=document.people, merge=merge, present=result.present
+        ledger,
+        document.records,
+        people=document.people,
+        merge=merge,
+        present=result.present,
+        series=document.series,
     )
     return result
 
@@ -666,6 +708,7 @@ def import_records(
     people: list[Person] | None = None,
     merge: Callable[[Person | None, Person], Person | None] | None = None,
     present: list[tuple[int, int]] | None = None,
+    series: list[Any] | None = None,
 ) -> tuple[int, int]:
     """Import all records in one change, or none. Returns (imported, skipped as duplicates).
     A plain record without a uuid is a duplicate of a promise with the same what, people and
@@ -695,7 +738,12 @@ def import_records(
 
     try:
         return ledger.add_histories(
-            "import", prepared(), people=people or [], merge=merge, present=present
+            "import",
+            prepared(),
+            people=people or [],
+            merge=merge,
+            present=present,
+            series=series,
         )
     except DiskFull:
         raise ImportError_(

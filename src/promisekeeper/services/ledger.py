@@ -417,7 +417,136 @@ class Ledger:
             assert promise is not None
             event.promise_id = queries.save_promise(conn, promise)
             queries.append_event(conn, event)
+            self._repeat(conn, change)
         return promise
+
+    # -- series (recurring promises: services.series) -----------------------------------------
+    def _repeat(self, conn: Connection, change: int) -> list[Promise]:
+        """Make the occurrences of series that are due to exist, in this change; a ledger
+        without series pays one query on an empty table."""
+        active = queries.active_series(conn)
+        if not active:
+            return []
+        from promisekeeper.services import series
+
+        return series.catch_up(conn, change, self.now, self.risk_window, active)
+
+    def make_series(
+        self,
+        what: str,
+        to: list[str],
+        every: str,
+        *,
+        until: datetime | None = None,
+        count: int | None = None,
+        note: str = "",
+        tags: list[str] | None = None,
+    ) -> tuple[Any, Promise]:
+        """`pk promise --every`: a series and its first occurrence, in one change."""
+        from promisekeeper.services import series
+
+        made = series.new_series(
+            clean_text(what, "what you promise"),
+            clean_people(to),
+            every,
+            self.now,
+            day_ends=self.config.day_ends,
+            until=until,
+            count=count,
+            note=clean_text(note, "note", allow_empty=True),
+            tags=clean_tags(tags or []),
+        )
+        with self.change("promise") as (conn, change):
+            made.to = [queries.canonical_name(conn, name) for name in made.to]
+            queries.add_series(conn, made, change)
+            first = series.catch_up(conn, change, self.now, self.risk_window, [made])
+            self._repeat(conn, change)
+        return made, first[0]
+
+    def repeat_due(self) -> list[Promise]:
+        """For `pk today` and `pk remind`: make the occurrences due to exist now, if any, in a
+        change of their own (`repeat`, which undo passes by: the next run would make them
+        again). Reads only, and writes nothing, when none is due; a ledger that cannot be
+        written is shown as it is."""
+        from promisekeeper.services import series
+
+        if not self._query(queries.active_series, default=[]):
+            return []
+        if not self._query(series.pending, self.now, self.risk_window, default=False):
+            return []
+        try:
+            with self.change("repeat") as (conn, change):
+                return self._repeat(conn, change)
+        except PkError:
+            return []
+
+    def series_view(self, promise: Promise) -> Any:
+        """The series an occurrence belongs to, described (None for other promises, or when
+        the ledger does not hold its series)."""
+        if promise.series is None:
+            return None
+        from promisekeeper.services import series
+
+        def read(conn: Connection) -> Any:
+            found = queries.get_series(conn, promise.series or "")
+            return None if found is None else series.view(conn, found)
+
+        return self._query(read)
+
+    def series_view_of(self, found: Any) -> Any:
+        """A series (model.series.Series), described as it stands now."""
+        from promisekeeper.services import series
+
+        return self._query(lambda conn: series.view(conn, found))
+
+    def export_series(self) -> list[Any]:
+        """Every series as stored (for export)."""
+        return self._query(queries.all_series, default=[])
+
+    def all_series(self) -> list[Any]:
+        """Every series, described (`pk list --series`)."""
+        from promisekeeper.services import series
+
+        def read(conn: Connection) -> list[Any]:
+            return [series.view(conn, s) for s in queries.all_series(conn)]
+
+        return self._query(read, default=[])
+
+    def stop(self, promise_id: int, *, drop_open: bool = False) -> tuple[Any, list[Promise]]:
+        """`pk stop ID`: end the series occurrence `promise_id` belongs to; no occurrence is
+        made after now. Its open occurrences stay promised, unless `drop_open`: then they are
+        released (they agreed the series ends), each with that reason in its history.
+        Returns the series and the occurrences released."""
+        from promisekeeper.model.events import Closed, Noted
+
+        with self.change("stop", promise_id) as (conn, change):
+            promise = self._load(conn, promise_id)
+            if promise.series is None:
+                raise InvalidInput(f"promise {promise_id} is not part of a series")
+            found = queries.get_series(conn, promise.series)
+            if found is None:
+                raise InvalidInput(
+                    f"promise {promise_id} belongs to a series this ledger does not hold; "
+                    "import the export that has it"
+                )
+            if found.stopped_at is not None:
+                raise InvalidInput(f"the series of promise {promise_id} is stopped already")
+            queries.stop_series(conn, found.uuid, self.now, change)
+            released: list[Promise] = []
+            occurrences = queries.series_promises(conn, found.uuid)
+            for occurrence in occurrences:
+                if drop_open and occurrence.status == "open":
+                    reason = "the series was stopped (pk stop --drop-open)"
+                    released.append(
+                        self._record(conn, change, occurrence, Closed("released", self.now, reason))
+                    )
+            if not released:
+                # The stop is recorded in the history of its latest occurrence, so the record
+                # says when it ended and undo can take it back.
+                latest = occurrences[-1] if occurrences else promise
+                self._record(conn, change, latest, Noted(f"Series stopped: {found.rule}"))
+            found.stopped_at = self.now
+        return found, released
 
     def keep(self, promise_id: int, *, at: datetime | None = None, note: str = "") -> Promise:
         from promisekeeper.rules.dates import format_day_time
@@ -440,7 +569,9 @@ class Ledger:
             from promisekeeper.model.events import Closed
 
             closed = Closed("kept", when, note=clean_text(note, "note") if note else "")
-            return self._record(conn, change, promise, closed)
+            kept = self._record(conn, change, promise, closed)
+            self._repeat(conn, change)
+            return kept
 
     def move(
         self, promise_id: int, due: datetime, *, reason: str = "", force: bool = False
@@ -459,7 +590,9 @@ class Ledger:
                 before_deadline=not past_due(promise, self.now),
                 reason=clean_text(reason, "reason") if reason else "",
             )
-            return self._record(conn, change, promise, moved)
+            moved_promise = self._record(conn, change, promise, moved)
+            self._repeat(conn, change)
+            return moved_promise
 
     def settle(self, promise_id: int, kind: str, *, reason: str = "") -> Promise:
         """Mark a promise broken (you couldn't) or released (they let you off)."""
@@ -470,7 +603,9 @@ class Ledger:
             from promisekeeper.model.events import Closed
 
             closed = Closed(kind, self.now, reason=clean_text(reason, "reason") if reason else "")
-            return self._record(conn, change, promise, closed)
+            settled = self._record(conn, change, promise, closed)
+            self._repeat(conn, change)
+            return settled
 
     def reopen(self, promise_id: int) -> Promise:
         with self.change("reopen", promise_id) as (conn, change):
@@ -581,6 +716,7 @@ class Ledger:
         people: list[Person] | None = None,
         merge: Callable[[Person | None, Person], Person | None] | None = None,
         present: list[tuple[int, int]] | None = None,
+        series: list[Any] | None = None,
     ) -> tuple[int, int]:
         """Store whole histories as one change (import), each starting with its making; a
         promise whose uuid is already in the ledger is skipped. Names are recorded as the
@@ -606,6 +742,16 @@ class Ledger:
                 merged = merge(known, incoming) if merge else None
                 if merged is not None:
                     queries.save_person(conn, merged)
+            # Series are merged by uuid: a new one is added, a stop is taken over (the
+            # earlier stop wins); their occurrences come with the promises.
+            for incoming_series in series or []:
+                incoming_series.to = [queries.canonical_name(conn, n) for n in incoming_series.to]
+                if not queries.add_series(conn, incoming_series, change) and (
+                    incoming_series.stopped_at is not None
+                ):
+                    queries.stop_series(
+                        conn, incoming_series.uuid, incoming_series.stopped_at, None
+                    )
             writer = queries.HistoryWriter(conn, change)
             counts = [0, 0]  # added, skipped
             start = 0

@@ -20,6 +20,7 @@ from promisekeeper.store.schema import LEDGER_TABLES
 
 if TYPE_CHECKING:
     from promisekeeper.model.events import Event
+    from promisekeeper.model.series import Series
 
 
 def ts(dt: datetime) -> int:
@@ -52,7 +53,7 @@ _PROMISE_COLUMNS = f"""p.id, p.uuid, p.what, p.note, p.tags, p.made_ts, p.due_ts
         SELECT pe.name FROM promise_people pp JOIN people pe ON pe.id = pp.person_id
         WHERE pp.promise_id = p.id ORDER BY pp.position)) AS people,
     {_NOTICES},
-    p.effort_s, p.moved_late_s, p.direction"""
+    p.effort_s, p.moved_late_s, p.direction, p.series_uuid, p.occurrence_ts"""
 
 # The same row without what was told, heard or snoozed (None in _promise): for reads that need
 # only the promise's own fields and its standing, which none of them changes.
@@ -135,6 +136,8 @@ def _promise(row: Sequence[Any]) -> Promise:
         effort=None if effort is None else timedelta(seconds=effort),
         moved_late_by=timedelta(seconds=_count(row[18], _MOST_SECONDS)),
         direction=_direction(row[19]),
+        series=row[20] if isinstance(row[20], str) else None,
+        occurrence=None if row[21] is None else _time(row[21]),
     )
     if row[14] is not None:
         try:
@@ -423,15 +426,25 @@ def save_person(conn: sqlite3.Connection, person: Person) -> None:
     )
 
 
-_INSERT_PROMISE = """INSERT INTO promises (uuid, what, note, tags, made_ts, due_ts,
-    original_due_ts, status, closed_ts, moves, late_moves, deleted_ts, effort_s, moved_late_s,
-    direction)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
-
-
-_INSERT_PROMISE_WITH_ID = """INSERT INTO promises (id, uuid, what, note, tags, made_ts, due_ts,
-    original_due_ts, status, closed_ts, moves, late_moves, deleted_ts, effort_s, moved_late_s)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+# The columns a promise row is written with, in the order of _promise_values: one list for the
+# insert, the insert with an id (import) and the update, so the three cannot disagree.
+_ROW_COLUMNS = (
+    "uuid", "what", "note", "tags", "made_ts", "due_ts", "original_due_ts", "status",
+    "closed_ts", "moves", "late_moves", "deleted_ts", "effort_s", "moved_late_s",
+    "direction",
+    "series_uuid", "occurrence_ts",
+)  # fmt: skip
+_INSERT_PROMISE = (
+    f"INSERT INTO promises ({', '.join(_ROW_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in _ROW_COLUMNS)})"
+)
+_INSERT_PROMISE_WITH_ID = (
+    f"INSERT INTO promises (id, {', '.join(_ROW_COLUMNS)}) "
+    f"VALUES (?, {', '.join('?' for _ in _ROW_COLUMNS)})"
+)
+_UPDATE_PROMISE = (
+    f"UPDATE promises SET {', '.join(c + ' = ?' for c in _ROW_COLUMNS)} WHERE id = ?"
+)
 
 
 def _promise_values(promise: Promise) -> tuple[Any, ...]:
@@ -451,6 +464,8 @@ def _promise_values(promise: Promise) -> tuple[Any, ...]:
         None if promise.effort is None else int(promise.effort.total_seconds()),
         int(promise.moved_late_by.total_seconds()),
         promise.direction,
+        promise.series,
+        None if promise.occurrence is None else ts(promise.occurrence),
     )
 
 
@@ -462,10 +477,7 @@ def save_promise(conn: sqlite3.Connection, promise: Promise) -> int:
         promise.id = int(cursor.lastrowid or 0)
     else:
         conn.execute(
-            """UPDATE promises SET uuid = ?, what = ?, note = ?, tags = ?, made_ts = ?, due_ts = ?,
-                   original_due_ts = ?, status = ?, closed_ts = ?, moves = ?, late_moves = ?,
-                   deleted_ts = ?, effort_s = ?, moved_late_s = ?, direction = ?
-               WHERE id = ?""",
+            _UPDATE_PROMISE,
             (*values, promise.id),
         )
     conn.execute("DELETE FROM promise_people WHERE promise_id = ?", (promise.id,))
@@ -756,7 +768,7 @@ def histories(conn: sqlite3.Connection) -> list[tuple[Promise, list[Event]]]:
 
 
 # The changes undo can take back: not undone, with events, not cron's reminders.
-_UNDOABLE = """c.undone_ts IS NULL AND c.command NOT IN ('remind')
+_UNDOABLE = """c.undone_ts IS NULL AND c.command NOT IN ('remind', 'repeat')
              AND EXISTS (SELECT 1 FROM events e WHERE e.change_id = c.id)"""
 
 
@@ -829,7 +841,7 @@ def later_change_on(conn: sqlite3.Connection, change_id: int) -> tuple[int, str,
     (its id, its command, the promise). Reminders recorded by cron do not count."""
     row = conn.execute(
         """SELECT c.id, c.command, e.promise_id FROM events e JOIN changes c ON c.id = e.change_id
-           WHERE c.id > ? AND c.undone_ts IS NULL AND c.command NOT IN ('remind')
+           WHERE c.id > ? AND c.undone_ts IS NULL AND c.command NOT IN ('remind', 'repeat')
              AND e.promise_id IN (SELECT promise_id FROM events WHERE change_id = ?)
            ORDER BY c.id, e.promise_id LIMIT 1""",
         (change_id, change_id),
@@ -933,6 +945,12 @@ def undo_change(conn: sqlite3.Connection, change_id: int, at: datetime) -> list[
     ]
     conn.execute("DELETE FROM events WHERE change_id = ?", (change_id,))
     conn.execute("UPDATE changes SET undone_ts = ? WHERE id = ?", (ts(at), change_id))
+    # A series begun by the change goes with it; one it stopped runs again.
+    conn.execute("DELETE FROM series WHERE change_id = ?", (change_id,))
+    conn.execute(
+        "UPDATE series SET stopped_ts = NULL, stopped_change = NULL WHERE stopped_change = ?",
+        (change_id,),
+    )
     return touched
 
 
@@ -1017,3 +1035,147 @@ def orphan_event_promises(conn: sqlite3.Connection) -> list[int]:
         "SELECT DISTINCT promise_id FROM events WHERE promise_id NOT IN (SELECT id FROM promises)"
     )
     return sorted(int(r[0]) for r in rows)
+
+
+# -------------------------------------------------------------------------------------------------
+# Series (recurring promises)
+# -------------------------------------------------------------------------------------------------
+_SERIES_COLUMNS = (
+    "uuid, what, people, tags, note, rule, start, until_ts, count, made_ts, stopped_ts"
+)
+
+
+def _series(row: Sequence[Any]) -> Series | None:
+    """A series row, typed; None for a row pk never writes."""
+    from promisekeeper.model.series import Series
+
+    try:
+        start = datetime.fromisoformat(row[6])
+        made = _time(row[9])
+        series = Series(
+            uuid=row[0],
+            what=row[1],
+            to=_strings(row[2]),
+            tags=_strings(row[3]),
+            note=row[4],
+            rule=row[5],
+            start=start.replace(tzinfo=None),
+            until=_optional_time(row[7]),
+            count=row[8] if isinstance(row[8], int) and row[8] > 0 else None,
+            made=made,
+            stopped_at=_optional_time(row[10]),
+        )
+    except (_UnreadableRow, TypeError, ValueError):
+        return None
+    if not all(isinstance(v, str) for v in (series.uuid, series.what, series.rule, series.note)):
+        return None
+    return series
+
+
+def _select_series(
+    conn: sqlite3.Connection, where: str, params: Sequence[Any] = ()
+) -> list[Series]:
+    rows = conn.execute(
+        f"SELECT {_SERIES_COLUMNS} FROM series WHERE {where} ORDER BY made_ts, id", params
+    ).fetchall()
+    found = (_series(row) for row in rows)
+    return [s for s in found if s is not None]
+
+
+def active_series(conn: sqlite3.Connection) -> list[Series]:
+    """The series `pk stop` has not ended (an empty table costs one index probe)."""
+    return _select_series(conn, "stopped_ts IS NULL")
+
+
+def all_series(conn: sqlite3.Connection) -> list[Series]:
+    return _select_series(conn, "1")
+
+
+def get_series(conn: sqlite3.Connection, uuid: str) -> Series | None:
+    found = _select_series(conn, "uuid = ?", (uuid,))
+    return found[0] if found else None
+
+
+def add_series(conn: sqlite3.Connection, series: Series, change_id: int | None) -> bool:
+    """Store a series unless its uuid is known; whether it was added."""
+    cursor = conn.execute(
+        "INSERT OR IGNORE INTO series (uuid, what, people, tags, note, rule, start, until_ts,"
+        " count, made_ts, stopped_ts, change_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            series.uuid,
+            series.what,
+            json.dumps(series.to, ensure_ascii=False),
+            json.dumps(series.tags, ensure_ascii=False),
+            series.note,
+            series.rule,
+            series.start.isoformat(timespec="minutes"),
+            None if series.until is None else ts(series.until),
+            series.count,
+            ts(series.made),
+            None if series.stopped_at is None else ts(series.stopped_at),
+            change_id,
+        ),
+    )
+    return cursor.rowcount > 0
+
+
+def stop_series(conn: sqlite3.Connection, uuid: str, at: datetime, change_id: int | None) -> bool:
+    """End a series at `at` (the earlier stop wins); whether it changed."""
+    cursor = conn.execute(
+        "UPDATE series SET stopped_ts = ?, stopped_change = ?"
+        " WHERE uuid = ? AND (stopped_ts IS NULL OR stopped_ts > ?)",
+        (ts(at), change_id, uuid, ts(at)),
+    )
+    return cursor.rowcount > 0
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """What the series rules need of one occurrence: its id, when it was scheduled for, its
+    status, and when it was closed or deleted."""
+
+    id: int
+    scheduled: datetime
+    due: datetime
+    status: str
+    closed_at: datetime | None
+    deleted_at: datetime | None
+
+
+def latest_occurrence(conn: sqlite3.Connection, series: str) -> Occurrence | None:
+    """The series' occurrence scheduled last (deleted ones included)."""
+    row = conn.execute(
+        "SELECT id, occurrence_ts, due_ts, status, closed_ts, deleted_ts FROM promises"
+        " WHERE series_uuid = ? AND occurrence_ts IS NOT NULL"
+        " ORDER BY occurrence_ts DESC, id DESC LIMIT 1",
+        (series,),
+    ).fetchone()
+    if row is None:
+        return None
+    try:
+        return Occurrence(
+            int(row[0]),
+            _time(row[1]),
+            _time(row[2]),
+            str(row[3]),
+            _optional_time(row[4]),
+            _optional_time(row[5]),
+        )
+    except _UnreadableRow:
+        return None
+
+
+def has_promise_uuid(conn: sqlite3.Connection, uuid: str) -> bool:
+    """Whether the ledger holds a promise with this uuid (deleted ones included)."""
+    return conn.execute("SELECT 1 FROM promises WHERE uuid = ?", (uuid,)).fetchone() is not None
+
+
+def count_occurrences(conn: sqlite3.Connection, series: str) -> int:
+    return count_promises(conn, "p.series_uuid = ?", (series,))
+
+
+def series_promises(conn: sqlite3.Connection, series: str) -> list[Promise]:
+    """A series' occurrences that are not deleted, in the order they were scheduled."""
+    return select_promises(
+        conn, "p.series_uuid = ? AND p.deleted_ts IS NULL", (series,), "p.occurrence_ts, p.id"
+    )

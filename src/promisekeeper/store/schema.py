@@ -168,6 +168,39 @@ def m006_direction(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m007_series(conn: sqlite3.Connection) -> None:
+    # Recurring promises: a series (its rule in words, the local time of its first occurrence,
+    # its end, and when `pk stop` ended it), replicated by export and import; each occurrence
+    # is a promise that names its series and the time it was scheduled for (folded from its
+    # `made` event).
+    conn.execute(
+        """CREATE TABLE series (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,
+            what TEXT NOT NULL,
+            people TEXT NOT NULL DEFAULT '[]',
+            tags TEXT NOT NULL DEFAULT '[]',
+            note TEXT NOT NULL DEFAULT '',
+            rule TEXT NOT NULL,
+            start TEXT NOT NULL,
+            until_ts INTEGER,
+            count INTEGER,
+            made_ts INTEGER NOT NULL,
+            stopped_ts INTEGER,
+            change_id INTEGER,
+            stopped_change INTEGER
+        )"""
+    )
+    conn.execute("CREATE INDEX series_active ON series (stopped_ts)")
+    conn.execute("ALTER TABLE promises ADD COLUMN series_uuid TEXT")
+    conn.execute("ALTER TABLE promises ADD COLUMN occurrence_ts INTEGER")
+    conn.execute(
+        "CREATE INDEX promises_series ON promises (series_uuid, occurrence_ts)"
+        " WHERE series_uuid IS NOT NULL"
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -224,7 +257,7 @@ def migrate(
             raise
 
 
-LEDGER_TABLES = ("promises", "events", "changes", "people", "promise_people")
+LEDGER_TABLES = ("promises", "events", "changes", "people", "promise_people", "series")
 
 
 # -------------------------------------------------------------------------------------------------

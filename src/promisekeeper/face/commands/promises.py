@@ -64,19 +64,43 @@ def promise(
             help="Work it takes (6h, 2d = two working days): at risk when working time runs short.",
         ),
     ] = None,
+    every: Annotated[
+        str | None,
+        typer.Option(
+            "--every",
+            metavar="RULE",
+            help="Repeat: monday 10am, weekday 9am, 2 weeks fri, monthly on the 1st, "
+            "3 days after done (each occurrence is its own promise; instead of --due).",
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option("--until", metavar="WHEN", help="With --every: no occurrence after this."),
+    ] = None,
+    count: Annotated[
+        int | None,
+        typer.Option("--count", metavar="N", help="With --every: this many occurrences in all."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Record a promise: what, to whom, by when.
 
     A promise needs a person and a date; on a terminal pk asks for them when missing.
+    With --every it repeats: each occurrence is a promise of its own, made when the one
+    before is closed or its own date comes within the risk window (pk stop ID ends it).
 
     \b
     Examples:
       pk promise "Send the Q3 numbers" --to alice --due fri
       pk promise fix the login bug --to bob --to carol --due "tomorrow 3pm" --tag release
       pk promise "Review the RFC" -t dana -d "in 3 days" --note "sections 2-4"
+      pk promise "Weekly status" --to alice --every "monday 10am" --until 2027-03-31
+      pk promise "Water the plants" --to carol --every "3 days after done" --count 10
     """
     ledger = state(ctx).ledger()
+    if every is not None or until is not None or count is not None:
+        _promise_every(ctx, ledger, what, to, due, every, until, count, note, tag, as_json)
+        return
     ledger.will_write()  # it reads (names, your record), then records: one connection
     text = " ".join(what or []).strip()
     if not text:
@@ -112,6 +136,63 @@ def promise(
     say(f"  due {format_when(made.due, ledger.now)}")
 
 
+def _promise_every(
+    ctx: typer.Context,
+    ledger: Ledger,
+    what: list[str] | None,
+    to: list[str] | None,
+    due: str | None,
+    every: str | None,
+    until: str | None,
+    count: int | None,
+    note: str,
+    tag: list[str] | None,
+    as_json: bool,
+) -> None:
+    """`pk promise --every`: a series and its first occurrence."""
+    if every is None:
+        ctx.fail("--until and --count go with --every: say how it repeats.")
+    if due is not None:
+        ctx.fail("--due and --every: give one (the series sets each occurrence's date).")
+    if until is not None and count is not None:
+        ctx.fail("--until and --count: give one.")
+    text = " ".join(what or []).strip()
+    if not text:
+        ctx.fail("Missing argument 'WHAT': say what you promise.")
+    if not to:
+        ctx.fail("Missing option '--to': a promise without a person is a wish.")
+    ledger.will_write()
+    end = when(ledger, until) if until is not None else None
+    to = [_check_name(ledger, name) for name in to]
+    series, first = ledger.make_series(
+        text, to, every, until=end, count=count, note=note, tags=tag or []
+    )
+    if as_json:
+        from promisekeeper.services.series import series_json
+
+        print_json({**promise_object(ledger, first), "recurrence": series_json(series)})
+        return
+    from promisekeeper.face.render import promise_summary
+    from promisekeeper.rules.dates import format_when
+
+    paint = painter()
+    say(f"Promised {paint(promise_summary(first), 'bold')}")
+    say(f"  {series.rule}; first due {format_when(first.due, ledger.now)}")
+    end_words = _series_end(series, ledger)
+    if end_words:
+        say(f"  {end_words}")
+
+
+def _series_end(series: Any, ledger: Ledger) -> str:
+    from promisekeeper.rules.dates import format_day_time
+
+    if series.count is not None:
+        return f"{series.count} occurrence{'s' if series.count != 1 else ''} in all"
+    if series.until is not None:
+        return f"until {format_day_time(series.until, ledger.now)}"
+    return ""
+
+
 NoPromptOption = Annotated[
     bool, typer.Option("--no-prompt", help="Do not ask about promises at risk (terminal only).")
 ]
@@ -144,6 +225,7 @@ def today(
     from promisekeeper.face.daily import today_output
 
     ledger = state(ctx).ledger()
+    ledger.repeat_due()  # occurrences of series due to exist now (none: one cheap read)
     say(today_output(ledger, as_json=as_json, everything=show_all))
     if tell.should_walk(no_prompt, as_json):
         tell.walk(ledger)
@@ -227,6 +309,12 @@ def list_promises(
         bool, typer.Option("--owed", help="Only promises owed to you (pk expect).")
     ] = False,
     mine: Annotated[bool, typer.Option("--mine", help="Only your own promises.")] = False,
+    series: Annotated[
+        bool,
+        typer.Option(
+            "--series", help="List the recurring promises (series) instead, with their next dates."
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """List promises, filtered (open ones by default), soonest due first.
@@ -239,7 +327,13 @@ def list_promises(
       pk list --to alice --status all
       pk list --tag release --due-before "next week" --json
       pk list --owed --status all
+      pk list --series
     """
+    if series:
+        from promisekeeper.face.commands.series import list_series
+
+        list_series(state(ctx).ledger(), as_json)
+        return
     if status_ not in STATUS_CHOICES:
         ctx.fail(f"--status must be one of {', '.join(STATUS_CHOICES)}, not {status_!r}")
     if owed and mine:
@@ -275,16 +369,26 @@ def show(ctx: typer.Context, promise_id: IdArgument, as_json: JsonOption = False
     ledger = state(ctx).ledger()
     found = ledger.get(promise_id)
     events = ledger.history(promise_id)
+    view = ledger.series_view(found)
     if as_json:
         from promisekeeper.services.exchange import event_json
 
         result = promise_object(ledger, found)
         result["history"] = [event_json(e) for e in events]
+        if view is not None:
+            from promisekeeper.services.series import series_json
+
+            result["recurrence"] = series_json(view)
         print_json(result)
         return
     from promisekeeper.face.render import console, show_promise
 
-    show_promise(found, ledger.standing(found), events, ledger, console())
+    words = None
+    if found.series is not None:
+        from promisekeeper.face.commands.series import series_words
+
+        words = "a series this ledger does not hold" if view is None else series_words(view, ledger)
+    show_promise(found, ledger.standing(found), events, ledger, console(), series=words)
 
 
 def _confirm_change(

@@ -90,6 +90,8 @@ def remind(
         from promisekeeper.rules.dates import parse_duration
 
         span = parse_duration(within)
+    if record is not False:
+        ledger.repeat_due()  # occurrences of series due to exist now; --no-record writes nothing
     reminders = reminding.due(ledger, span)
     recording = unattended() if record is None else record
     # A recording run (cron) says only what is new; any other shows all that needs you.
