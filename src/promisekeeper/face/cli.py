@@ -18,6 +18,7 @@ from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from promisekeeper import __version__
 from promisekeeper.face.commands import (
+    checkpoints,
     data,
     maintenance,
     people,
@@ -184,6 +185,7 @@ app.command()(promises.reopen)
 app.command()(promises.note)
 app.command()(promises.edit)
 app.command()(promises.delete)
+app.command()(checkpoints.checkpoint)
 app.command()(promises.undo)
 app.command()(tell.notify)
 app.command()(people.people)
