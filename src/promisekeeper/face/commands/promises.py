@@ -341,7 +341,6 @@ def keep(
         typer.Option(
             "--checkpoint",
             metavar="N",
-            min=1,
             help="Tick off checkpoint N (as pk show numbers them); the promise stays open.",
         ),
     ] = None,
