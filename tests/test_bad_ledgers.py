@@ -57,6 +57,9 @@ EXTRA: dict[str, list[str]] = {
     "report": ["report"],
     "promise --every": ["promise", "x", "--to", "a", "--every", "monday 10am"],
     "list --series": ["list", "--series"],
+    "checkpoint": ["checkpoint", "1", "draft", "--by", "fri"],
+    "keep --checkpoint": ["keep", "1", "--checkpoint", "1"],
+    "edit --includes": ["edit", "1", "--includes", "x", "--source", "y"],
 }
 # Commands that never open the ledger (`pk cron` prints a crontab line naming its path).
 NO_LEDGER = {"cron"}

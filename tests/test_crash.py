@@ -275,3 +275,27 @@ def test_kill_during_restore_and_backup(base_ledger: Path, tmp_path: Path) -> No
             assert_sound(target)
     print(f"restore killed 6 times: {dict(seen)}")
     assert queries.integrity_problems(sqlite3.connect(db)) == []
+
+
+def test_kill_during_checkpoints_and_terms(base_ledger: Path) -> None:
+    """`pk checkpoint` and `pk edit --includes`, killed in a loop: each change lands whole or
+    not at all, and every row stays the fold of its history (terms and checkpoints too)."""
+    db = base_ledger
+    rng = random.Random(SEED + 5)
+    loop = (
+        'n=$1; shift; i=0; while :; do "$@" checkpoint 2 "cp $n-$i" --by "fri 9:00" '
+        '>/dev/null || exit 1; "$@" edit 2 --includes "part $n-$i" >/dev/null || exit 1; '
+        "i=$((i+1)); done"
+    )
+    for burst in range(3):
+        process = start(["sh", "-c", loop, "sh", str(burst), *PK])
+        time.sleep(rng.uniform(0.3, 1.2))
+        kill(process)
+        sound = assert_sound(db)
+        commands = Counter(command for _id, command, _undone in sound["changes"])
+        (deck,) = [(p, events) for p, events in sound["histories"] if p.what == "Review the RFC"]
+        kinds = Counter(event.kind for event in deck[1])
+        assert commands["checkpoint"] == kinds["checkpoint"] == len(deck[0].checkpoints)
+        assert commands["edit"] == kinds["edited"] == len(deck[0].includes)
+    assert commands["checkpoint"] >= 2  # the loop really ran
+    assert pk("show", "2").returncode == 0

@@ -261,6 +261,20 @@ def test_hostile_text_is_stored_and_returned_verbatim(ok: Pk, hostile: int, plac
     assert_sound(place / "ledger.db")
 
 
+def test_hostile_terms_and_checkpoints_are_stored_verbatim(
+    ok: Pk, hostile: int, place: Path
+) -> None:
+    ident = str(hostile)
+    ok("edit", ident, "--includes", HOSTILE, "--excludes", HOSTILE, "--source", HOSTILE)
+    ok("checkpoint", ident, HOSTILE, "--by", "thu")
+    shown = ok("show", ident, "--json").json
+    assert shown["includes"] == shown["excludes"] == [HOSTILE.strip()]
+    assert shown["source"] == HOSTILE.strip()
+    assert shown["checkpoints"][0]["what"] == HOSTILE.strip()
+    assert ok("export").json["promises"][0]["includes"] == [HOSTILE.strip()]
+    assert_sound(place / "ledger.db")
+
+
 def test_hostile_text_never_reaches_the_terminal(ok: Pk, hostile: int) -> None:
     ident = str(hostile)
     for args in (
@@ -277,8 +291,13 @@ def test_hostile_text_never_reaches_the_terminal(ok: Pk, hostile: int) -> None:
         ["note", ident, HOSTILE],
         ["move", ident, "mon", "--reason", HOSTILE],
         ["edit", ident, "--what", HOSTILE + "!"],
+        ["edit", ident, "--includes", HOSTILE, "--excludes", HOSTILE, "--source", HOSTILE],
+        ["checkpoint", ident, HOSTILE, "--by", "thu"],
+        ["show", ident],
+        ["keep", ident, "--checkpoint", "1", "--note", HOSTILE],
         ["keep", ident, "--note", HOSTILE],
         ["show", ident],
+        ["report", "--format", "markdown"],
         ["reopen", ident],
         ["break", ident, "--reason", HOSTILE],
         ["show", ident],
@@ -385,6 +404,13 @@ def test_a_megabyte_of_text_in_tables(ok: Pk) -> None:
         (["nudge", "999"], "no promise with id 999"),
         (["nudge", "1", "--via", "pigeon"], "use pk notify 1"),
         (["keep", "1", "--at", "tomorrow"], "future"),
+        (["checkpoint", "1", "x", "--by", "the heat death"], "cannot understand date"),
+        (["checkpoint", "1", "x", "--by", "yesterday"], "not in the future"),
+        (["checkpoint", "1", "x" * 1_000_001, "--by", "thu"], "too long"),
+        (["keep", "1", "--checkpoint", "9223372036854775807"], "has no checkpoint"),
+        (["keep", "1", "--checkpoint", "-1"], "has no checkpoint"),
+        (["promise", "x", "--to", "a", "--due", "fri", "--includes", ""], "cannot be empty"),
+        (["edit", "1", "--drop-excludes", "\x1b[31m"], "does not list"),
         (["move", "1", "last year"], ""),
         (["list", "--due-before", "the heat death"], "cannot understand date"),
         (["show", "999"], "no promise with id 999"),
@@ -673,6 +699,7 @@ def test_nothing_is_sent_anywhere(
         ["expect", "y", "--from", "b", "--by", "fri"], ["nudge", "4", "--dry-run"],
         ["today"], ["status"], ["list"], ["show", "1"], ["keep", "1"], ["move", "2", "tue"],
         ["note", "2", "n"], ["edit", "2", "--what", "y"], ["people"], ["person", "a"],
+        ["checkpoint", "2", "c", "--by", "tue 9:00"], ["keep", "2", "--checkpoint", "1"],
         ["remind"], ["export", "--output", str(export)], ["import", str(export)],
         ["doctor"], ["backup"], ["undo"], ["config"],
     ):  # fmt: skip

@@ -344,3 +344,53 @@ def test_a_fresh_ledger_has_the_direction_column(ok: Pk, isolated: Path) -> None
             conn.execute("UPDATE promises SET direction = 'theirs'")
     finally:
         conn.close()
+
+
+# -------------------------------------------------------------------------------------------------
+# m008: terms and checkpoints
+# -------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("fixture", before("m008_terms_and_checkpoints"), ids=lambda p: p.stem)
+def test_terms_and_checkpoints_after_an_upgrade(
+    fixture: Path, ok: Pk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every older ledger gains empty terms and no checkpoints, keeps the terms an older pk
+    stored in a `made` event it imported (from a newer export), and takes new ones."""
+    import json
+
+    ledger = tmp_path / "old" / "ledger.db"
+    ledger.parent.mkdir()
+    shutil.copy(fixture, ledger)
+    conn = sqlite3.connect(ledger)
+    (promise_id, data), *_ = conn.execute(
+        "SELECT promise_id, data FROM events WHERE kind = 'made' ORDER BY promise_id"
+    ).fetchall()
+    details = json.loads(data)
+    details.update(includes=["the slides"], excludes=["the video"], source="the thread")
+    conn.execute(
+        "UPDATE events SET data = ? WHERE kind = 'made' AND promise_id = ?",
+        (json.dumps(details), promise_id),
+    )
+    conn.commit()
+    conn.close()
+    monkeypatch.setenv("PK_DB", str(ledger))
+    exported = {p["id"]: p for p in ok("export", now=FIXTURE_NOW).json["promises"]}
+    assert user_version(ledger) == schema.SCHEMA_VERSION
+    folded = exported.pop(promise_id)
+    assert (folded["includes"], folded["excludes"], folded["source"]) == (
+        ["the slides"],
+        ["the video"],
+        "the thread",
+    )
+    assert all(
+        (p["includes"], p["excludes"], p["source"], p["checkpoints"]) == ([], [], "", [])
+        for p in exported.values()
+    )
+    assert_sound(ledger)
+    # The upgraded ledger takes terms and checkpoints, and finds a missed one in the daily view.
+    made = ok(
+        "promise", "After the upgrade", "--to", "alice", "--due", "fri", "--includes", "x",
+        "--json", now=FIXTURE_NOW,
+    ).json["id"]  # fmt: skip
+    ok("checkpoint", str(made), "draft", "--by", "tue", now=FIXTURE_NOW)
+    assert "checkpoint 1 missed" in ok("today", now="2026-11-25T10:00:00+01:00").stdout
+    assert_sound(ledger)

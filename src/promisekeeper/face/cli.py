@@ -18,6 +18,7 @@ from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from promisekeeper import __version__
 from promisekeeper.face.commands import (
+    checkpoints,
     data,
     maintenance,
     owed,
@@ -186,6 +187,7 @@ app.command()(promises.reopen)
 app.command()(promises.note)
 app.command()(promises.edit)
 app.command()(promises.delete)
+app.command()(checkpoints.checkpoint)
 app.command()(promises.undo)
 app.command()(series.stop)
 app.command()(tell.notify)

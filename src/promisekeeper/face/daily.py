@@ -53,7 +53,7 @@ def promise_object(ledger: Ledger, promise: Promise, standing: str | None = None
     from promisekeeper.model.times import iso
     from promisekeeper.services.exchange import promise_json
 
-    obj = promise_json(promise, standing or ledger.standing(promise))
+    obj = promise_json(promise, standing or ledger.standing(promise), ledger.now)
     obj["notified_at"] = iso(promise.told_at) if promise.told_at else None
     obj["notified_before_deadline"] = promise.told_before_deadline
     obj["needs_telling"] = ledger.needs_telling(promise)

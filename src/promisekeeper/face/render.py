@@ -27,6 +27,7 @@ from promisekeeper.telling.text import one_line, safe
 from promisekeeper.telling.words import (
     STANDING_WORDS,
     arrow,
+    checkpoint_words,
     people,
     short_standing,
     short_timing,
@@ -132,7 +133,19 @@ def _line(promise: Promise, now: datetime, paint: Painter) -> str:
         due = f"due {format_when(promise.due, now)}"
     ident = paint(f"#{promise.id}", "cyan")
     told = told_marker(promise, now)
-    return f"{ident}  {one_line(promise.what, 60)} {arrow(promise)} · {due}{told}"
+    missed = missed_marker(promise, now)
+    return f"{ident}  {one_line(promise.what, 60)} {arrow(promise)} · {due}{missed}{told}"
+
+
+def missed_marker(promise: Promise, now: datetime) -> str:
+    """' · checkpoint 2 missed' when an open promise has a missed checkpoint (the rule:
+    rules.checkpoints.first_missed), so the daily view says why it is at risk."""
+    if promise.status != "open" or not promise.checkpoints:
+        return ""
+    from promisekeeper.rules.checkpoints import first_missed
+
+    missed = first_missed(promise, now)
+    return "" if missed is None else f" · checkpoint {missed[0]} missed"
 
 
 def told_marker(promise: Promise, now: datetime) -> str:
@@ -450,14 +463,49 @@ def show_promise(
         head.add_row("Tags", _text(" ".join(promise.tags)))
     if promise.note:
         head.add_row("Note", _text(promise.note))
+    # The terms, one item a row.
+    for label, items in (("Includes", promise.includes), ("Not included", promise.excludes)):
+        for index, item in enumerate(items):
+            head.add_row(label if index == 0 else "", _text(item))
+    if promise.source:
+        head.add_row("Source", _text(promise.source))
     head.add_row("UUID", _text(promise.uuid, "dim"))
     out.print(head)
+    if promise.checkpoints:
+        out.print(checkpoint_table(promise, now))
     history = Table(title="History", title_justify="left", box=box.SIMPLE_HEAD)
     history.add_column("When", no_wrap=True)
     history.add_column("What happened", overflow="fold")
     for event in events:
         history.add_row(format_day_time(event.at, now), _text(describe(event, now)))
     out.print(history)
+
+
+CHECKPOINT_STYLE = {
+    "done_on_time": "green",
+    "done_late": "yellow",
+    "missed": "bold red",
+    "upcoming": "",
+}
+
+
+def checkpoint_table(promise: Promise, now: datetime) -> Any:
+    """The checkpoints of `pk show`, numbered as `pk keep ID --checkpoint N` takes them."""
+    from rich import box
+    from rich.table import Table
+
+    from promisekeeper.rules.checkpoints import checkpoint_standing
+
+    table = Table(title="Checkpoints", title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("N", justify="right", style="cyan")
+    table.add_column("Checkpoint", overflow="fold")
+    table.add_column("Standing", overflow="fold")
+    for number, checkpoint in enumerate(promise.checkpoints, start=1):
+        style = CHECKPOINT_STYLE[checkpoint_standing(checkpoint, now)]
+        table.add_row(
+            str(number), _text(checkpoint.what), _text(checkpoint_words(checkpoint, now), style)
+        )
+    return table
 
 
 def standing_words(promise: Promise, standing: str, now: datetime) -> str:
@@ -476,6 +524,8 @@ def standing_words(promise: Promise, standing: str, now: datetime) -> str:
 def describe(event: Event, now: datetime) -> str:
     """An event in words, for `pk show`."""
     from promisekeeper.model.events import (
+        CheckpointAdded,
+        CheckpointKept,
         Closed,
         Deleted,
         Edited,
@@ -527,6 +577,11 @@ def describe(event: Event, now: datetime) -> str:
         return "edited " + "; ".join(parts)
     if isinstance(detail, Deleted):
         return "deleted"
+    if isinstance(detail, CheckpointAdded):
+        return f"checkpoint added: {detail.what}, by {day(detail.by)}"
+    if isinstance(detail, CheckpointKept):
+        note = f": {detail.note}" if detail.note else ""
+        return f"checkpoint {detail.number} done ({day(detail.done_at or event.at)}){note}"
     if isinstance(detail, Notified):
         from promisekeeper.rules.notice import NOTICE_KINDS, counts_as_notice
 
@@ -573,6 +628,20 @@ def why_at_risk(promise: Promise, ledger: Ledger) -> str:
     if reason == "overdue":
         late = format_span(now - promise.due)
         return f"Overdue: it was due {format_day_time(promise.due, now)}, {late} ago."
+    if reason == "checkpoint":
+        from promisekeeper.rules.checkpoints import first_missed
+
+        missed = first_missed(promise, now)
+        assert missed is not None
+        number, checkpoint = missed
+        told = ""
+        if promise.told_at is not None:
+            told = f" Last told {format_relative(promise.told_at, now)}."
+        return (
+            f"At risk: checkpoint {number}, {one_line(checkpoint.what, 60)}, was due "
+            f"{format_day_time(checkpoint.by, now)} and is not done "
+            f"(pk keep {promise.id} --checkpoint {number} when it is).{told}"
+        )
     from promisekeeper.rules.notice import untold_new_date
     from promisekeeper.rules.worktime import local_day
 
@@ -656,6 +725,9 @@ _FIELDS = (
     ("effort", "effort"),
     ("tags", "tags"),
     ("note", "note"),
+    ("includes", "includes"),
+    ("excludes", "excludes"),
+    ("source", "source"),
     ("deleted_at", "deleted"),
 )
 

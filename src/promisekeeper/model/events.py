@@ -19,7 +19,13 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from promisekeeper.model.errors import InvalidInput, PkError
-from promisekeeper.model.promise import MAX_NAME, MAX_TEXT, effort_in_bounds
+from promisekeeper.model.promise import (
+    MAX_CHECKPOINTS,
+    MAX_NAME,
+    MAX_TERMS,
+    MAX_TEXT,
+    effort_in_bounds,
+)
 from promisekeeper.model.times import YEARS, from_iso, in_range, iso
 
 
@@ -75,6 +81,14 @@ def _names(value: Any, key: str) -> list[str]:
     return list(value)
 
 
+def _terms(value: Any, key: str) -> list[str]:
+    """What a promise includes or excludes: a list of at most MAX_TERMS strings."""
+    items = _names(value, key)
+    if len(items) > MAX_TERMS:
+        raise InvalidInput(f"{key!r} lists more than {MAX_TERMS} items")
+    return items
+
+
 def _seconds(value: Any, key: str) -> int | None:
     """An effort: whole seconds within the bounds of a promise's effort, or None."""
     if value is None:
@@ -107,6 +121,11 @@ class Made:
     # An occurrence of a series: the series' uuid and when it was scheduled for.
     series: str | None = None
     occurrence: datetime | None = None
+    # The terms: what you will and won't do, and where it was promised (written only when
+    # given, so a promise without terms is recorded as before).
+    includes: list[str] = field(default_factory=list)
+    excludes: list[str] = field(default_factory=list)
+    source: str = ""
 
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -127,6 +146,12 @@ class Made:
             data["series"] = self.series
         if self.occurrence is not None:
             data["occurrence"] = iso(self.occurrence)
+        if self.includes:
+            data["includes"] = list(self.includes)
+        if self.excludes:
+            data["excludes"] = list(self.excludes)
+        if self.source:
+            data["source"] = self.source
         return data
 
     @classmethod
@@ -146,6 +171,9 @@ class Made:
             direction=_direction(data),
             series=None if data.get("series") is None else _word(data, "series"),
             occurrence=_optional_time(data, "occurrence"),
+            includes=_terms(data.get("includes", []), "includes"),
+            excludes=_terms(data.get("excludes", []), "excludes"),
+            source=_text(data, "source"),
         )
 
 
@@ -233,7 +261,8 @@ class Reopened:
         return cls(previous=_word(data, "previous"))
 
 
-EDITABLE = ("what", "to", "note", "tags", "effort")  # what an `edited` event may change
+# What an `edited` event may change.
+EDITABLE = ("what", "to", "note", "tags", "effort", "includes", "excludes", "source")
 
 
 @dataclass
@@ -267,10 +296,12 @@ class Edited:
 def _edited_value(name: str, value: Any, side: str) -> Any:
     """One side of an edit: the value the field can hold (what pk edit itself records)."""
     key = f"{name} ({side} value)"
-    if name in ("what", "note"):
+    if name in ("what", "note", "source"):
         return _text({key: value}, key)
     if name in ("to", "tags"):
         return _names(value, key)
+    if name in ("includes", "excludes"):
+        return _terms(value, key)
     return _seconds(value, key)
 
 
@@ -401,6 +432,51 @@ class Nudged:
             message=_text(data, "message"),
             reason=_text(data, "reason"),
         )
+class CheckpointAdded:
+    """A dated milestone inside the promise (`pk checkpoint`)."""
+
+    kind: ClassVar[str] = "checkpoint"
+    what: str
+    by: datetime
+
+    def to_data(self) -> dict[str, Any]:
+        return {"what": self.what, "by": iso(self.by)}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> CheckpointAdded:
+        if "what" not in data or "by" not in data:
+            raise InvalidInput("a checkpoint event needs 'what' and 'by'")
+        return cls(what=_text(data, "what"), by=_time(data, "by"))
+
+
+@dataclass
+class CheckpointKept:
+    """Checkpoint `number` (from 1, in the order they were added) was done at `done_at`
+    (else the event's time): it does not keep the promise."""
+
+    kind: ClassVar[str] = "checkpoint_kept"
+    number: int
+    done_at: datetime | None = None
+    note: str = ""
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"number": self.number}
+        if self.done_at is not None:
+            data["done_at"] = iso(self.done_at)
+        if self.note:
+            data["note"] = self.note
+        return data
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> CheckpointKept:
+        number = data.get("number")
+        if (
+            not isinstance(number, int)
+            or isinstance(number, bool)
+            or not 1 <= number <= MAX_CHECKPOINTS
+        ):
+            raise InvalidInput(f"'number' must be a checkpoint number, 1 to {MAX_CHECKPOINTS}")
+        return cls(number=number, done_at=_optional_time(data, "done_at"), note=_text(data, "note"))
 
 
 @dataclass
@@ -428,6 +504,8 @@ Detail = (
     | Snoozed
     | Reminded
     | Nudged
+    | CheckpointAdded
+    | CheckpointKept
 )
 CLOSING = ("kept", "broken", "released")
 _DECODERS: dict[str, Any] = {
@@ -441,6 +519,8 @@ _DECODERS: dict[str, Any] = {
     "snoozed": Snoozed,
     "reminded": Reminded,
     "nudged": Nudged,
+    "checkpoint": CheckpointAdded,
+    "checkpoint_kept": CheckpointKept,
 }
 # The kinds of event a history holds.
 EVENT_KINDS = (
@@ -455,6 +535,8 @@ EVENT_KINDS = (
     "snoozed",
     "reminded",
     "nudged",
+    "checkpoint",
+    "checkpoint_kept",
 )
 
 

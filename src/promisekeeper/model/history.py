@@ -12,6 +12,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 from promisekeeper.model.events import (
+    CheckpointAdded,
+    CheckpointKept,
     Closed,
     Deleted,
     Edited,
@@ -21,7 +23,7 @@ from promisekeeper.model.events import (
     Reopened,
     Unreadable,
 )
-from promisekeeper.model.promise import Promise
+from promisekeeper.model.promise import MAX_CHECKPOINTS, Checkpoint, Promise
 
 
 def _effort(seconds: int | None) -> timedelta | None:
@@ -46,6 +48,9 @@ def apply(state: Promise | None, event: Event) -> Promise | None:
             direction=detail.direction,
             series=detail.series,
             occurrence=detail.occurrence,
+            includes=list(detail.includes),
+            excludes=list(detail.excludes),
+            source=detail.source,
         )
     if isinstance(detail, Unreadable):
         raise ValueError(f"a {event.kind!r} event that cannot be read: {detail.problem}")
@@ -72,6 +77,19 @@ def apply(state: Promise | None, event: Event) -> Promise | None:
         if "effort" in changes:
             changes["effort"] = _effort(changes["effort"])
         return replace(state, **changes)
+    if isinstance(detail, CheckpointAdded):
+        if len(state.checkpoints) >= MAX_CHECKPOINTS:
+            raise ValueError(f"more than {MAX_CHECKPOINTS} checkpoints")
+        return replace(state, checkpoints=[*state.checkpoints, Checkpoint(detail.what, detail.by)])
+    if isinstance(detail, CheckpointKept):
+        index = detail.number - 1
+        if index >= len(state.checkpoints):
+            raise ValueError(f"checkpoint {detail.number} ticked off before it was added")
+        checkpoints = list(state.checkpoints)
+        if checkpoints[index].done_at is not None:
+            raise ValueError(f"checkpoint {detail.number} ticked off twice")
+        checkpoints[index] = replace(checkpoints[index], done_at=detail.done_at or event.at)
+        return replace(state, checkpoints=checkpoints)
     if isinstance(detail, Deleted):
         return replace(state, deleted_at=event.at)
     # Kinds that only add to the story (note, notified, snoozed, reminded, nudged) leave it

@@ -27,6 +27,20 @@ def name_key(name: str) -> str:
     return name.strip().casefold()
 
 
+MAX_TERMS = 100  # includes or excludes a promise may list
+MAX_CHECKPOINTS = 100  # checkpoints inside one promise
+
+
+@dataclass
+class Checkpoint:
+    """A dated milestone inside a promise ("draft for review by Wed"); `done_at` when ticked
+    off. Numbered from 1 in the order they were added (as `pk show` lists them)."""
+
+    what: str
+    by: datetime
+    done_at: datetime | None = None
+
+
 @dataclass
 class Promise:
     """Something promised to one or more people by a due time.
@@ -67,6 +81,11 @@ class Promise:
     # scheduled for, as UTC (moving the occurrence changes its due, not this).
     series: str | None = None
     occurrence: datetime | None = None
+    # The terms (what you will and won't do, where it was promised) and the checkpoints.
+    includes: list[str] = field(default_factory=list)
+    excludes: list[str] = field(default_factory=list)
+    source: str = ""
+    checkpoints: list[Checkpoint] = field(default_factory=list)
 
     @property
     def kept_at(self) -> datetime | None:
@@ -76,6 +95,12 @@ class Promise:
     def owed(self) -> bool:
         """Someone promised it to you (an expectation), rather than you to them."""
         return self.direction == "owed"
+
+    @property
+    def next_checkpoint_by(self) -> datetime | None:
+        """The date of the earliest checkpoint not ticked off (the store keeps it on the row,
+        so the daily view finds promises with a missed checkpoint on an index)."""
+        return min((c.by for c in self.checkpoints if c.done_at is None), default=None)
 
 
 @dataclass

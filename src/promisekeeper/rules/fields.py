@@ -6,7 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from promisekeeper.model.errors import InvalidInput
-from promisekeeper.model.promise import MAX_NAME, MAX_TEXT, effort_in_bounds, name_key
+from promisekeeper.model.promise import (
+    MAX_NAME,
+    MAX_TERMS,
+    MAX_TEXT,
+    effort_in_bounds,
+    name_key,
+)
 
 
 def clean_text(text: str, what: str, *, allow_empty: bool = False) -> str:
@@ -46,6 +52,19 @@ def clean_tags(tags: list[str]) -> list[str]:
             raise InvalidInput(f"a tag cannot contain spaces: {tag!r}")
         if tag not in result:
             result.append(tag)
+    return result
+
+
+def clean_terms(items: list[str], what: str) -> list[str]:
+    """What a promise includes or excludes: each item as typed minus surrounding white space,
+    none empty, each once (the first spelling kept), at most MAX_TERMS."""
+    result: list[str] = []
+    for item in items:
+        text = clean_text(item, f"an item of {what}")
+        if text not in result:
+            result.append(text)
+    if len(result) > MAX_TERMS:
+        raise InvalidInput(f"{what} lists at most {MAX_TERMS} items")
     return result
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from promisekeeper.model.promise import Promise
+from promisekeeper.rules.checkpoints import first_missed
 from promisekeeper.rules.notice import untold_new_date
 from promisekeeper.rules.timing import kept_on_time, past_due
 from promisekeeper.rules.worktime import EffortRule, short_of_time
 
-AT_RISK = ("window", "effort", "fraction")
+AT_RISK = ("checkpoint", "window", "effort", "fraction")
 
 
 def risk_reason(
@@ -25,6 +26,7 @@ def risk_reason(
     effort: EffortRule | None = None,
 ) -> str:
     """Why an open promise needs attention, first reason first: "overdue"; or at risk because
+    one of its checkpoints was missed (its date passed, not ticked off: "checkpoint"), because
     it is due within `window` ("window"), because the working time left is short of its effort
     ("effort"), or because under `fraction` of the span from making it to its due time is left
     ("fraction"); "" when none of these holds."""
@@ -32,6 +34,20 @@ def risk_reason(
         return ""
     if past_due(promise, now):
         return "overdue"
+    if first_missed(promise, now) is not None:
+        return "checkpoint"
+    return _time_reason(promise, now, window, fraction, effort)
+
+
+def _time_reason(
+    promise: Promise,
+    now: datetime,
+    window: timedelta,
+    fraction: float,
+    effort: EffortRule | None = None,
+) -> str:
+    """The reasons of risk_reason that come from the time left alone (window, effort,
+    fraction), for an open promise not yet due."""
     left = promise.due - now
     if left <= window:
         return "window"
@@ -91,7 +107,8 @@ def needs_telling(
     heard; or it became overdue or at risk after they last heard its date.
 
     They hear the date when the promise is made and whenever you tell them, so one made
-    minutes ago and already due within the risk window is no news (unless it is overdue), and
+    minutes ago and already due within the risk window is no news (unless it is overdue), a
+    checkpoint missed since they last heard from you is news, and
     telling them once is enough until something changes: the due date passes (a heads-up does
     not cover the miss) or the date moves later again. A move earlier is no news. "Skip for
     today" silences it until the snooze ends. A promise owed to you is theirs to tell you
@@ -108,8 +125,12 @@ def needs_telling(
         return promise.told_at is None or promise.told_at < promise.due
     if state != "at_risk":
         return False
-    if not is_at_risk(promise, now, window, fraction):
-        # At risk only by its effort: any word since it was made (or moved) counts.
+    missed = first_missed(promise, now)
+    if missed is not None and (promise.told_at is None or promise.told_at < missed[1].by):
+        return True  # a checkpoint was missed since they last heard from you
+    if _time_reason(promise, now, window, fraction) not in AT_RISK:
+        # At risk only by its effort, or by a checkpoint they heard about since it was
+        # missed: any word since it was made (or moved) counts.
         return promise.told_at is None
     heard = max(promise.made, promise.told_at) if promise.told_at else promise.made
     return heard < risk_start(promise, window, fraction)

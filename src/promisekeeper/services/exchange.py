@@ -58,6 +58,7 @@ from promisekeeper.rules.fields import (
     check_effort_seconds,
     clean_people,
     clean_tags,
+    clean_terms,
     clean_text,
 )
 from promisekeeper.services.ledger import Ledger
@@ -66,7 +67,7 @@ FORMAT_NAME = "promisekeeper"
 FORMAT_VERSION = 1
 
 
-def promise_json(promise: Promise, standing: str) -> dict[str, Any]:
+def promise_json(promise: Promise, standing: str, now: datetime | None = None) -> dict[str, Any]:
     """A promise as scripts see it; times in ISO 8601 with an explicit UTC offset."""
     return {
         "id": promise.id,
@@ -89,7 +90,28 @@ def promise_json(promise: Promise, standing: str) -> dict[str, Any]:
         "note": promise.note,
         "direction": promise.direction,
         "series": promise.series,
+        "includes": list(promise.includes),
+        "excludes": list(promise.excludes),
+        "source": promise.source,
+        "checkpoints": checkpoints_json(promise, now or datetime.now(UTC)),
     }
+
+
+def checkpoints_json(promise: Promise, now: datetime) -> list[dict[str, Any]]:
+    """A promise's checkpoints as scripts see them: numbered as `pk show` lists them, with
+    their standing at `now` (rules.checkpoints)."""
+    from promisekeeper.rules.checkpoints import checkpoint_standing
+
+    return [
+        {
+            "number": number,
+            "what": c.what,
+            "by": iso(c.by),
+            "done_at": iso(c.done_at) if c.done_at else None,
+            "standing": checkpoint_standing(c, now),
+        }
+        for number, c in enumerate(promise.checkpoints, start=1)
+    ]
 
 
 def event_json(event: Event) -> dict[str, Any]:
@@ -142,7 +164,7 @@ def export(ledger: Ledger) -> Iterator[str]:
     size = 0
     separator = "\n    "
     for promise, history in ledger.export_histories():
-        item = promise_json(promise, ledger.standing(promise))
+        item = promise_json(promise, ledger.standing(promise), ledger.now)
         item["deleted_at"] = iso(promise.deleted_at) if promise.deleted_at else None
         item["history"] = [_event_object(*event) for event in history]
         line = encode(item)
@@ -578,6 +600,9 @@ def _events_from_plain(record: dict[str, Any], now: datetime) -> list[Event]:
     }
     if record.get("direction") is not None:
         made["direction"] = record["direction"]  # the made event says whether it can be one
+    for key in ("includes", "excludes", "source"):
+        if record.get(key):
+            made[key] = record[key]
     _check_made(made)
     events = [Event(kind="made", at=made_at, data=made)]
     # (Event decodes its details: a made record that is not one is refused here.)
@@ -606,6 +631,9 @@ def _check_made(made: dict[str, Any]) -> None:
     made["note"] = _check_field("note", made.get("note", ""))
     if made.get("effort") is not None:
         made["effort"] = _check_field("effort", made["effort"])
+    for key in ("includes", "excludes", "source"):
+        if key in made:
+            made[key] = _check_field(key, made[key])
     if not isinstance(made.get("uuid"), str) or not made["uuid"].strip():
         raise InvalidInput("'uuid' must be a non-empty string")
     for key in ("due", "made"):
@@ -620,13 +648,15 @@ def _check_field(name: str, value: Any) -> Any:
         if value is None:
             return None
         return check_effort_seconds(value, "'effort' (whole seconds)")
-    if name in ("what", "note"):
+    if name in ("what", "note", "source"):
         if not isinstance(value, str):
             raise InvalidInput(f"{name!r} must be a string")
-        return clean_text(value, name, allow_empty=name == "note")
+        return clean_text(value, name, allow_empty=name != "what")
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         kind = "names" if name == "to" else "strings"
         raise InvalidInput(f"{name!r} must be a list of {kind}")
+    if name in ("includes", "excludes"):
+        return clean_terms(value, repr(name))
     return clean_people(value) if name == "to" else clean_tags(value)
 
 

@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any
 from promisekeeper.model.errors import InvalidInput, PkError, PromiseNotFound
 from promisekeeper.model.promise import Person, Promise, name_key
 from promisekeeper.model.settings import Config
-from promisekeeper.rules.fields import clean_people, clean_tags, clean_text, effort_seconds
+from promisekeeper.rules.fields import (
+    clean_people,
+    clean_tags,
+    clean_terms,
+    clean_text,
+    effort_seconds,
+)
 from promisekeeper.rules.standing import is_at_risk, needs_telling, risk_reason, standing
 from promisekeeper.rules.timing import kept_on_time, lateness, past_due
 from promisekeeper.rules.worktime import EffortRule, local_day, local_month_start
@@ -87,6 +93,43 @@ class TakenBack:
     events: list[Event]
     before: Promise | None
     after: Promise | None
+
+
+@dataclass
+class Terms:
+    """What `pk edit` changes in the terms: items to add to and drop from what the promise
+    includes and excludes, and a new source (None: as it is; "": none)."""
+
+    add_includes: list[str] = field(default_factory=list)
+    drop_includes: list[str] = field(default_factory=list)
+    add_excludes: list[str] = field(default_factory=list)
+    drop_excludes: list[str] = field(default_factory=list)
+    source: str | None = None
+
+    def applied_to(self, promise: Promise, promise_id: int) -> dict[str, Any]:
+        """The new values of the fields these changes touch; dropping an item the promise does
+        not list is refused (a typo must not look like a change)."""
+        wanted: dict[str, Any] = {}
+        for name, add, drop, option in (
+            ("includes", self.add_includes, self.drop_includes, "--includes"),
+            ("excludes", self.add_excludes, self.drop_excludes, "--excludes"),
+        ):
+            if not add and not drop:
+                continue
+            current: list[str] = getattr(promise, name)
+            dropped = clean_terms(drop, f"--drop-{name}")
+            for item in dropped:
+                if item not in current:
+                    listed = "; ".join(current) if current else "nothing"
+                    raise InvalidInput(
+                        f"promise {promise_id} does not list {item!r} in {name} (it {name}: "
+                        f"{listed})"
+                    )
+            kept = [item for item in current if item not in dropped]
+            wanted[name] = clean_terms(kept + add, option)
+        if self.source is not None:
+            wanted["source"] = clean_text(self.source, "--source", allow_empty=True)
+        return wanted
 
 
 @dataclass
@@ -382,11 +425,17 @@ class Ledger:
         force: bool = False,
         effort: timedelta | None = None,
         direction: str = "mine",
+        includes: list[str] | None = None,
+        excludes: list[str] | None = None,
+        source: str = "",
     ) -> Promise:
         """Record a promise: yours (`direction` "mine", `to` whom), or one made to you
-        ("owed", `to` names who promised it: `pk expect`)."""
+        ("owed", `to` names who promised it: `pk expect`), with its terms."""
         owed = direction == "owed"
         what = clean_text(what, "what they promise" if owed else "what you promise")
+        included = clean_terms(includes or [], "--includes")
+        excluded = clean_terms(excludes or [], "--excludes")
+        source = clean_text(source, "--source", allow_empty=True)
         people = clean_people(to)
         if due <= self.now and not force:
             raise InvalidInput(
@@ -411,6 +460,9 @@ class Ledger:
                 tags=tags,
                 effort_s=effort_s,
                 direction=direction,
+                includes=included,
+                excludes=excluded,
+                source=source,
             )
             event = Event.of(made, self.now, change_id=change)
             promise = apply(None, event)
@@ -633,6 +685,7 @@ class Ledger:
         add_tags: list[str] | None = None,
         remove_tags: list[str] | None = None,
         effort: timedelta | None = None,
+        terms: Terms | None = None,
     ) -> Promise:
         with self.change("edit", promise_id) as (conn, change):
             promise = self._load(conn, promise_id)
@@ -647,6 +700,8 @@ class Ledger:
                 drop = set(clean_tags(remove_tags or []))
                 tags = [t for t in promise.tags if t not in drop]
                 wanted["tags"] = clean_tags(tags + (add_tags or []))
+            if terms is not None:
+                wanted.update(terms.applied_to(promise, promise_id))
             changes: dict[str, tuple[Any, Any]] = {
                 name: (getattr(promise, name), value)
                 for name, value in wanted.items()
@@ -659,11 +714,82 @@ class Ledger:
                     changes["effort"] = (old, new)
             if not changes:
                 raise InvalidInput(
-                    "nothing to change: give --what, --to, --note, --tag, --untag or --effort"
+                    "nothing to change: give --what, --to, --note, --tag, --untag, --effort, "
+                    "--includes, --excludes or --source"
                 )
             from promisekeeper.model.events import Edited
 
             return self._record(conn, change, promise, Edited(changes))
+
+    # -- checkpoints --------------------------------------------------------------------------
+    def add_checkpoint(self, promise_id: int, what: str, by: datetime) -> Promise:
+        """A dated milestone inside an open promise: not in the past (it would be missed the
+        moment it is made) and not after the promise's due date (it would not be inside it)."""
+        from promisekeeper.model.promise import MAX_CHECKPOINTS
+        from promisekeeper.rules.dates import format_day_time
+
+        what = clean_text(what, "the checkpoint")
+        if by <= self.now:
+            raise InvalidInput(
+                f"--by {format_day_time(by, self.now)} is not in the future: a checkpoint in "
+                "the past would be missed the moment it is made"
+            )
+        with self.change("checkpoint", promise_id) as (conn, change):
+            promise = self._open_promise(conn, promise_id, "add a checkpoint to")
+            if by > promise.due:
+                raise InvalidInput(
+                    f"--by {format_day_time(by, self.now)} is after promise {promise_id} is "
+                    f"due ({format_day_time(promise.due, self.now)}): a checkpoint is a step "
+                    f"on the way; pk move {promise_id} first if the whole promise moves"
+                )
+            if len(promise.checkpoints) >= MAX_CHECKPOINTS:
+                raise InvalidInput(
+                    f"promise {promise_id} has {MAX_CHECKPOINTS} checkpoints, the most it can hold"
+                )
+            from promisekeeper.model.events import CheckpointAdded
+
+            return self._record(conn, change, promise, CheckpointAdded(what, by))
+
+    def keep_checkpoint(
+        self, promise_id: int, number: int, *, at: datetime | None = None, note: str = ""
+    ) -> Promise:
+        """Tick checkpoint `number` off (now, or `at`); the promise itself stays open."""
+        from promisekeeper.rules.dates import format_day_time
+
+        when = at or self.now
+        if when > self.now:
+            raise InvalidInput(
+                f"cannot tick a checkpoint off in the future ({format_day_time(when, self.now)}); "
+                "leave out --at to mean now"
+            )
+        with self.change("keep", promise_id) as (conn, change):
+            promise = self._open_promise(conn, promise_id, "tick off a checkpoint of")
+            count = len(promise.checkpoints)
+            if not 1 <= number <= count:
+                have = (
+                    f"it has checkpoints 1 to {count}"
+                    if count > 1
+                    else "it has checkpoint 1 only"
+                    if count
+                    else f"it has none (pk checkpoint {promise_id} WHAT --by WHEN adds one)"
+                )
+                raise InvalidInput(f"promise {promise_id} has no checkpoint {number}: {have}")
+            checkpoint = promise.checkpoints[number - 1]
+            if checkpoint.done_at is not None:
+                raise InvalidInput(
+                    f"checkpoint {number} of promise {promise_id} was ticked off already, "
+                    f"{format_day_time(checkpoint.done_at, self.now)}"
+                )
+            if at is not None and at < promise.made:
+                raise InvalidInput(
+                    f"cannot tick checkpoint {number} off at {format_day_time(when, self.now)}: "
+                    f"promise {promise_id} was made later, "
+                    f"{format_day_time(promise.made, self.now)}"
+                )
+            from promisekeeper.model.events import CheckpointKept
+
+            done = CheckpointKept(number, when, note=clean_text(note, "note") if note else "")
+            return self._record(conn, change, promise, done)
 
     def delete(self, promise_id: int) -> Promise:
         with self.change("delete", promise_id) as (conn, change):

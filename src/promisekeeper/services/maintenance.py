@@ -230,6 +230,10 @@ STORED_FIELDS = (
     "deleted_at",
     "effort",
     "moved_late_by",
+    "includes",
+    "excludes",
+    "source",
+    "checkpoints",
 )
 
 

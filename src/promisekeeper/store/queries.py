@@ -14,7 +14,14 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from promisekeeper.model.errors import PkError
-from promisekeeper.model.promise import Person, Promise, effort_in_bounds, name_key
+from promisekeeper.model.promise import (
+    MAX_CHECKPOINTS,
+    Checkpoint,
+    Person,
+    Promise,
+    effort_in_bounds,
+    name_key,
+)
 from promisekeeper.model.times import from_iso, from_timestamp, in_range
 from promisekeeper.store.schema import LEDGER_TABLES
 
@@ -53,7 +60,8 @@ _PROMISE_COLUMNS = f"""p.id, p.uuid, p.what, p.note, p.tags, p.made_ts, p.due_ts
         SELECT pe.name FROM promise_people pp JOIN people pe ON pe.id = pp.person_id
         WHERE pp.promise_id = p.id ORDER BY pp.position)) AS people,
     {_NOTICES},
-    p.effort_s, p.moved_late_s, p.direction, p.series_uuid, p.occurrence_ts"""
+    p.effort_s, p.moved_late_s, p.direction, p.series_uuid, p.occurrence_ts,
+    p.includes, p.excludes, p.source, p.checkpoints"""
 
 # The same row without what was told, heard or snoozed (None in _promise): for reads that need
 # only the promise's own fields and its standing, which none of them changes.
@@ -110,6 +118,38 @@ def _direction(value: Any) -> str:
     return str(value)
 
 
+def _checkpoints(text: Any) -> list[Checkpoint]:
+    """The checkpoints column: [{"what", "by", "done"}] with times as Unix seconds."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError, RecursionError):
+        raise _UnreadableRow from None
+    if not isinstance(value, list) or len(value) > MAX_CHECKPOINTS:
+        raise _UnreadableRow
+    found = []
+    for item in value:
+        if not isinstance(item, dict) or not isinstance(item.get("what"), str):
+            raise _UnreadableRow
+        found.append(
+            Checkpoint(item["what"], _time(item.get("by")), _optional_time(item.get("done")))
+        )
+    return found
+
+
+def _checkpoints_text(checkpoints: list[Checkpoint]) -> str:
+    return json.dumps(
+        [
+            {
+                "what": c.what,
+                "by": ts(c.by),
+                "done": None if c.done_at is None else ts(c.done_at),
+            }
+            for c in checkpoints
+        ],
+        ensure_ascii=False,
+    )
+
+
 def _promise(row: Sequence[Any]) -> Promise:
     """A promise row, typed; _UnreadableRow when a value is not one pk writes."""
     if not isinstance(row[2], str) or not isinstance(row[3], str):
@@ -138,7 +178,13 @@ def _promise(row: Sequence[Any]) -> Promise:
         direction=_direction(row[19]),
         series=row[20] if isinstance(row[20], str) else None,
         occurrence=None if row[21] is None else _time(row[21]),
+        includes=_strings(row[22]),
+        excludes=_strings(row[23]),
+        source=row[24],
+        checkpoints=[] if row[25] == "[]" else _checkpoints(row[25]),
     )
+    if not isinstance(promise.source, str):
+        raise _UnreadableRow
     if row[14] is not None:
         try:
             clock, at, before = json.loads(row[14])
@@ -259,9 +305,10 @@ def open_needing_a_look(
 ) -> list[Promise]:
     """Open promises that may be overdue, due soon or at risk: due before `due_before`, or
     with less than `fraction` of their span left, or with an effort (whose risk depends on
-    working time). Yours, or with `direction` "owed" those owed to you. A superset the caller
-    narrows with the rules; the subquery is answered from the covering index
-    promises_direction_status_due alone, so the cost follows what is shown."""
+    working time), or with a checkpoint not ticked off by now. Yours, or with `direction`
+    "owed" those owed to you. A superset the caller narrows with the rules; the subqueries are
+    answered from the covering index promises_direction_status_due and the partial indexes
+    alone, so the cost follows what is shown."""
     return select_promises(
         conn,
         """p.id IN (SELECT id FROM promises WHERE direction = :direction AND status = 'open'
@@ -270,6 +317,9 @@ def open_needing_a_look(
                OR (due_ts > :now AND (due_ts - :now) < :fraction * (due_ts - made_ts))))
            OR p.id IN (SELECT id FROM promises
                WHERE status = 'open' AND effort_s IS NOT NULL AND deleted_ts IS NULL
+               AND direction = :direction)
+           OR p.id IN (SELECT id FROM promises WHERE status = 'open'
+               AND checkpoint_ts IS NOT NULL AND checkpoint_ts < :now AND deleted_ts IS NULL
                AND direction = :direction)""",
         {"before": ts(due_before), "now": ts(now), "fraction": fraction, "direction": direction},
     )
@@ -433,6 +483,7 @@ _ROW_COLUMNS = (
     "closed_ts", "moves", "late_moves", "deleted_ts", "effort_s", "moved_late_s",
     "direction",
     "series_uuid", "occurrence_ts",
+    "includes", "excludes", "source", "checkpoints", "checkpoint_ts",
 )  # fmt: skip
 _INSERT_PROMISE = (
     f"INSERT INTO promises ({', '.join(_ROW_COLUMNS)}) "
@@ -466,7 +517,17 @@ def _promise_values(promise: Promise) -> tuple[Any, ...]:
         promise.direction,
         promise.series,
         None if promise.occurrence is None else ts(promise.occurrence),
+        json.dumps(promise.includes, ensure_ascii=False),
+        json.dumps(promise.excludes, ensure_ascii=False),
+        promise.source,
+        _checkpoints_text(promise.checkpoints),
+        _next_checkpoint_ts(promise),
     )
+
+
+def _next_checkpoint_ts(promise: Promise) -> int | None:
+    found = promise.next_checkpoint_by
+    return None if found is None else ts(found)
 
 
 def save_promise(conn: sqlite3.Connection, promise: Promise) -> int:

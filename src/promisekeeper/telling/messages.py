@@ -19,9 +19,16 @@ from promisekeeper.model.errors import PkError
 from promisekeeper.model.promise import Promise
 from promisekeeper.rules.notice import KINDS
 
-PLACEHOLDERS = ("what", "to", "due", "new_due", "reason", "delivered", "options", "asked")
+PLACEHOLDERS = (
+    "what", "to", "due", "new_due", "reason", "delivered", "options", "asked", "terms",
+)  # fmt: skip
 # The templates: one per message kind about your promises, and the nudge about theirs.
 TEMPLATES = (*KINDS, "nudge")
+
+# The messages where the terms help the person (what it will and won't hold): news about the
+# date and the delivery. Never an apology or a "can't do it after all", where restating what
+# was agreed would read as an excuse.
+TERMS_KINDS = ("heads-up", "new-date", "delivered", "delivered-late")
 
 # The built-in templates are files beside this module (templates/KIND.txt), one paragraph per
 # line: the mail client or chat wraps it, never a line break of ours. Copy one into the config
@@ -57,6 +64,21 @@ def options(kind: str, *, due: str, new_due: str | None, offer: str = "") -> str
             return f"What I can offer instead: {sentence(offer, capital=False)}"
         return "If something smaller would still help you, tell me and I'll see what I can do."
     return ""
+
+
+def terms(kind: str, promise: Promise) -> str:
+    """{terms}: 'As agreed: includes the slides and the speaker notes; not included: the
+    recording.' for the kinds in TERMS_KINDS when the promise has terms, else nothing."""
+    if kind not in TERMS_KINDS:
+        return ""
+    parts = []
+    if promise.includes:
+        parts.append("includes " + names([" ".join(item.split()) for item in promise.includes]))
+    if promise.excludes:
+        parts.append(
+            "not included: " + names([" ".join(item.split()) for item in promise.excludes])
+        )
+    return f"As agreed: {'; '.join(parts)}." if parts else ""
 
 
 def sentence(text: str, capital: bool = True) -> str:
@@ -160,7 +182,8 @@ def draft(
     {due} is the date that was promised (`promised_due`: after a move, the date they last
     heard), {new_due} the date now offered, {reason} the user's own words as a sentence (or
     nothing: pk never invents a reason), {options} what the message offers, {asked} when
-    you last asked (a nudge), as a sentence or nothing.
+    you last asked (a nudge), as a sentence or nothing, {terms} what was agreed it includes
+    and excludes (where it helps: `terms`).
     """
     from promisekeeper.rules.dates import format_day_time
 
@@ -178,6 +201,7 @@ def draft(
         "delivered": delivered,
         "options": options(kind, due=due, new_due=offered, offer=offer),
         "asked": asked,
+        "terms": terms(kind, promise),
     }
     # Split before filling in: a promise text with a newline must not end the subject early.
     subject, body = _split_subject(text, f"{kind.replace('-', ' ').capitalize()}: {{what}}")

@@ -24,7 +24,7 @@ from promisekeeper import __version__
 from promisekeeper.model.promise import Promise, name_key
 from promisekeeper.rules.dates import format_day_time, format_when, to_local
 from promisekeeper.telling.text import safe
-from promisekeeper.telling.words import STANDING_WORDS, timing
+from promisekeeper.telling.words import STANDING_WORDS, checkpoint_words, timing
 
 if TYPE_CHECKING:
     import jinja2
@@ -254,7 +254,32 @@ def _detail_lines(item: Item, group: Group, now: datetime, esc: Escape) -> list[
     also = others(item, group, esc)
     if also:
         lines.append(f"also to {also}")
+    lines += terms_lines(item.promise, esc)
+    lines += [
+        f"checkpoint {number}: {esc(what)}, {words}"
+        for number, what, words in checkpoint_rows(item.promise, now)
+    ]
     return lines
+
+
+def terms_lines(promise: Promise, esc: Escape) -> list[str]:
+    """'includes: slides; speaker notes', 'not included: …', 'source: …', user text escaped."""
+    lines = []
+    if promise.includes:
+        lines.append(f"includes: {'; '.join(esc(item) for item in promise.includes)}")
+    if promise.excludes:
+        lines.append(f"not included: {'; '.join(esc(item) for item in promise.excludes)}")
+    if promise.source:
+        lines.append(f"source: {esc(promise.source)}")
+    return lines
+
+
+def checkpoint_rows(promise: Promise, now: datetime) -> list[tuple[int, str, str]]:
+    """(number, what (user text), how it stands in our words) for each checkpoint."""
+    return [
+        (number, checkpoint.what, checkpoint_words(checkpoint, now))
+        for number, checkpoint in enumerate(promise.checkpoints, start=1)
+    ]
 
 
 # -------------------------------------------------------------------------------------------------
@@ -375,6 +400,7 @@ def as_html(report: Report) -> str:
         moves_line=moves_line,
         when=format_day_time,
         also_to=lambda item, group: others(item, group, str),
+        checkpoint_rows=checkpoint_rows,
     )
     # markupsafe spells the quotes &#34; and &#39;, html.escape (which wrote this page before
     # the template did) &quot; and &#x27;: the same characters; keep the page as it was. Only

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from promisekeeper.model.promise import Promise
+from promisekeeper.model.promise import Checkpoint, Promise
 from promisekeeper.rules.dates import (
     format_day_time,
     format_relative,
@@ -25,6 +25,29 @@ STANDING_WORDS = {
     "broken": "broken",
     "released": "released",
 }
+
+
+CHECKPOINT_WORDS = {
+    "done_on_time": "done on time",
+    "done_late": "done late",
+    "missed": "missed",
+    "upcoming": "upcoming",
+}
+
+
+def checkpoint_words(checkpoint: Checkpoint, now: datetime) -> str:
+    """'by Wed 25 Nov 17:00 · done on time, Tue 24 Nov 10:00', '… · done 3 hours late, …',
+    '… · missed, 2 days ago', '… · upcoming, in 2 days' (standing: rules.checkpoints)."""
+    from promisekeeper.rules.checkpoints import checkpoint_standing
+
+    state = checkpoint_standing(checkpoint, now)
+    due = f"by {format_day_time(checkpoint.by, now)}"
+    if checkpoint.done_at is not None:
+        done = format_day_time(checkpoint.done_at, now)
+        if state == "done_late":
+            return f"{due} · done {format_span(checkpoint.done_at - checkpoint.by)} late, {done}"
+        return f"{due} · done on time, {done}"
+    return f"{due} · {CHECKPOINT_WORDS[state]}, {format_relative(checkpoint.by, now)}"
 
 
 def people(promise: Promise) -> str:

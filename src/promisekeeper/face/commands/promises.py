@@ -24,6 +24,26 @@ if TYPE_CHECKING:
     from promisekeeper.services.ledger import Ledger
 
 
+IncludesOption = Annotated[
+    list[str] | None,
+    typer.Option("--includes", metavar="TEXT", help="What you will do, as agreed (repeatable)."),
+]
+ExcludesOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--excludes", metavar="TEXT", help="What you will not do, as agreed (repeatable)."
+    ),
+]
+SourceOption = Annotated[
+    str,
+    typer.Option(
+        "--source",
+        metavar="TEXT|URL",
+        help="Where it was promised: the ticket, thread or meeting, or the exact words.",
+    ),
+]
+
+
 def promise(
     ctx: typer.Context,
     what: Annotated[
@@ -81,13 +101,19 @@ def promise(
         int | None,
         typer.Option("--count", metavar="N", help="With --every: this many occurrences in all."),
     ] = None,
+    # The terms of the promise (issue 14, part 3).
+    includes: IncludesOption = None,
+    excludes: ExcludesOption = None,
+    source: SourceOption = "",
     as_json: JsonOption = False,
 ) -> None:
     """Record a promise: what, to whom, by when.
 
-    A promise needs a person and a date; on a terminal pk asks for them when missing.
-    With --every it repeats: each occurrence is a promise of its own, made when the one
-    before is closed or its own date comes within the risk window (pk stop ID ends it).
+    A promise needs a person and a date; on a terminal pk asks for them when missing. Spell
+    out the terms: what it includes and excludes, and where it was promised; they go into
+    the heads-up, new-date and delivered messages and the report. With --every it repeats:
+    each occurrence is a promise of its own, made when the one before is closed or its own
+    date comes within the risk window (pk stop ID ends it).
 
     \b
     Examples:
@@ -96,6 +122,8 @@ def promise(
       pk promise "Review the RFC" -t dana -d "in 3 days" --note "sections 2-4"
       pk promise "Weekly status" --to alice --every "monday 10am" --until 2027-03-31
       pk promise "Water the plants" --to carol --every "3 days after done" --count 10
+      pk promise "Q3 deck" --to alice --due fri --includes slides --includes "speaker notes" \\
+        --excludes "the recording" --source "https://tracker.example.com/T-42"
     """
     ledger = state(ctx).ledger()
     if every is not None or until is not None or count is not None:
@@ -124,7 +152,18 @@ def promise(
     to = [_check_name(ledger, name) for name in to]
     due_at = _be_realistic(ledger, to, due_at, tag or [], as_json)
     work = _effort(ledger, effort) if effort else None
-    made = ledger.make(text, to, due_at, note=note, tags=tag or [], force=force, effort=work)
+    made = ledger.make(
+        text,
+        to,
+        due_at,
+        note=note,
+        tags=tag or [],
+        force=force,
+        effort=work,
+        includes=includes or [],
+        excludes=excludes or [],
+        source=source,
+    )
     if as_json:
         print_json(promise_object(ledger, made))
         return
@@ -417,24 +456,41 @@ def keep(
             show_default=False,
         ),
     ] = None,
+    checkpoint: Annotated[
+        int | None,
+        typer.Option(
+            "--checkpoint",
+            metavar="N",
+            help="Tick off checkpoint N (as pk show numbers them); the promise stays open.",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Mark a promise kept, and see whether it was on time.
 
     Close the loop: on a terminal pk offers to tell them it's done ("delivered"). On a
     promise owed to you (pk expect) it means it arrived (--at when), on time or how late.
+    With --checkpoint N it ticks off one checkpoint instead, on time or late.
 
     \b
     Examples:
       pk keep 12
       pk keep 12 --at "yesterday 16:00" --note "sent by mail"
       pk keep 12 --tell
+      pk keep 12 --checkpoint 1
     """
     from promisekeeper.face.commands.owed import refuse_tell_on_owed
 
     ledger = state(ctx).ledger()
     refuse_tell_on_owed(ctx, promise_id, tell_them)
     delivered = when(ledger, at, prefer="past") if at else None
+    if checkpoint is not None:
+        if tell_them:
+            fail("--tell goes with keeping the promise, not a checkpoint", 2)
+        from promisekeeper.face.commands.checkpoints import tick_off
+
+        tick_off(ledger, promise_id, checkpoint, delivered, note, as_json)
+        return
     kept = ledger.keep(promise_id, at=delivered, note=note)
     from promisekeeper.face.render import arrived, timing
 
@@ -631,16 +687,46 @@ def edit(
         str | None,
         typer.Option("--effort", metavar="DURATION", help="How much work it is; 0 removes it."),
     ] = None,
+    includes: Annotated[
+        list[str] | None,
+        typer.Option("--includes", metavar="TEXT", help="Add to what it includes (repeatable)."),
+    ] = None,
+    drop_includes: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--drop-includes", metavar="TEXT", help="Remove from what it includes (repeatable)."
+        ),
+    ] = None,
+    excludes: Annotated[
+        list[str] | None,
+        typer.Option("--excludes", metavar="TEXT", help="Add to what it excludes (repeatable)."),
+    ] = None,
+    drop_excludes: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--drop-excludes", metavar="TEXT", help="Remove from what it excludes (repeatable)."
+        ),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option("--source", metavar="TEXT|URL", help='Where it was promised ("" clears).'),
+    ] = None,
     as_json: JsonOption = False,
     due: Annotated[str | None, typer.Option("--due", hidden=True)] = None,
 ) -> None:
-    """Change what a promise says, who it is to, its note, tags or effort. (Dates: pk move.)
+    """Change what a promise says, who it is to, its note, tags, effort or terms. (Dates: pk move.)
+
+    Terms are edited like tags: --includes/--excludes add an item, --drop-includes and
+    --drop-excludes remove one (replace one by dropping it and adding the new text), and
+    --source replaces the source.
 
     \b
     Examples:
       pk edit 12 --what "Send the Q3 and Q4 numbers"
       pk edit 12 --to alice --to bob --tag finance --untag draft
       pk edit 12 --effort 6h
+      pk edit 12 --drop-includes slides --includes "slides and handout" --excludes video
+      pk edit 12 --source "https://tracker.example.com/T-42"
     """
     from datetime import timedelta
 
@@ -656,8 +742,26 @@ def edit(
     work = None
     if effort is not None:
         work = timedelta(0) if effort.strip() == "0" else _effort(ledger, effort)
+    terms = None
+    if includes or drop_includes or excludes or drop_excludes or source is not None:
+        from promisekeeper.services.ledger import Terms
+
+        terms = Terms(
+            add_includes=includes or [],
+            drop_includes=drop_includes or [],
+            add_excludes=excludes or [],
+            drop_excludes=drop_excludes or [],
+            source=source,
+        )
     edited = ledger.edit(
-        promise_id, what=what, to=to, note=note, add_tags=tag, remove_tags=untag, effort=work
+        promise_id,
+        what=what,
+        to=to,
+        note=note,
+        add_tags=tag,
+        remove_tags=untag,
+        effort=work,
+        terms=terms,
     )
     _confirm_change(ledger, edited, as_json, "Edited")
 
