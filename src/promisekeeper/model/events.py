@@ -432,6 +432,9 @@ class Nudged:
             message=_text(data, "message"),
             reason=_text(data, "reason"),
         )
+
+
+@dataclass
 class CheckpointAdded:
     """A dated milestone inside the promise (`pk checkpoint`)."""
 
