@@ -167,3 +167,170 @@ def test_events_without_an_identity_get_this_ledgers(ok: Pk, tmp_path: Path) -> 
     assert events["ahead"][0]["clock"] == "09000000000000.00000"
     uuids = [e["uuid"] for history in events.values() for e in history]
     assert len(set(uuids)) == len(uuids) == 5
+
+
+# -------------------------------------------------------------------------------------------------
+# Import reads a record at a time (issue 13)
+# -------------------------------------------------------------------------------------------------
+def export_text(records: list[dict[str, Any]], people: list[dict[str, Any]]) -> str:
+    """An export document as `pk export` lays it out: a promise a line, people at the end."""
+    lines = ",\n    ".join(json.dumps(r, ensure_ascii=False) for r in records)
+    folks = ",\n    ".join(json.dumps(p) for p in people)
+    return (
+        '{\n  "format": "promisekeeper",\n  "version": 1,\n'
+        '  "exported_at": "2026-11-23T09:00:00+00:00",\n'
+        f'  "promises": [\n    {lines}\n  ],\n  "people": [\n    {folks}\n  ]\n}}\n'
+    )
+
+
+def with_history(n: int) -> dict[str, Any]:
+    """A record as pk exports it: a history with an effort (a number) and a move."""
+    made = NOW_UTC - timedelta(days=10, hours=n)
+    return {
+        "uuid": f"10000000-0000-4000-8000-{n:012d}",
+        "history": [
+            {
+                "at": made.isoformat(), "kind": "made",
+                "details": {"what": f"History {n}", "to": ["alice"], "effort": 3600 + n,
+                            "due": (made + timedelta(days=3)).isoformat()},
+            },
+            {
+                "at": (made + timedelta(days=1)).isoformat(), "kind": "moved",
+                "details": {"from": (made + timedelta(days=3)).isoformat(),
+                            "to": (made + timedelta(days=5)).isoformat(), "reason": "late"},
+            },
+        ],
+    }  # fmt: skip
+
+
+def imported(ok: Pk, monkeypatch: pytest.MonkeyPatch, db: Path, *args: str, **kw: Any) -> Any:
+    """Import into a new ledger `db`; its export, promises by uuid (ids aside, and the
+    identity each ledger gives the events that came without one)."""
+    monkeypatch.setenv("PK_DB", str(db))
+    out = ok("import", *args, **kw).stdout
+    assert out.startswith("Imported 4 promises"), out
+    document = ok("export").json
+    for promise in document["promises"]:
+        promise["id"] = None
+        for event in promise["history"]:
+            event["uuid"] = event["replica"] = None
+    return {p["uuid"]: p for p in document["promises"]}, document["people"]
+
+
+def test_every_form_of_the_same_import_gives_the_same_ledger(
+    ok: Pk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An export laid out a promise a line (people last), the same document indented, a plain
+    list on one line, from stdin, from a pipe, and read through a buffer of 7 characters
+    (values cut anywhere, numbers too): the same promises, histories and people. The people
+    are merged before the promises, wherever they stand in the file, so the name as the
+    people list spells it is the one the promises get."""
+    import os
+    import threading
+
+    from promisekeeper.services import exchange
+
+    records = [plain(1, to="alice"), with_history(2), plain(3, kept=True), with_history(4)]
+    people = [{"name": "Alice", "email": "alice@example.com"}]
+    text = export_text(records, people)
+    forms = {"lines.json": text, "indented.json": json.dumps(json.loads(text), indent=2)}
+    for name, body in forms.items():
+        (tmp_path / name).write_text(body, encoding="utf-8")
+    first = imported(ok, monkeypatch, tmp_path / "a.db", str(tmp_path / "lines.json"))
+    promises, got_people = first
+    assert {p["what"]: p["to"] for p in promises.values()}["Promise 1"] == ["Alice"]
+    assert [e["kind"] for e in promises[records[1]["uuid"]]["history"]] == ["made", "moved"]
+    assert got_people[0]["email"] == "alice@example.com"
+    assert imported(ok, monkeypatch, tmp_path / "b.db", str(tmp_path / "indented.json")) == first
+    assert imported(ok, monkeypatch, tmp_path / "c.db", "-", input=text) == first
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_text(text, encoding="utf-8"))
+    writer.start()
+    try:
+        assert imported(ok, monkeypatch, tmp_path / "d.db", str(fifo)) == first
+    finally:
+        writer.join(timeout=10)
+    monkeypatch.setattr(exchange, "_READ", 7)
+    assert imported(ok, monkeypatch, tmp_path / "e.db", str(tmp_path / "lines.json")) == first
+    (tmp_path / "plain.json").write_text(json.dumps([plain(n) for n in range(4)]), "utf-8")
+    one_line = imported(ok, monkeypatch, tmp_path / "f.db", str(tmp_path / "plain.json"))
+    monkeypatch.setattr(exchange, "_READ", 1 << 16)
+    assert imported(ok, monkeypatch, tmp_path / "g.db", str(tmp_path / "plain.json")) == one_line
+
+
+def one_line_error(result: Any, *fragments: str) -> None:
+    assert result.exit_code == 1, result.stdout + result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("pk: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+
+
+def test_a_bad_record_in_a_later_batch_changes_nothing(pk: Pk, ok: Pk, tmp_path: Path) -> None:
+    """Records are stored a batch at a time in one transaction: record 1,100 of 1,200 is bad,
+    and the ledger is as it was (the batches before it taken back)."""
+    load(ok, tmp_path, [plain(n) for n in range(3)])
+    before = ok("export").json
+    records = [plain(n) for n in range(100, 1_300)]
+    records[1_100]["due"] = "someday"
+    (tmp_path / "big.json").write_text(export_text(records, []), encoding="utf-8")
+    one_line_error(pk("import", str(tmp_path / "big.json")), "record 1100", "'due'", "nothing")
+    assert ok("export").json == before
+
+
+def test_an_import_says_what_a_whole_reading_said_first(pk: Pk, ok: Pk, tmp_path: Path) -> None:
+    """Read a record at a time, an import still reports the problem it reported when it read
+    the file whole and checked every record before storing any: invalid JSON anywhere, then
+    the people, then the first bad record, then what the ledger refuses (an event it holds)."""
+    good = [plain(n) for n in range(700)]
+    bad_first = [{**plain(0), "what": 5}, *good[1:]]
+    path = tmp_path / "in.json"
+    path.write_text(export_text(bad_first, []).replace('"people": [', '"people": [,'), "utf-8")
+    one_line_error(pk("import", str(path)), "not valid JSON at line 707, column 14")
+    path.write_text(export_text(bad_first, [{"name": 5}]), "utf-8")
+    one_line_error(pk("import", str(path)), "people[0]")
+    load(ok, tmp_path, [with_history(1)], "one.json")
+    clash = {**with_history(2), "history": [dict(e) for e in with_history(2)["history"]]}
+    exported = ok("export").json["promises"][0]["history"][0]["uuid"]
+    clash["history"][0]["uuid"] = exported  # an event the ledger holds, in record 0
+    late_bad = [clash, *good[1:600], {**plain(650), "due": "never"}, *good[601:]]
+    path.write_text(export_text(late_bad, []), "utf-8")
+    one_line_error(pk("import", str(path)), "record 600")
+    path.write_text(export_text([clash, *good[1:]], []), "utf-8")
+    one_line_error(pk("import", str(path)), f"event {exported} is already in the ledger")
+    assert [p["what"] for p in ok("list", "--json").json] == ["History 1"]
+
+
+def import_peak(ok: Pk, source: Path) -> int:
+    """The peak of memory allocated while `pk import` runs in this process."""
+    tracemalloc.start()
+    try:
+        ok("import", str(source))
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.slow
+def test_import_memory_does_not_grow_with_the_file(
+    ok: Pk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """2,000 then 20,000 promises in an export document, each into a new ledger: the import's
+    peak stays within 1.5x (it held the whole text, the parsed document and every history at
+    once: ten times as much for ten times the file). A plain list is read by the same code."""
+
+    def source(count: int) -> Path:
+        records = [plain(n, kept=n % 3 == 0) for n in range(count)]
+        path = tmp_path / f"{count}.json"
+        path.write_text(export_text(records, []), encoding="utf-8")
+        return path
+
+    monkeypatch.setenv("PK_DB", str(tmp_path / "warm.db"))
+    ok("import", str(source(10)))  # imports and caches, once
+    monkeypatch.setenv("PK_DB", str(tmp_path / "small.db"))
+    small = import_peak(ok, source(2_000))
+    monkeypatch.setenv("PK_DB", str(tmp_path / "large.db"))
+    large = import_peak(ok, source(20_000))
+    assert ok("stats", "--json").json["made"] == 20_000
+    assert large < 1.5 * small, (small, large)

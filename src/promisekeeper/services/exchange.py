@@ -316,6 +316,8 @@ class _Values:
 
     def peek(self) -> str:
         """The next character that is not white space ("" at the end)."""
+        if self.pos < len(self.buffer) and self.buffer[self.pos] not in " \t\n\r":
+            return self.buffer[self.pos]
         while True:
             match = _SPACE.match(self.buffer, self.pos)
             self.pos = match.end() if match else self.pos
@@ -589,11 +591,12 @@ def _events_from_plain(record: dict[str, Any], now: datetime) -> list[Event]:
     tags = record.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise InvalidInput("'tags' must be a list of strings")
+    due = _when(record["due"], "due")
     made = {
         "uuid": record.get("uuid") or str(uuidlib.uuid4()),
         "what": record["what"],
         "to": to,
-        "due": iso(_when(record["due"], "due")),
+        "due": iso(due),
         "made": iso(made_at),
         "note": record.get("note") or "",
         "tags": tags,
@@ -603,7 +606,7 @@ def _events_from_plain(record: dict[str, Any], now: datetime) -> list[Event]:
     for key in ("includes", "excludes", "source"):
         if record.get(key):
             made[key] = record[key]
-    _check_made(made)
+    _check_made(made, times_read=True)
     events = [Event(kind="made", at=made_at, data=made)]
     # (Event decodes its details: a made record that is not one is refused here.)
     status = record.get("status") or "open"
@@ -616,12 +619,14 @@ def _events_from_plain(record: dict[str, Any], now: datetime) -> list[Event]:
         elif status == "kept":
             raise InvalidInput("status 'kept' needs 'kept_at' (or 'closed_at'): when was it kept?")
         else:
-            closed_at = max(min(_when(made["due"], "due"), now), made_at)
+            closed_at = max(min(due, now), made_at)
         events.append(Event(kind=status, at=closed_at, data={"closed_at": iso(closed_at)}))
     return events
 
 
-def _check_made(made: dict[str, Any]) -> None:
+def _check_made(made: dict[str, Any], *, times_read: bool = False) -> None:
+    """A made event's details as pk would store them; `times_read`: its due and made are
+    already times as iso() writes them, read by _when (a plain record's)."""
     for key in ("what", "to", "due"):
         if key not in made:
             raise InvalidInput(f"missing {key!r}")
@@ -636,7 +641,7 @@ def _check_made(made: dict[str, Any]) -> None:
             made[key] = _check_field(key, made[key])
     if not isinstance(made.get("uuid"), str) or not made["uuid"].strip():
         raise InvalidInput("'uuid' must be a non-empty string")
-    for key in ("due", "made"):
+    for key in () if times_read else ("due", "made"):
         if made.get(key) is not None:
             made[key] = iso(_when(made[key], key))
 

@@ -503,7 +503,7 @@ def _promise_values(promise: Promise) -> tuple[Any, ...]:
         promise.uuid,
         promise.what,
         promise.note,
-        json.dumps(promise.tags, ensure_ascii=False),
+        _encode(promise.tags),
         ts(promise.made),
         ts(promise.due),
         ts(promise.original_due),
@@ -595,8 +595,11 @@ _INSERT_EVENT = """INSERT INTO events
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False)
+
+
 def _event_row(e: Event) -> tuple[Any, ...]:
-    data = json.dumps(e.data, ensure_ascii=False)
+    data = _encode(e.data)
     return (e.promise_id, e.change_id, ts(e.at), e.kind, data, e.uuid, e.replica, e.clock)
 
 
@@ -620,6 +623,7 @@ class HistoryWriter:
     once and kept up to date, instead of asked again for every promise."""
 
     BATCH = 2000
+    CACHE_KIB = 32768
 
     def __init__(self, conn: sqlite3.Connection, change_id: int) -> None:
         self.conn = conn
@@ -629,6 +633,10 @@ class HistoryWriter:
         self._replica: str | None = None
         self._last = 0
         self._next_id: int | None = None
+        # Room for the pages a large import changes (its indexes take rows in no order), so
+        # they are written once at the end instead of spilled and read back: 32 MiB at most,
+        # for this connection only.
+        conn.execute(f"PRAGMA cache_size = -{self.CACHE_KIB}")
         self._promises: list[tuple[Any, ...]] = []
         self._people: list[tuple[int, int, int]] = []
         self._events: list[tuple[Any, ...]] = []
