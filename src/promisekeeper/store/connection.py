@@ -175,8 +175,6 @@ def connect(path: Path, *, write: bool, create_dirs: bool = False) -> sqlite3.Co
                 check_sound(conn, path)
                 checked_at = time.time()
             _refuse_triggers(conn, path)
-        if write:
-            conn.ledger_path, conn.sound_since = path, checked_at
         if version < schema.SCHEMA_VERSION:
             schema.migrate(conn, version, path)
         elif write:
@@ -193,6 +191,8 @@ def connect(path: Path, *, write: bool, create_dirs: bool = False) -> sqlite3.Co
     except BaseException:
         conn.close()
         raise
+    if write:
+        conn.ledger_path, conn.sound_since = path, checked_at
     return conn
 
 
