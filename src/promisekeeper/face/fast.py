@@ -123,12 +123,11 @@ def parse(spec: dict[str, Any], args: list[str]) -> Values | None:
 # -------------------------------------------------------------------------------------------------
 def _promise(db: str | None, v: Values) -> int:
     from promisekeeper.face.acts import record_promise
-    from promisekeeper.face.daily import ledger_for
 
     text = " ".join(v["what"] or []).strip()
     if not text or not v["to"] or not v["due"]:
         raise NeedsTheApp  # it asks on a terminal, or says what is missing
-    ledger = ledger_for(db)
+    ledger = _ledger(db)
     ledger.will_write()
     record_promise(
         ledger,
@@ -147,23 +146,21 @@ def _promise(db: str | None, v: Values) -> int:
 
 def _keep(db: str | None, v: Values) -> int:
     from promisekeeper.face.acts import keep_promise
-    from promisekeeper.face.daily import ledger_for
 
     if v["tell_them"] or (v["tell_them"] is None and _interactive() and not v["as_json"]):
         raise NeedsTheApp  # the closing note: sent (--tell) or offered on a terminal
-    keep_promise(ledger_for(db), v["promise_id"], note=v["note"], at=v["at"], as_json=v["as_json"])
+    keep_promise(_ledger(db), v["promise_id"], note=v["note"], at=v["at"], as_json=v["as_json"])
     return 0
 
 
 def _list(db: str | None, v: Values) -> int:
     from promisekeeper.face.acts import STATUS_CHOICES, list_output, out
-    from promisekeeper.face.daily import ledger_for
 
     if sys.stdout.isatty() or v["status_"] not in STATUS_CHOICES:
         raise NeedsTheApp  # a table laid out for the terminal; a usage error
     out(
         list_output(
-            ledger_for(db),
+            _ledger(db),
             to=v["to"],
             status=v["status_"],
             tag=v["tag"],
@@ -176,12 +173,11 @@ def _list(db: str | None, v: Values) -> int:
 
 def _remind(db: str | None, v: Values) -> int:
     from promisekeeper.face.acts import remind
-    from promisekeeper.face.daily import ledger_for
 
     if v["output_format"] not in ("text", "json"):
         raise NeedsTheApp  # a usage error
     return remind(
-        ledger_for(db),
+        _ledger(db),
         within=v["within"],
         quiet=v["quiet"],
         desktop=v["desktop"],
@@ -189,6 +185,19 @@ def _remind(db: str | None, v: Values) -> int:
         fail_if_due=v["fail_if_due"],
         record=v["record"],
     )
+
+
+_held: list[Any] = []
+
+
+def _ledger(db: str | None) -> Any:
+    """The run's ledger (face.daily.ledger_for), held until the end: finish() closes it
+    then, so SQLite folds the -wal into the file before the process ends."""
+    from promisekeeper.face.daily import ledger_for
+
+    ledger = ledger_for(db)
+    _held.append(ledger)
+    return ledger
 
 
 _RUNS = {"promise": _promise, "keep": _keep, "list": _list, "remind": _remind}
