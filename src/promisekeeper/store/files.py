@@ -186,13 +186,6 @@ def write_check_stamp(ledger: Path, checked_at: float) -> None:
             pass
 
 
-def forget_check_stamp(ledger: Path) -> None:
-    try:
-        os.unlink(ledger.with_name(ledger.name + CHECKED))
-    except OSError:
-        pass
-
-
 def utc_stamp() -> str:
     """The current time for file names: 20261123T090000Z (real time, not PK_NOW)."""
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
