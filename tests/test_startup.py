@@ -146,6 +146,50 @@ def test_the_daily_view_answers_without_the_cli_framework(ledger_with_promises: 
 
 @pytest.mark.parametrize(
     "args",
+    [
+        ("promise", "Call the plumber", "--to", "carol", "--due", "fri"),
+        ("promise", "Book it", "-t", "dave", "-d", "tomorrow 3pm", "--tag", "x", "--json"),
+        ("keep", "1"),
+        ("keep", "#2", "--no-tell", "--json"),
+        ("remind",),
+        ("remind", "--format", "json", "--no-record"),
+        ("list",),
+        ("list", "--status", "all", "--json"),
+        ("--db", "{db}", "list", "--to", "alice"),
+    ],
+    ids=[
+        "promise",
+        "promise-json",
+        "keep",
+        "keep-json",
+        "remind",
+        "remind-json",
+        "list",
+        "list-json",
+        "db-list",
+    ],
+)
+def test_the_hot_commands_answer_without_the_cli_framework(
+    ledger_with_promises: Path, args
+) -> None:
+    """Off a terminal `pk promise`, `keep`, `remind` and `list` are face.fast's: the app is
+    never built (its output is the app's: test_fast), neither Typer, click nor rich loaded."""
+    db = str(ledger_with_promises / "ledger.db")
+    modules = imported(ledger_with_promises, *[a.replace("{db}", db) for a in args])
+    for name in (
+        "typer",
+        "click",
+        "rich",
+        "promisekeeper.face.cli",
+        "promisekeeper.face.commands",
+        "promisekeeper.face.fastgen",
+        "platformdirs",
+    ):
+        assert not loaded(modules, name), name
+
+
+@pytest.mark.parametrize(
+    "args",
     [("today",), ("remind",), ("keep", "2"), ("promise", "Call", "--to", "erin", "--due", "fri")],
     ids=["today", "remind", "keep", "promise"],
 )

@@ -3,7 +3,9 @@ the CLI framework loads.
 
 Importing Typer (and the click inside it) is most of the time any `pk` command takes, and
 printing the version needs none of it; nor does `pk today` in its plain forms (face.daily,
-the same function the app's `today` runs). Everything else goes to cli.main unchanged.
+the same function the app's `today` runs), nor `pk promise`, `keep`, `list` and `remind` in
+theirs (face.fast, over the functions their commands call). Everything else goes to cli.main
+unchanged.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ def main() -> None:
     from promisekeeper.face.daily import fast_today
 
     fast_today(sys.argv[1:])  # ends the process when it answers
+    from promisekeeper.face.fast import fast_command
+
+    fast_command(sys.argv[1:])  # promise, keep, list, remind: likewise
     from promisekeeper.face.cli import main as cli_main
 
     cli_main()

@@ -22,7 +22,9 @@ def uri_path(path: Path) -> str:
 MIGRATION_BACKUPS_KEPT = 3
 
 
-_SIDE_FILES = ("-wal", "-shm", "-journal")
+# SQLite's side files, and pk's note of the ledger as it last checked it (see check_stamp).
+CHECKED = "-checked"
+_SIDE_FILES = ("-wal", "-shm", "-journal", CHECKED)
 
 
 def directory_writable(directory: Path) -> bool:
@@ -108,6 +110,80 @@ def fsync_dir(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+# -------------------------------------------------------------------------------------------------
+# The soundness stamp: what the ledger's files looked like when pk last knew them sound
+# -------------------------------------------------------------------------------------------------
+STAMP_VERSION = "pk-checked 1"
+FULL_CHECK_EVERY = 24 * 3600  # seconds: a full check at least once a day, whatever the stamp says
+
+
+def file_stamp(ledger: Path) -> str:
+    """The ledger's and its -wal's identity and last change, as the file system tells them:
+    device, inode, size, and the modification and status-change times in nanoseconds.
+
+    Any write to a file moves its mtime and ctime; a program can set the mtime back (touch,
+    cp -p, rsync -t) but not the ctime, which the kernel sets on every change, setting the
+    mtime included; a file put in place by rename has another inode. So another program
+    cannot change the ledger without changing this stamp."""
+    parts = []
+    for name in (ledger, ledger.with_name(ledger.name + "-wal")):
+        try:
+            info = os.stat(name)
+        except FileNotFoundError:
+            parts.append("-")
+            continue
+        parts.append(
+            f"{info.st_dev}:{info.st_ino}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"
+        )
+    return " ".join(parts)
+
+
+def read_check_stamp(ledger: Path) -> tuple[str, float] | None:
+    """(file stamp, when last fully checked, in seconds since the epoch) from the side file
+    next to the ledger, or None when there is none or it cannot be read."""
+    try:
+        fd = os.open(ledger.with_name(ledger.name + CHECKED), os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        text = os.read(fd, 4096).decode("ascii", "replace")
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    lines = text.split("\n")
+    if len(lines) < 3 or lines[0] != STAMP_VERSION:
+        return None
+    try:
+        return lines[1], float(lines[2])
+    except ValueError:
+        return None
+
+
+def write_check_stamp(ledger: Path, checked_at: float) -> None:
+    """Note the ledger's files as they are now, known sound (by a check at `checked_at`, and
+    changed since only by pk). Best effort: a stamp that cannot be written means only that
+    the next write checks the whole file again. Written aside and renamed into place, never
+    through a link planted at its name."""
+    stamp = f"{STAMP_VERSION}\n{file_stamp(ledger)}\n{checked_at!r}\n".encode("ascii")
+    tmp = ledger.with_name(f".{ledger.name}{TEMP_MARK}checked-{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except OSError:
+        return
+    try:
+        try:
+            os.write(fd, stamp)
+        finally:
+            os.close(fd)
+        os.replace(tmp, ledger.with_name(ledger.name + CHECKED))
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
 
 
 def utc_stamp() -> str:

@@ -9,8 +9,11 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from promisekeeper.face.acts import LARGEST_ID as LARGEST_ID
+from promisekeeper.face.acts import NotAnId as NotAnId
+from promisekeeper.face.acts import promise_id as promise_id
+from promisekeeper.face.acts import when as when
 from promisekeeper.face.daily import promise_object as promise_object
-from promisekeeper.model.errors import PkError
 from promisekeeper.services import paths
 
 if TYPE_CHECKING:
@@ -56,23 +59,6 @@ def state(ctx: typer.Context) -> State:
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON only (for scripts).")]
 
 
-class NotAnId(PkError):
-    """Text where a promise id belongs that cannot be one: a usage error (exit status 2)."""
-
-    exit_code = 2
-
-
-LARGEST_ID = 2**63 - 1  # a larger number cannot be an id, and SQLite cannot even compare with it
-
-
-def promise_id(text: str) -> int:
-    """A promise id as the user types it: `5`, or `#5` as pk shows it."""
-    digits = str(text).strip().removeprefix("#")
-    if digits.isascii() and digits.isdigit() and 1 <= int(digits) <= LARGEST_ID:
-        return int(digits)
-    raise NotAnId(f"{text!r} is not a promise id")
-
-
 def complete_ids(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """Shell completion: ids with their titles (face.complete loads only when asked)."""
     from promisekeeper.face.complete import promise_ids
@@ -97,22 +83,6 @@ IdArgument = Annotated[
         show_default=False,
     ),
 ]
-
-
-def when(ledger: Ledger, text: str, *, prefer: str = "future") -> datetime:
-    """A due-like time: a date alone means the end of the working day. `prefer="past"` for
-    options that say when something happened (`keep --at`): "thu" is the latest Thursday."""
-    from promisekeeper.rules.dates import parse_when
-
-    cfg = ledger.config
-    return parse_when(
-        text,
-        ledger.now,
-        day_ends=cfg.day_ends,
-        day_starts=cfg.day_starts,
-        date_order=cfg.date_order,
-        prefer=prefer,
-    )
 
 
 def since(ledger: Ledger, text: str) -> datetime:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from promisekeeper.face.acts import STATUS_CHOICES
+from promisekeeper.face.acts import confirm_change as _confirm_change
+from promisekeeper.face.acts import effort_of as _effort
 from promisekeeper.face.commands import common, tell
 from promisekeeper.face.commands.common import (
     IdArgument,
@@ -148,31 +150,23 @@ def promise(
             due = typer.prompt(f"Due when (e.g. {', '.join(examples(ledger.now))})")
         else:
             ctx.fail("Missing option '--due': a promise without a date is a wish.")
-    due_at = when(ledger, due)
-    to = [_check_name(ledger, name) for name in to]
-    due_at = _be_realistic(ledger, to, due_at, tag or [], as_json)
-    work = _effort(ledger, effort) if effort else None
-    made = ledger.make(
+    from promisekeeper.face.acts import record_promise
+
+    record_promise(
+        ledger,
         text,
         to,
-        due_at,
+        due,
         note=note,
         tags=tag or [],
         force=force,
-        effort=work,
+        effort=effort,
         includes=includes or [],
         excludes=excludes or [],
         source=source,
+        as_json=as_json,
+        ask=_Terminal() if common.interactive() else None,
     )
-    if as_json:
-        print_json(promise_object(ledger, made))
-        return
-    from promisekeeper.face.render import promise_summary
-    from promisekeeper.rules.dates import format_when
-
-    paint = painter()
-    say(f"Promised {paint(promise_summary(made), 'bold')}")
-    say(f"  due {format_when(made.due, ledger.now)}")
 
 
 def _promise_every(
@@ -316,9 +310,6 @@ def status(
         tell.walk(ledger)
 
 
-STATUS_CHOICES = ("open", "kept", "broken", "released", "all")
-
-
 def list_promises(
     ctx: typer.Context,
     to: Annotated[
@@ -377,24 +368,19 @@ def list_promises(
         ctx.fail(f"--status must be one of {', '.join(STATUS_CHOICES)}, not {status_!r}")
     if owed and mine:
         ctx.fail("--owed and --mine exclude each other; leave both out for all promises")
-    ledger = state(ctx).ledger()
-    before = when(ledger, due_before) if due_before else None
-    found = [
-        (p, ledger.standing(p))
-        for p in ledger.list(
+    from promisekeeper.face.acts import list_output
+
+    say(
+        list_output(
+            state(ctx).ledger(),
             to=to,
             status=status_,
             tag=tag,
-            due_before=before,
+            due_before=due_before,
             direction="owed" if owed else "mine" if mine else None,
+            as_json=as_json,
         )
-    ]
-    if as_json:
-        print_json([promise_object(ledger, p, standing) for p, standing in found])
-        return
-    from promisekeeper.face.render import list_lines, terminal_width
-
-    say("\n".join(list_lines(found, ledger, painter(), terminal_width())))
+    )
 
 
 def show(ctx: typer.Context, promise_id: IdArgument, as_json: JsonOption = False) -> None:
@@ -428,17 +414,6 @@ def show(ctx: typer.Context, promise_id: IdArgument, as_json: JsonOption = False
 
         words = "a series this ledger does not hold" if view is None else series_words(view, ledger)
     show_promise(found, ledger.standing(found), events, ledger, console(), series=words)
-
-
-def _confirm_change(
-    ledger: Ledger, changed: Any, as_json: bool, verb: str, extra: str = ""
-) -> None:
-    if as_json:
-        print_json(promise_object(ledger, changed))
-        return
-    from promisekeeper.face.render import promise_summary
-
-    say(f"{verb} {promise_summary(changed)}{extra}")
 
 
 def keep(
@@ -479,30 +454,20 @@ def keep(
       pk keep 12 --tell
       pk keep 12 --checkpoint 1
     """
+    from promisekeeper.face.acts import keep_promise
     from promisekeeper.face.commands.owed import refuse_tell_on_owed
 
     ledger = state(ctx).ledger()
     refuse_tell_on_owed(ctx, promise_id, tell_them)
-    delivered = when(ledger, at, prefer="past") if at else None
     if checkpoint is not None:
         if tell_them:
             fail("--tell goes with keeping the promise, not a checkpoint", 2)
         from promisekeeper.face.commands.checkpoints import tick_off
 
+        delivered = when(ledger, at, prefer="past") if at else None
         tick_off(ledger, promise_id, checkpoint, delivered, note, as_json)
         return
-    kept = ledger.keep(promise_id, at=delivered, note=note)
-    from promisekeeper.face.render import arrived, timing
-
-    if kept.owed and not as_json:
-        say(arrived(kept, ledger.now))
-    else:
-        _confirm_change(ledger, kept, as_json, "Kept", f" — {timing(kept, ledger.now)}")
-    if delivered is not None and not as_json:
-        from promisekeeper.rules.dates import format_when
-
-        word = "arrived" if kept.owed else "delivered"
-        say(f"  {word} {format_when(delivered, ledger.now)}")  # the --at pk understood
+    kept = keep_promise(ledger, promise_id, note=note, at=at, as_json=as_json)
     tell.after_close(ledger, kept, tell_them, quiet=as_json)
 
 
@@ -920,53 +885,14 @@ def _ids(promise_ids: list[int]) -> str:
     return shown
 
 
-def _check_name(ledger: Ledger, name: str) -> str:
-    """A new name close to someone you know is probably a typo: ask on a terminal."""
-    similar = ledger.similar_person(name.strip())
-    if similar is None:
-        return name
-    if common.interactive():
-        if typer.confirm(f"No one called {name!r} yet. Did you mean {similar}?", default=True):
-            return similar
-        return name
-    from promisekeeper.telling.text import one_line
+class _Terminal:
+    """The app's questions for face.acts, on a terminal."""
 
-    typer.echo(f"pk: new person {one_line(name)!r} (did you mean {one_line(similar)!r}?)", err=True)
-    return name
+    def say(self, text: str) -> None:
+        say(text)
 
+    def confirm(self, text: str, default: bool) -> bool:
+        return typer.confirm(text, default=default)
 
-def _be_realistic(
-    ledger: Ledger, to: list[str], due: datetime, tags: list[str], as_json: bool
-) -> datetime:
-    """Warn before saving when the day is full or your record says you need longer; on a
-    terminal offer the suggested date and ask, elsewhere warn on stderr and go on."""
-    from promisekeeper.services import realism as realistic
-    from promisekeeper.telling.text import one_line
-
-    verdict = realistic.check(ledger, to, due, tags)
-    if not verdict.warnings:
-        return due
-    if not common.interactive() or as_json:
-        for warning in verdict.warnings:
-            typer.echo(f"pk: warning: {one_line(warning)}", err=True)
-        return due
-    from promisekeeper.rules.dates import format_day_time
-
-    for warning in verdict.warnings:
-        say(f"Careful: {one_line(warning)}")
-    if verdict.suggested_due is not None:
-        offer = format_day_time(verdict.suggested_due, ledger.now)
-        if typer.confirm(f"Promise {offer} instead?", default=False):
-            return verdict.suggested_due
-    if not typer.confirm("Make this promise anyway?", default=True):
-        fail("not promised")
-    return due
-
-
-def _effort(ledger: Ledger, text: str) -> Any:
-    """--effort: hours of work, where a day is one working day (day_starts to day_ends)."""
-    from promisekeeper.rules.dates import parse_effort
-    from promisekeeper.rules.worktime import workday_length
-
-    cfg = ledger.config
-    return parse_effort(text, workday_length(cfg.day_starts, cfg.day_ends))
+    def fail(self, message: str) -> None:
+        fail(message)

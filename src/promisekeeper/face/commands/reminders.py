@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from promisekeeper.face.commands.common import print_json, promise_object, say, state
+from promisekeeper.face.acts import EXIT_DUE
+from promisekeeper.face.commands.common import say, state
 from promisekeeper.services import paths
-
-if TYPE_CHECKING:
-    from promisekeeper.services.ledger import Ledger
-    from promisekeeper.services.remind import Reminder
-
-EXIT_DUE = 3
-HEADINGS = {
-    "overdue": "Overdue",
-    "due_soon": "Due soon",
-    "at_risk": "At risk, and they haven't been told",
-    "owed_overdue": "Owed to you, overdue",
-    "owed_due_soon": "Owed to you, due soon",
-}
 
 
 def remind(
@@ -82,137 +67,19 @@ def remind(
     """
     if output_format not in ("text", "json"):
         ctx.fail(f"--format must be text or json, not {output_format!r}")
-    from promisekeeper.services import remind as reminding
+    from promisekeeper.face.acts import remind as remind_now
 
-    ledger = state(ctx).ledger()
-    span = None
-    if within:
-        from promisekeeper.rules.dates import parse_duration
-
-        span = parse_duration(within)
-    if record is not False:
-        ledger.repeat_due()  # occurrences of series due to exist now; --no-record writes nothing
-    reminders = reminding.due(ledger, span)
-    recording = unattended() if record is None else record
-    # A recording run (cron) says only what is new; any other shows all that needs you.
-    shown = [r for r in reminders if r.new] if recording else reminders
-    if output_format == "json":
-        from promisekeeper.model.times import iso
-
-        print_json(
-            [
-                {
-                    **promise_object(ledger, r.promise),
-                    "reason": r.reason,
-                    "next": r.next,
-                    "new": r.new,
-                    "change": r.change or None,
-                    "was": r.was,
-                    "last_reminded": iso(r.last) if r.last else None,
-                    **(
-                        {"last_asked": iso(r.asked.at) if r.asked else None}
-                        if r.reason.startswith("owed_")
-                        else {}
-                    ),
-                }
-                for r in reminders
-            ]
-        )
-    elif shown:
-        say("\n".join(digest(ledger, shown, quiet)))
-    if desktop and shown:
-        _desktop(summary(shown))
-    if recording:
-        reminding.record(ledger, reminders)
-    if fail_if_due and reminders:
-        raise typer.Exit(EXIT_DUE)
-
-
-def unattended() -> bool:
-    """No terminal on either end: cron, a systemd timer, a script with its output captured."""
-    return not (sys.stdin.isatty() or sys.stdout.isatty())
-
-
-def summary(reminders: list[Reminder]) -> str:
-    counts = {HEADINGS[reason].split(",")[0].lower(): 0 for reason in HEADINGS}
-    for r in reminders:
-        counts[HEADINGS[r.reason].split(",")[0].lower()] += 1
-    parts = [f"{n} {words}" for words, n in counts.items() if n]
-    noun = "promise needs" if len(reminders) == 1 else "promises need"
-    text = f"{len(reminders)} {noun} you: {', '.join(parts)}"
-    notes: dict[str, int] = {}
-    for r in sorted(reminders, key=lambda r: not r.new):  # what changed, then what was said
-        note = change_words(r)
-        if note:
-            notes[note] = notes.get(note, 0) + 1
-    if notes:
-        text += "; " + ", ".join(f"{n} {note}" for note, n in notes.items())
-    return text
-
-
-def change_words(reminder: Reminder) -> str:
-    """What changed since the last reminder, in words ('' for a first reminder or no change);
-    for one already said today, that it was."""
-    from promisekeeper.telling.words import STANDING_WORDS
-
-    if not reminder.new:
-        return "already reminded today"
-    if reminder.change == "worse":
-        return f"now {STANDING_WORDS[reminder.standing]}"
-    if reminder.change == "moved":
-        return "moved since the last reminder"
-    return ""
-
-
-def digest(ledger: Ledger, reminders: list[Reminder], quiet: bool) -> list[str]:
-    """Plain text that reads well as a cron e-mail."""
-    from promisekeeper.face.render import promise_summary
-    from promisekeeper.rules.dates import format_day_time, format_relative
-    from promisekeeper.rules.timing import past_due
-    from promisekeeper.telling.words import timing
-
-    now = ledger.now
-    lines = [f"PromiseKeeper, {format_day_time(now, now)}: {summary(reminders)}."]
-    if quiet:
-        return lines
-    for reason, heading in HEADINGS.items():
-        group = [r for r in reminders if r.reason == reason]
-        if not group:
-            continue
-        lines += ["", heading]
-        for r in group:
-            p = r.promise
-            if past_due(p, now):
-                when = f"was due {format_day_time(p.due, now)}, {timing(p, now)}"
-            else:
-                when = f"due {format_day_time(p.due, now)}, {format_relative(p.due, now)}"
-            note = change_words(r)
-            if note and not r.new and r.last is not None:
-                note = f"already reminded {format_day_time(r.last, now)}"
-            if r.reason.startswith("owed_"):
-                from promisekeeper.telling.words import asked_words
-
-                when += f" · {asked_words(r.asked, now)}"
-            lines.append(f"  {promise_summary(p)} · {when}" + (f" · {note}" if note else ""))
-            lines.append(f"    next: {r.next}")
-    return lines
-
-
-def _desktop(text: str) -> None:
-    """One notification for the lot, when a desktop session is reachable; silent otherwise."""
-    tool = shutil.which("notify-send")
-    if tool is None or not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
-        return
-    try:
-        subprocess.run(
-            [tool, "--app-name=PromiseKeeper", "PromiseKeeper", text],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        pass
+    code = remind_now(
+        state(ctx).ledger(),
+        within=within,
+        quiet=quiet,
+        desktop=desktop,
+        output_format=output_format,
+        fail_if_due=fail_if_due,
+        record=record,
+    )
+    if code:
+        raise typer.Exit(code)
 
 
 def cron(
