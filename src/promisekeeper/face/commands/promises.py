@@ -196,7 +196,10 @@ def _promise_every(
         ctx.fail("Missing option '--to': a promise without a person is a wish.")
     ledger.will_write()
     end = when(ledger, until) if until is not None else None
-    to = [_check_name(ledger, name) for name in to]
+    from promisekeeper.face.acts import check_name
+
+    ask = _Terminal() if common.interactive() else None
+    to = [check_name(ledger, name, ask) for name in to]
     series, first = ledger.make_series(
         text, to, every, until=end, count=count, note=note, tags=tag or []
     )
