@@ -76,10 +76,12 @@ def expect(
         ctx.fail("Missing option '--from': who promised it to you?")
     if not by:
         ctx.fail("Missing option '--by': when did they promise it for?")
-    from promisekeeper.face.commands.promises import _check_name
+    from promisekeeper.face.acts import check_name
+    from promisekeeper.face.commands import common
+    from promisekeeper.face.commands.promises import _Terminal
 
     due_at = when(ledger, by)
-    person = _check_name(ledger, from_)
+    person = check_name(ledger, from_, _Terminal() if common.interactive() else None)
     made = ledger.make(
         text, [person], due_at, note=note, tags=tag or [], force=force, direction="owed"
     )
