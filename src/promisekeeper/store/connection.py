@@ -100,7 +100,29 @@ def _error_words(path: Path, exc: BaseException, text: str) -> str:
         return f"ledger {path} is read-only; cannot record the change"
     if isinstance(exc, OSError) and exc.strerror:
         return f"cannot open ledger {path}: {exc.strerror}"
+    if isinstance(exc, sqlite3.DatabaseError):
+        # A damaged page can read as text that is not UTF-8, or as a value of the wrong type,
+        # before SQLite itself says "malformed": ask the file.
+        found = _quick_check(path)
+        if found is not None:
+            return damaged(path, found)
     return f"cannot use ledger {path}: {text}"
+
+
+def _quick_check(path: Path) -> str | None:
+    """What `PRAGMA quick_check` finds wrong with the file (None: nothing, or it cannot say),
+    read only; on the error path, where its cost does not matter."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except (sqlite3.Error, OSError, ValueError):
+        return None
+    try:
+        rows = conn.execute("PRAGMA quick_check(1)").fetchall()
+    except sqlite3.DatabaseError as exc:
+        return str(exc) if is_damage(exc) else None
+    finally:
+        conn.close()
+    return None if not rows or rows[0][0] == "ok" else str(rows[0][0])
 
 
 def damaged(path: Path, detail: str) -> str:
