@@ -397,3 +397,12 @@ def test_a_plain_record_may_say_it_is_owed(ok: Pk, tmp_path: Path) -> None:
     )
     ok("import", str(path))
     assert ok("list", "--owed", "--json").json[0]["what"] == "Theirs"
+
+
+def test_people_counts_only_your_promises_to_them(ok: Pk) -> None:
+    ok("promise", "Mine", "--to", "bob", "--due", "fri")
+    ok("expect", "Theirs", "--from", "bob", "--by", "fri")
+    ok("expect", "Only theirs", "--from", "carol", "--by", "fri")
+    lines = [line.split() for line in ok("people").stdout.splitlines()]
+    rows = {words[0]: words[1:] for words in lines if words and words[0] in ("bob", "carol")}
+    assert rows["bob"][:2] == ["1", "0"] and rows["carol"][:2] == ["0", "0"]

@@ -29,6 +29,7 @@ EXPECTED_TABLES = {
         "deleted_ts",
         "effort_s",
         "moved_late_s",
+        "direction",
     ],
     "promise_people": ["promise_id", "person_id", "position"],
     "changes": ["id", "at_ts", "command", "undone_ts"],
@@ -57,6 +58,7 @@ EXPECTED_INDEXES = {
     "events_uuid",
     "events_history",
     "events_clock",
+    "promises_direction_status_due",
 }
 
 

@@ -1197,12 +1197,13 @@ class Ledger:
 
     # -- people -------------------------------------------------------------------------------
     def people(self) -> list[tuple[Person, int, int]]:
-        """Everyone you have a promise to (open or closed, not deleted) or whose details you
-        recorded, with how many open promises you have to them and how many are at risk."""
+        """Everyone you have a promise to (open or closed, not deleted), who has one to you,
+        or whose details you recorded, with how many open promises you have to them and how
+        many are at risk (theirs to you are not counted)."""
         people = self._query(queries.known_people, default=[])
         open_count: dict[str, int] = {}
         worry_count: dict[str, int] = {}
-        for promise in self.list(status="open"):
+        for promise in self.list(status="open", direction="mine"):
             worried = self.standing(promise) in ("at_risk", "overdue")
             for name in promise.to:
                 key = name_key(name)
