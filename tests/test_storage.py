@@ -29,6 +29,8 @@ EXPECTED_TABLES = {
         "deleted_ts",
         "effort_s",
         "moved_late_s",
+        "series_uuid",
+        "occurrence_ts",
     ],
     "promise_people": ["promise_id", "person_id", "position"],
     "changes": ["id", "at_ts", "command", "undone_ts"],
@@ -45,6 +47,22 @@ EXPECTED_TABLES = {
     ],
     "migrations": ["version", "name", "applied_ts"],
     "meta": ["key", "value"],
+    "series": [
+        "id",
+        "uuid",
+        "what",
+        "people",
+        "tags",
+        "note",
+        "rule",
+        "start",
+        "until_ts",
+        "count",
+        "made_ts",
+        "stopped_ts",
+        "change_id",
+        "stopped_change",
+    ],
 }
 EXPECTED_INDEXES = {
     "promises_status_due",
@@ -57,6 +75,8 @@ EXPECTED_INDEXES = {
     "events_uuid",
     "events_history",
     "events_clock",
+    "series_active",
+    "promises_series",
 }
 
 

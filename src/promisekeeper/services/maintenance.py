@@ -230,6 +230,8 @@ STORED_FIELDS = (
     "deleted_at",
     "effort",
     "moved_late_by",
+    "series",
+    "occurrence",
 )
 
 

@@ -423,6 +423,10 @@ def keep(
         from promisekeeper.rules.dates import format_when
 
         say(f"  delivered {format_when(delivered, ledger.now)}")  # the --at pk understood
+    if kept.series is not None and not as_json:
+        from promisekeeper.face.commands.series import say_next
+
+        say_next(ledger, kept)
     tell.after_close(ledger, kept, tell_them, quiet=as_json)
 
 
@@ -485,6 +489,10 @@ def _settle(
     settled = ledger.settle(promise_id, kind, reason=reason)
     verb = "Broke" if kind == "broken" else "Released"
     _confirm_change(ledger, settled, as_json, verb)
+    if settled.series is not None and not as_json:
+        from promisekeeper.face.commands.series import say_next
+
+        say_next(ledger, settled)
     tell.after_close(ledger, settled, tell_them, quiet=as_json, offer=offer)
 
 
