@@ -82,13 +82,13 @@ def test_export_is_one_promise_a_line_and_the_whole_is_one_json_document(
     ]
     promises = [json.loads(line.strip().rstrip(",")) for line in lines[5:10]]
     assert lines[10:12] == ["  ],", '  "people": [']
-    people = [json.loads(line.strip().rstrip(",")) for line in lines[12:-2]]
-    assert lines[-2:] == ["  ]", "}"] and text.endswith("}\n")
+    people = [json.loads(line.strip().rstrip(",")) for line in lines[12:-3]]
+    assert lines[-3:] == ["  ],", '  "series": []', "}"] and text.endswith("}\n")
     document = json.loads(text)
-    assert list(document) == ["format", "version", "exported_at", "promises", "people"]
+    assert list(document) == ["format", "version", "exported_at", "promises", "people", "series"]
     assert document["promises"] == promises and document["people"] == people
     assert [p["what"] for p in promises] == [f"Promise {n}" for n in (1, 2, 3, 4, 0)]  # by due
-    assert list(promises[0])[-3:] == ["note", "deleted_at", "history"]
+    assert list(promises[0])[-4:] == ["note", "series", "deleted_at", "history"]
     assert [e["kind"] for e in promises[-1]["history"]] == ["made", "moved"]
     assert promises[-1]["history"][1]["details"]["reason"] == "a line\nbreak and \u202e bidi"
     assert people[0] == {

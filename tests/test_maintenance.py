@@ -286,6 +286,8 @@ TAMPERED_COLUMNS = {
     "deleted_ts": "due_ts",
     "effort_s": "3600",
     "moved_late_s": "moved_late_s + 60",
+    "series_uuid": "'tampered'",
+    "occurrence_ts": "due_ts",
 }
 
 

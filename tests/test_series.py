@@ -399,7 +399,11 @@ def test_a_bad_series_in_an_import_is_refused_whole(ok: Pk, pk: Pk, tmp_path: Pa
 
 def test_undo_of_a_keep_takes_back_the_occurrence_it_made(ok: Pk, isolated: Path) -> None:
     ok("promise", "Weekly status", "--to", "alice", "--every", "monday 10am")
-    ok("keep", "1", now=at("2026-11-30 09:00"))
+    out = ok("keep", "1", now=at("2026-11-30 09:00")).stdout
+    assert out.splitlines()[:2] == [
+        "Kept #1 Weekly status → alice — on time, 1 hour early",
+        "  next in the series: #2 Weekly status → alice, due Mon 7 Dec 10:00, in 7 days",
+    ]
     assert [p["id"] for p in listed(ok, now=at("2026-11-30 09:00"))] == [1, 2]
     out = ok("undo", "--yes", now=at("2026-11-30 09:05")).stdout
     assert "#2 Weekly status" in out
@@ -435,3 +439,30 @@ def test_promise_every_json(ok: Pk) -> None:
     assert made["series"] == made["recurrence"]["uuid"]
     assert made["recurrence"]["rule"] == "every month on the 1st at 17:00"
     assert made["recurrence"]["start"] == "2026-12-01T17:00"
+
+
+@pytest.mark.parametrize(
+    ("rule", "stored"),
+    [
+        ("monday\x1f10am", "every monday at 10:00"),
+        ("EVERY Monday\u2028at 10:00", "every monday at 10:00"),
+        ("monday", None),
+    ],
+)
+def test_an_imported_rule_is_kept_in_the_one_form_pk_writes(
+    ok: Pk, pk: Pk, tmp_path: Path, rule: str, stored: str | None
+) -> None:
+    ok("promise", "Weekly status", "--to", "alice", "--every", "monday 10am")
+    document = json.loads(ok("export").stdout)
+    document["series"][0]["rule"] = rule
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    other = ["--db", str(tmp_path / "other.db")]
+    result = pk(*other, "import", str(path))
+    if stored is None:
+        assert result.exit_code == 1
+        assert "'rule' must give a time of day" in result.stderr
+        return
+    assert result.exit_code == 0, result.stderr
+    assert ok(*other, "list", "--series", "--json").json[0]["rule"] == stored
+    assert "\x1f" not in ok(*other, "list", "--series").stdout

@@ -30,6 +30,8 @@ EXPECTED_TABLES = {
         "effort_s",
         "moved_late_s",
         "direction",
+        "series_uuid",
+        "occurrence_ts",
     ],
     "promise_people": ["promise_id", "person_id", "position"],
     "changes": ["id", "at_ts", "command", "undone_ts"],
@@ -46,6 +48,22 @@ EXPECTED_TABLES = {
     ],
     "migrations": ["version", "name", "applied_ts"],
     "meta": ["key", "value"],
+    "series": [
+        "id",
+        "uuid",
+        "what",
+        "people",
+        "tags",
+        "note",
+        "rule",
+        "start",
+        "until_ts",
+        "count",
+        "made_ts",
+        "stopped_ts",
+        "change_id",
+        "stopped_change",
+    ],
 }
 EXPECTED_INDEXES = {
     "promises_status_due",
@@ -59,6 +77,8 @@ EXPECTED_INDEXES = {
     "events_history",
     "events_clock",
     "promises_direction_status_due",
+    "series_active",
+    "promises_series",
 }
 
 

@@ -218,7 +218,24 @@ def keep_promise(
 
         word = "arrived" if kept.owed else "delivered"
         out(f"  {word} {format_when(delivered, ledger.now)}")  # the --at pk understood
+    if kept.series is not None and not as_json:
+        say_next(ledger, kept)
     return kept
+
+
+def say_next(ledger: Ledger, closed: Any) -> None:
+    """After closing an occurrence: the series' next one, when it is open now."""
+    view = ledger.series_view(closed)
+    if view is None or view.latest is None:
+        return
+    latest = view.latest
+    if latest.id == closed.id or latest.status != "open":
+        return
+    from promisekeeper.face.render import promise_summary
+    from promisekeeper.rules.dates import format_when
+
+    due = format_when(latest.due, ledger.now)
+    out(f"  next in the series: {promise_summary(latest)}, due {due}")
 
 
 # -------------------------------------------------------------------------------------------------

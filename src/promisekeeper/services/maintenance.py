@@ -234,6 +234,8 @@ STORED_FIELDS = (
     "excludes",
     "source",
     "checkpoints",
+    "series",
+    "occurrence",
 )
 
 

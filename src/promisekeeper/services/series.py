@@ -269,7 +269,10 @@ def series_from_json(item: Any) -> Series:
         raise InvalidInput("'uuid' must be a short non-empty string")
     if not isinstance(rule, str):
         raise InvalidInput("'rule' must be a string")
-    recurrence.parse_every(rule)
+    parsed = recurrence.parse_every(rule)
+    if parsed.at is None:
+        raise InvalidInput(f"'rule' must give a time of day, as pk writes it: {rule[:60]!r}")
+    rule = recurrence.words(parsed)  # kept in the one form pk writes
     if not isinstance(start, str) or len(start) > 40:
         raise InvalidInput("'start' must be a local date and time like 2026-11-30T10:00")
     try:

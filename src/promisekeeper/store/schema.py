@@ -300,7 +300,7 @@ def migrate(
             raise
 
 
-LEDGER_TABLES = ("promises", "events", "changes", "people", "promise_people", "series")
+LEDGER_TABLES = ("promises", "events", "changes", "people", "promise_people")
 
 
 # -------------------------------------------------------------------------------------------------

@@ -543,6 +543,10 @@ def _settle(
     if settled.owed:
         verb = "Broken by them:" if kind == "broken" else "Released them from"
     _confirm_change(ledger, settled, as_json, verb)
+    if settled.series is not None and not as_json:
+        from promisekeeper.face.commands.series import say_next
+
+        say_next(ledger, settled)
     tell.after_close(ledger, settled, tell_them, quiet=as_json, offer=offer)
 
 

@@ -57,13 +57,23 @@ def stop(
     from promisekeeper.face.render import promise_summary
     from promisekeeper.telling.text import one_line
 
-    say(f"Stopped the series {one_line(series.what, 60)} ({series.rule}): no more occurrences.")
+    say(
+        f"Stopped the series {one_line(series.what, 60)} ({one_line(series.rule)}): "
+        "no more occurrences."
+    )
     for promise in released:
         say(f"  Released {promise_summary(promise)}")
     if not drop_open:
         still = [p for p in ledger.series_view_of(series).occurrences if p.status == "open"]
         for promise in still:
             say(f"  Still promised: {promise_summary(promise)}")
+
+
+def say_next(ledger: Ledger, closed: Any) -> None:
+    """After closing an occurrence: the series' next one, when it is open now."""
+    from promisekeeper.face.acts import say_next as say_it
+
+    say_it(ledger, closed)
 
 
 def series_words(view: Any, ledger: Ledger) -> str:
@@ -107,7 +117,7 @@ def list_series(ledger: Ledger, as_json: bool) -> None:
         made = len(view.occurrences)
         kept = sum(1 for p in view.occurrences if p.status == "kept")
         say(
-            f"    {series_words(view, ledger)} · {made} made, {kept} kept"
+            f"    {one_line(series_words(view, ledger))} · {made} made, {kept} kept"
             + (f" · pk stop {latest.id}" if latest is not None and not series.stopped_at else "")
         )
     active = sum(1 for v in views if v.series.stopped_at is None)
