@@ -286,6 +286,11 @@ TAMPERED_COLUMNS = {
     "deleted_ts": "due_ts",
     "effort_s": "3600",
     "moved_late_s": "moved_late_s + 60",
+    "includes": """'["tampered"]'""",
+    "excludes": """'["tampered"]'""",
+    "source": "'tampered'",
+    "checkpoints": """'[{"what": "tampered", "by": 1800000000, "done": null}]'""",
+    "checkpoint_ts": "1800000000",
 }
 
 
