@@ -29,6 +29,11 @@ EXPECTED_TABLES = {
         "deleted_ts",
         "effort_s",
         "moved_late_s",
+        "includes",
+        "excludes",
+        "source",
+        "checkpoints",
+        "checkpoint_ts",
     ],
     "promise_people": ["promise_id", "person_id", "position"],
     "changes": ["id", "at_ts", "command", "undone_ts"],
@@ -57,6 +62,7 @@ EXPECTED_INDEXES = {
     "events_uuid",
     "events_history",
     "events_clock",
+    "promises_checkpoint",
 }
 
 
