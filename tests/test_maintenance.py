@@ -288,6 +288,11 @@ TAMPERED_COLUMNS = {
     "moved_late_s": "moved_late_s + 60",
     "series_uuid": "'tampered'",
     "occurrence_ts": "due_ts",
+    "includes": """'["tampered"]'""",
+    "excludes": """'["tampered"]'""",
+    "source": "'tampered'",
+    "checkpoints": """'[{"what": "tampered", "by": 1800000000, "done": null}]'""",
+    "checkpoint_ts": "1800000000",
 }
 
 

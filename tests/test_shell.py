@@ -23,6 +23,7 @@ EXTRA = {
     "note": ["draft sent"],
     "edit": ["--what", "x"],
     "delete": ["--yes"],
+    "checkpoint": ["draft for review", "--by", "thu"],
 }
 
 

@@ -32,6 +32,11 @@ EXPECTED_TABLES = {
         "direction",
         "series_uuid",
         "occurrence_ts",
+        "includes",
+        "excludes",
+        "source",
+        "checkpoints",
+        "checkpoint_ts",
     ],
     "promise_people": ["promise_id", "person_id", "position"],
     "changes": ["id", "at_ts", "command", "undone_ts"],
@@ -79,6 +84,7 @@ EXPECTED_INDEXES = {
     "promises_direction_status_due",
     "series_active",
     "promises_series",
+    "promises_checkpoint",
 }
 
 

@@ -86,14 +86,14 @@ def promise_json(promise: Promise, standing: str, now: datetime | None = None) -
         else round(promise.effort.total_seconds() / 3600, 2),
         "moves": promise.moves,
         "late_moves": promise.late_moves,
-        "tags": list(promise.tags),
-        "note": promise.note,
         "direction": promise.direction,
         "series": promise.series,
         "includes": list(promise.includes),
         "excludes": list(promise.excludes),
         "source": promise.source,
         "checkpoints": checkpoints_json(promise, now or datetime.now(UTC)),
+        "tags": list(promise.tags),
+        "note": promise.note,
     }
 
 

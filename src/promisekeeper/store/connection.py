@@ -70,9 +70,12 @@ def _primary_code(exc: BaseException) -> int | None:
 
 
 def is_damage(exc: BaseException) -> bool:
-    """Whether SQLite said the file is damaged (SQLITE_CORRUPT), whatever its words."""
+    """Whether SQLite said the file is damaged (SQLITE_CORRUPT), whatever its words; or a
+    text column holds bytes that are not UTF-8, which pk never writes."""
     return isinstance(exc, sqlite3.DatabaseError) and (
-        _primary_code(exc) == SQLITE_CORRUPT or "malformed" in str(exc)
+        _primary_code(exc) == SQLITE_CORRUPT
+        or "malformed" in str(exc)
+        or str(exc).startswith("Could not decode to UTF-8")
     )
 
 

@@ -219,13 +219,18 @@ def _read(conn: sqlite3.Connection, row: Sequence[Any]) -> Promise | None:
 
 def unreadable_promise_rows(conn: sqlite3.Connection) -> list[int]:
     """Ids of promise rows holding a value pk never writes (for `pk doctor`)."""
-    rows = conn.execute(f"SELECT {_PROMISE_COLUMNS} FROM promises p ORDER BY p.id")
+    rows = conn.execute(
+        f"SELECT {_PROMISE_COLUMNS}, p.checkpoint_ts FROM promises p ORDER BY p.id"
+    )
     found = []
     for row in rows:
         try:
-            _promise(row)
+            promise = _promise(row)
         except _UnreadableRow:
             found.append(int(row[0]))
+            continue
+        if row[-1] != _next_checkpoint_ts(promise):
+            found.append(int(row[0]))  # the daily view's index would miss its checkpoint
     return found
 
 
