@@ -57,6 +57,9 @@ EXPECTED_INDEXES = {
     "events_uuid",
     "events_history",
     "events_clock",
+    "events_moved",
+    "events_notified",
+    "promises_track",
 }
 
 

@@ -220,7 +220,7 @@ def lateness_at(conn: sqlite3.Connection, scope: Scope, offset: int, count: int)
     in ascending order: what a percentile needs, without reading the others into Python."""
     where = scope.where()
     rows = conn.execute(
-        f"""SELECT {LATENESS} AS late FROM promises p NOT INDEXED
+        f"""SELECT {LATENESS} AS late FROM promises p
         WHERE {KEPT_LATE} AND {where}
         ORDER BY late LIMIT :count OFFSET :offset""",
         scope.params(count=count, offset=offset),
