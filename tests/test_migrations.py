@@ -147,6 +147,49 @@ def test_series_arrive_on_every_older_ledger(
     assert_sound(ledger)
 
 
+@pytest.mark.parametrize(
+    "fixture", before("m005_index_for_the_track_record"), ids=lambda p: p.stem
+)
+def test_an_upgraded_ledger_reads_its_track_record_from_the_indexes(
+    fixture: Path, ok: Pk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """m005: after the upgrade, moves and notices are read from their partial indexes and the
+    promises' figures from a covering index, and the record is the same as that of the same
+    histories imported into a new ledger."""
+    ledger = tmp_path / "old" / "ledger.db"
+    ledger.parent.mkdir()
+    shutil.copy(fixture, ledger)
+    monkeypatch.setenv("PK_DB", str(ledger))
+    stats = ok("stats", "--json", now=FIXTURE_NOW).json  # opening it runs the migrations
+    trust = ok("trust", "--json", now=FIXTURE_NOW).json
+    assert user_version(ledger) == schema.SCHEMA_VERSION
+    conn = sqlite3.connect(ledger)
+    try:
+        indexes = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'"))
+
+        def plan(sql: str) -> str:
+            return " | ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+
+        moved = plan("SELECT e.data FROM events e WHERE e.kind = 'moved' AND e.at_ts > 0")
+        told = plan("SELECT e.data FROM events e WHERE e.kind = 'notified' ORDER BY e.promise_id")
+        kept = plan("SELECT count(*) FROM promises p WHERE p.status = 'kept' AND p.late_moves > 0")
+    finally:
+        conn.close()
+    assert indexes["events_moved"].endswith("WHERE kind = 'moved'")
+    assert indexes["events_notified"].endswith("WHERE kind = 'notified'")
+    assert "USING INDEX events_moved" in moved and "USING INDEX events_notified" in told
+    assert "USING COVERING INDEX promises_track (status=?)" in kept
+    assert stats["made"] > 0 and trust
+    monkeypatch.setenv("PK_DB", str(tmp_path / "fresh.db"))
+    ok("import", str(fixture.with_suffix(".json")), now=FIXTURE_NOW)
+    assert ok("stats", "--json", now=FIXTURE_NOW).json == stats
+
+    def without_ids(accounts: list[dict[str, Any]]) -> list[dict[str, Any]]:  # ids: file order
+        return [{**a, "recent": [{**e, "promise": None} for e in a["recent"]]} for a in accounts]
+
+    assert without_ids(ok("trust", "--json", now=FIXTURE_NOW).json) == without_ids(trust)
+
+
 def test_fixtures_hold_a_varied_history() -> None:
     kinds = {
         event["kind"]

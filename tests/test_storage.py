@@ -85,6 +85,9 @@ EXPECTED_INDEXES = {
     "series_active",
     "promises_series",
     "promises_checkpoint",
+    "events_moved",
+    "events_notified",
+    "promises_track",
 }
 
 

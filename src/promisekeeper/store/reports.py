@@ -150,10 +150,16 @@ def shown(
 
 
 def promises(conn: sqlite3.Connection, ids: list[int]) -> list[Promise]:
-    """These promises, by id."""
-    return select_promises(
+    """These promises, by id. The ids come from an index (promises_track): a row it lists
+    that the table does not hold is a damaged file, said as SQLite says it."""
+    found = select_promises(
         conn, "p.id IN (SELECT value FROM json_each(?))", (json.dumps(ids),), order="p.id"
     )
+    if len(found) != len(set(ids)):
+        raise sqlite3.DatabaseError(
+            "database disk image is malformed (promises an index lists are missing)"
+        )
+    return found
 
 
 def moves_and_closings(
