@@ -286,6 +286,7 @@ TAMPERED_COLUMNS = {
     "deleted_ts": "due_ts",
     "effort_s": "3600",
     "moved_late_s": "moved_late_s + 60",
+    "direction": "CASE direction WHEN 'mine' THEN 'owed' ELSE 'mine' END",
     "series_uuid": "'tampered'",
     "occurrence_ts": "due_ts",
     "includes": """'["tampered"]'""",
