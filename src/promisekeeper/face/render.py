@@ -366,11 +366,15 @@ def status_lines(
             lines.append("")
     open_count = len(view.overdue) + len(view.at_risk) + on_track_total
     kept_month = view.kept_on_time_this_month
+    owed = max(view.owed_total, len(view.owed))
+    after = [f"{owed} owed to you"] if owed else []
+    if kept_month:
+        after.append(f"{kept_month} kept on time this month")
     summary = summary_line(
         (len(view.overdue), "overdue"),
         (len(view.at_risk), "at risk"),
         total=(open_count, "open"),
-        after=f"{kept_month} kept on time this month" if kept_month else "",
+        after=" · ".join(after),
     )
     return [*lines, *_plain_lines([summary], width)]
 

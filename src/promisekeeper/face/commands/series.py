@@ -106,9 +106,11 @@ def list_series(ledger: Ledger, as_json: bool) -> None:
     if not views:
         say("No series. Make one with pk promise WHAT --to PERSON --every RULE.")
         return
+    from promisekeeper.face.render import terminal_width
     from promisekeeper.telling.text import one_line
     from promisekeeper.telling.words import people
 
+    width = terminal_width() or 80
     for view in views:
         latest = view.latest
         series = view.series
@@ -116,9 +118,21 @@ def list_series(ledger: Ledger, as_json: bool) -> None:
         say(f"{head}{one_line(series.what, 60)} → {people(series)}")
         made = len(view.occurrences)
         kept = sum(1 for p in view.occurrences if p.status == "kept")
-        say(
-            f"    {one_line(series_words(view, ledger))} · {made} made, {kept} kept"
-            + (f" · pk stop {latest.id}" if latest is not None and not series.stopped_at else "")
-        )
+        parts = [*series_words(view, ledger).split(" · "), f"{made} made, {kept} kept"]
+        if latest is not None and not series.stopped_at:
+            parts.append(f"pk stop {latest.id}")
+        for line in _packed([one_line(part) for part in parts], width - 4):
+            say(f"    {line}")
     active = sum(1 for v in views if v.series.stopped_at is None)
     say(f"{len(views)} series · {active} running")
+
+
+def _packed(parts: list[str], width: int) -> list[str]:
+    """Parts joined by " · " into lines of at most `width` (a longer part on its own line)."""
+    lines: list[str] = []
+    for part in parts:
+        if lines and len(lines[-1]) + 3 + len(part) <= width:
+            lines[-1] += " · " + part
+        else:
+            lines.append(part)
+    return lines
