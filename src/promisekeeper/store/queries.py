@@ -628,7 +628,6 @@ class HistoryWriter:
     once and kept up to date, instead of asked again for every promise."""
 
     BATCH = 2000
-    CACHE_KIB = 32768
 
     def __init__(self, conn: sqlite3.Connection, change_id: int) -> None:
         self.conn = conn
@@ -641,7 +640,7 @@ class HistoryWriter:
         # Room for the pages a large import changes (its indexes take rows in no order), so
         # they are written once at the end instead of spilled and read back: 32 MiB at most,
         # for this connection only.
-        conn.execute(f"PRAGMA cache_size = -{self.CACHE_KIB}")
+        conn.execute("PRAGMA cache_size = -32768")  # KiB
         self._promises: list[tuple[Any, ...]] = []
         self._people: list[tuple[int, int, int]] = []
         self._events: list[tuple[Any, ...]] = []
