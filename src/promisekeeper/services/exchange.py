@@ -85,8 +85,8 @@ def promise_json(promise: Promise, standing: str) -> dict[str, Any]:
         "moves": promise.moves,
         "late_moves": promise.late_moves,
         "tags": list(promise.tags),
+        "direction": promise.direction,  # "mine", or "owed": someone promised it to you
         "note": promise.note,
-        "direction": promise.direction,
     }
 
 
