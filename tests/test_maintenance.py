@@ -286,6 +286,7 @@ TAMPERED_COLUMNS = {
     "deleted_ts": "due_ts",
     "effort_s": "3600",
     "moved_late_s": "moved_late_s + 60",
+    "direction": "'owed'",
 }
 
 

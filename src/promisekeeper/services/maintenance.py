@@ -230,6 +230,7 @@ STORED_FIELDS = (
     "deleted_at",
     "effort",
     "moved_late_by",
+    "direction",
 )
 
 
