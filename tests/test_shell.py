@@ -38,6 +38,8 @@ def test_the_id_commands_are_found() -> None:
 def test_an_id_may_be_written_as_pk_shows_it(ok: Pk, make, name: str) -> None:
     if name == "stop":  # an occurrence of a series
         pid = ok("promise", "Status", "--to", "alice", "--every", "monday", "--json").json["id"]
+    elif name == "nudge":  # a nudge is for what someone promised you
+        pid = int(ok("expect", "The contract", "--from", "bob", "--by", "fri", "--json").json["id"])
     else:
         pid = make("Send the numbers", "alice", "fri")
     if name == "reopen":

@@ -93,6 +93,7 @@ def promise_json(promise: Promise, standing: str, now: datetime | None = None) -
         "source": promise.source,
         "checkpoints": checkpoints_json(promise, now or datetime.now(UTC)),
         "tags": list(promise.tags),
+        "direction": promise.direction,  # "mine", or "owed": someone promised it to you
         "note": promise.note,
     }
 
