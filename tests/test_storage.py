@@ -196,3 +196,27 @@ def test_lock_held_longer_than_busy_timeout_is_a_clear_error(tmp_path: Path, mon
             pass
     assert "locked" in str(connection.describe_error(path, info.value))
     holder.execute("ROLLBACK")
+
+
+def test_the_statements_that_write_a_promise_row_name_the_same_columns() -> None:
+    """The insert, the insert with an id (import) and the update write the columns of
+    _ROW_COLUMNS, in that order, one value each; and those are every column but the id."""
+    import re
+
+    from promisekeeper.store import queries
+
+    def names(sql: str) -> list[str]:
+        return [c.strip() for c in sql.split(",")]
+
+    insert = re.search(r"\((.*?)\)\s*VALUES \((.*?)\)", queries._INSERT_PROMISE, re.S)
+    assert insert is not None
+    assert names(insert.group(1)) == list(queries._ROW_COLUMNS)
+    assert names(insert.group(2)) == ["?"] * len(queries._ROW_COLUMNS)
+    with_id = re.search(r"\((.*?)\)\s*VALUES \((.*?)\)", queries._INSERT_PROMISE_WITH_ID, re.S)
+    assert with_id is not None
+    assert names(with_id.group(1)) == ["id", *queries._ROW_COLUMNS]
+    assert names(with_id.group(2)) == ["?"] * (len(queries._ROW_COLUMNS) + 1)
+    update = re.search(r"SET (.*?)\s*WHERE id = \?", queries._UPDATE_PROMISE, re.S)
+    assert update is not None
+    assert names(update.group(1)) == [f"{c} = ?" for c in queries._ROW_COLUMNS]
+    assert set(EXPECTED_TABLES["promises"]) - {"id"} == set(queries._ROW_COLUMNS)

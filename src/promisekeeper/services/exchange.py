@@ -86,8 +86,6 @@ def promise_json(promise: Promise, standing: str, now: datetime | None = None) -
         else round(promise.effort.total_seconds() / 3600, 2),
         "moves": promise.moves,
         "late_moves": promise.late_moves,
-        "direction": promise.direction,
-        "series": promise.series,
         "includes": list(promise.includes),
         "excludes": list(promise.excludes),
         "source": promise.source,
@@ -95,6 +93,7 @@ def promise_json(promise: Promise, standing: str, now: datetime | None = None) -
         "tags": list(promise.tags),
         "direction": promise.direction,  # "mine", or "owed": someone promised it to you
         "note": promise.note,
+        "series": promise.series,
     }
 
 

@@ -481,26 +481,30 @@ def save_person(conn: sqlite3.Connection, person: Person) -> None:
     )
 
 
-# The columns a promise row is written with, in the order of _promise_values: one list for the
-# insert, the insert with an id (import) and the update, so the three cannot disagree.
+# The columns of a promise row, in the order of _promise_values, written out in each statement
+# (SQL text is never built at run time); tests/test_storage.py checks the three agree.
 _ROW_COLUMNS = (
     "uuid", "what", "note", "tags", "made_ts", "due_ts", "original_due_ts", "status",
-    "closed_ts", "moves", "late_moves", "deleted_ts", "effort_s", "moved_late_s",
-    "direction",
-    "series_uuid", "occurrence_ts",
-    "includes", "excludes", "source", "checkpoints", "checkpoint_ts",
-)  # fmt: skip
-_INSERT_PROMISE = (
-    f"INSERT INTO promises ({', '.join(_ROW_COLUMNS)}) "
-    f"VALUES ({', '.join('?' for _ in _ROW_COLUMNS)})"
+    "closed_ts", "moves", "late_moves", "deleted_ts", "effort_s", "moved_late_s", "direction",
+    "series_uuid", "occurrence_ts", "includes", "excludes", "source", "checkpoints",
+    "checkpoint_ts",
 )
-_INSERT_PROMISE_WITH_ID = (
-    f"INSERT INTO promises (id, {', '.join(_ROW_COLUMNS)}) "
-    f"VALUES (?, {', '.join('?' for _ in _ROW_COLUMNS)})"
-)
-_UPDATE_PROMISE = (
-    f"UPDATE promises SET {', '.join(c + ' = ?' for c in _ROW_COLUMNS)} WHERE id = ?"
-)
+_INSERT_PROMISE = """INSERT INTO promises (uuid, what, note, tags, made_ts, due_ts,
+    original_due_ts, status, closed_ts, moves, late_moves, deleted_ts, effort_s, moved_late_s,
+    direction, series_uuid, occurrence_ts, includes, excludes, source, checkpoints,
+    checkpoint_ts)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+_INSERT_PROMISE_WITH_ID = """INSERT INTO promises (id, uuid, what, note, tags, made_ts, due_ts,
+    original_due_ts, status, closed_ts, moves, late_moves, deleted_ts, effort_s, moved_late_s,
+    direction, series_uuid, occurrence_ts, includes, excludes, source, checkpoints,
+    checkpoint_ts)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+_UPDATE_PROMISE = """UPDATE promises SET uuid = ?, what = ?, note = ?, tags = ?,
+    made_ts = ?, due_ts = ?, original_due_ts = ?, status = ?, closed_ts = ?, moves = ?,
+    late_moves = ?, deleted_ts = ?, effort_s = ?, moved_late_s = ?, direction = ?,
+    series_uuid = ?, occurrence_ts = ?, includes = ?, excludes = ?, source = ?,
+    checkpoints = ?, checkpoint_ts = ?
+    WHERE id = ?"""
 
 
 def _promise_values(promise: Promise) -> tuple[Any, ...]:
