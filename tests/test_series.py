@@ -243,11 +243,14 @@ def test_list_series(ok: Pk) -> None:
     ok("keep", "1", now=at("2026-11-30 10:00"))
     out = ok("list", "--series", now=at("2026-11-30 10:00")).stdout.splitlines()
     assert out[0] == "#3  Weekly status → alice"
-    assert out[1] == (
-        "    every monday at 10:00 · next Mon 14 Dec 10:00, Mon 21 Dec 10:00, Mon 28 Dec 10:00"
-        " · 2 made, 1 kept · pk stop 3"
-    )
-    assert out[2] == "#2  Invoices → bob"
+    # The details are packed at " · " into lines that fit 80 columns.
+    assert out[1:3] == [
+        "    every monday at 10:00",
+        "    next Mon 14 Dec 10:00, Mon 21 Dec 10:00, Mon 28 Dec 10:00 · 2 made, 1 kept",
+    ]
+    assert out[3] == "    pk stop 3"
+    assert all(len(line) <= 80 for line in out)
+    assert out[4] == "#2  Invoices → bob"
     assert out[-1] == "2 series · 2 running"
     views = ok("list", "--series", "--json", now=at("2026-11-30 10:00")).json
     assert [v["occurrences"] for v in views] == [[1, 3], [2]]
