@@ -109,7 +109,7 @@ def test_every_fixture_upgrades_with_every_promise_and_event(
 
 
 SERIES_VERSION = next(
-    number for number, step in enumerate(schema.MIGRATIONS, 1) if step.__name__ == "m007_series"
+    number for number, step in enumerate(schema.MIGRATIONS, 1) if step.__name__ == "m006_series"
 )
 
 
@@ -119,7 +119,7 @@ SERIES_VERSION = next(
 def test_series_arrive_on_every_older_ledger(
     fixture: Path, ok: Pk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """m007: every older ledger gains the series table and the occurrence columns, its own
+    """m006: every older ledger gains the series table and the occurrence columns, its own
     promises stay promises of no series, and a series can be made and exported at once."""
     ledger = tmp_path / "old" / "ledger.db"
     ledger.parent.mkdir()
@@ -148,12 +148,12 @@ def test_series_arrive_on_every_older_ledger(
 
 
 @pytest.mark.parametrize(
-    "fixture", before("m005_index_for_the_track_record"), ids=lambda p: p.stem
+    "fixture", before("m008_index_for_the_track_record"), ids=lambda p: p.stem
 )
 def test_an_upgraded_ledger_reads_its_track_record_from_the_indexes(
     fixture: Path, ok: Pk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """m005: after the upgrade, moves and notices are read from their partial indexes and the
+    """m008: after the upgrade, moves and notices are read from their partial indexes and the
     promises' figures from a covering index, and the record is the same as that of the same
     histories imported into a new ledger."""
     ledger = tmp_path / "old" / "ledger.db"
@@ -340,9 +340,9 @@ def test_a_ledger_from_a_newer_pk_is_refused_untouched(
 
 
 # -------------------------------------------------------------------------------------------------
-# m006_direction: whose promise it is, folded from the made event (absent: yours)
+# m005_direction: whose promise it is, folded from the made event (absent: yours)
 # -------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("fixture", before("m006_direction"), ids=lambda p: p.stem)
+@pytest.mark.parametrize("fixture", before("m005_direction"), ids=lambda p: p.stem)
 def test_direction_is_folded_from_the_made_event_on_upgrade(
     fixture: Path, ok: Pk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -390,9 +390,9 @@ def test_a_fresh_ledger_has_the_direction_column(ok: Pk, isolated: Path) -> None
 
 
 # -------------------------------------------------------------------------------------------------
-# m008: terms and checkpoints
+# m007: terms and checkpoints
 # -------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("fixture", before("m008_terms_and_checkpoints"), ids=lambda p: p.stem)
+@pytest.mark.parametrize("fixture", before("m007_terms_and_checkpoints"), ids=lambda p: p.stem)
 def test_terms_and_checkpoints_after_an_upgrade(
     fixture: Path, ok: Pk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -148,7 +148,7 @@ def m004_event_identity_and_move_lateness(conn: sqlite3.Connection) -> None:
 
 
 @migration
-def m006_direction(conn: sqlite3.Connection) -> None:
+def m005_direction(conn: sqlite3.Connection) -> None:
     # Whose promise it is: "mine" (you promised it) or "owed" (someone promised it to you),
     # folded from the made event's "direction" (absent: mine, as every earlier promise is).
     conn.execute(
@@ -169,7 +169,7 @@ def m006_direction(conn: sqlite3.Connection) -> None:
 
 
 @migration
-def m007_series(conn: sqlite3.Connection) -> None:
+def m006_series(conn: sqlite3.Connection) -> None:
     # Recurring promises: a series (its rule in words, the local time of its first occurrence,
     # its end, and when `pk stop` ended it), replicated by export and import; each occurrence
     # is a promise that names its series and the time it was scheduled for (folded from its
@@ -202,7 +202,7 @@ def m007_series(conn: sqlite3.Connection) -> None:
 
 
 @migration
-def m008_terms_and_checkpoints(conn: sqlite3.Connection) -> None:
+def m007_terms_and_checkpoints(conn: sqlite3.Connection) -> None:
     # The terms of a promise (what it includes and excludes: JSON lists; where it was promised)
     # and its checkpoints (a JSON list of {what, by, done}), folded from its history like every
     # other column; `checkpoint_ts` is the date of its earliest checkpoint not ticked off, so
@@ -245,7 +245,7 @@ def m008_terms_and_checkpoints(conn: sqlite3.Connection) -> None:
 
 
 @migration
-def m005_index_for_the_track_record(conn: sqlite3.Connection) -> None:
+def m008_index_for_the_track_record(conn: sqlite3.Connection) -> None:
     # `pk stats`, `pk trust` and `pk report` read two kinds of event only, moves and notices
     # (store.track): an index of each, partial so that it holds those events alone, lets them
     # be read without passing over every other event (a query's `kind = 'moved'` matches a
