@@ -147,6 +147,17 @@ def test_your_record_is_the_same_with_or_without_their_promises(ok: Pk, tmp_path
 # -------------------------------------------------------------------------------------------------
 # pk expect
 # -------------------------------------------------------------------------------------------------
+def test_today_with_only_expectations_says_what_is_owed_not_that_nothing_is(ok: Pk) -> None:
+    """Nothing of yours is open and their promise is not due yet: the day's view says so, and
+    points at the list, instead of "No open promises" (untrue of the ledger) on both paths."""
+    expect(ok, "The signed contract", "--from", "bob", "--by", "2026-11-25 17:00", now=MADE)
+    expected = "None of your promises is open; 1 owed to you: pk list --owed\n"
+    assert ok("today", now=ON_TRACK).stdout == expected
+    assert ok("today", "--no-prompt", now=ON_TRACK).stdout == expected
+    ok("promise", "Send the numbers", "--to", "alice", "--due", "2026-11-30", now=MADE)
+    assert ok("today", now=ON_TRACK).stdout.startswith("Nothing overdue, due today or at risk.")
+
+
 def test_expect_creates_an_unknown_person_as_promise_does(ok: Pk) -> None:
     ok("expect", "The keys", "--from", "Zoë", "--by", "fri", "--note", "spare set", "--tag", "home")
     shown = ok("show", "1", "--json").json

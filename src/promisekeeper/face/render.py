@@ -105,9 +105,13 @@ def today_text(view: Today, ledger: Ledger, paint: Painter, limit: int | None = 
                 )
             )
     elif open_count == 0 and not view.kept_today:
-        lines.append(
-            'No open promises. Make one: pk promise "Send the numbers" --to alice --due fri'
-        )
+        owed = len(view.owed) or ledger.open_owed_count()
+        if owed:
+            lines.append(f"None of your promises is open; {owed} owed to you: pk list --owed")
+        else:
+            lines.append(
+                'No open promises. Make one: pk promise "Send the numbers" --to alice --due fri'
+            )
     else:
         summary = f"Nothing overdue, due today or at risk. {open_count} open"
         if next_up is not None:

@@ -381,6 +381,11 @@ class Ledger:
         upcoming = self._query(queries.open_due_after, self.now, limit=1, default=[])
         return count, (upcoming[0] if upcoming else None)
 
+    def open_owed_count(self) -> int:
+        """How many promises others made you are open (pk expect)."""
+        count: int = self._query(queries.count_open_owed, default=0)
+        return count
+
     def status(self, limit: int | None = None) -> Status:
         """The full picture. Overdue and at-risk promises always in full; with `limit`, only
         the first few on-track and recently kept ones are read (and the rest counted), so the
