@@ -374,3 +374,13 @@ def test_clocks_and_times_beyond_what_the_clock_holds(ok: Pk, pk: Pk, tmp_path: 
     ok("keep", "1")
     clocks = [e["clock"] for e in ok("show", "1", "--json").json["history"]]
     assert clocks == sorted(clocks) and len(set(clocks)) == 3
+
+
+@pytest.mark.parametrize("text", ["²", "0.²", "１７９５３９５６００００００.00000"])
+def test_a_clock_with_digits_other_than_0_to_9_is_refused(text: str) -> None:
+    """str.isdigit() takes '²' and full-width digits, which int() refuses or reads: a stamp
+    is ASCII digits only, refused in the words of every other bad stamp."""
+    from promisekeeper.model.events import clock_from_text
+
+    with pytest.raises(InvalidInput, match="is not a clock stamp"):
+        clock_from_text(text)

@@ -168,3 +168,11 @@ def test_a_weekly_series_keeps_its_local_time_across_clock_changes() -> None:
     assert os.environ["TZ"] == "Europe/Berlin"
     in_utc = {d.astimezone(UTC).hour for d in dates}
     assert in_utc == {8, 9}
+
+
+@pytest.mark.parametrize("text", ["²", "every ² days", "monthly on the ²nd", "every ３ days"])
+def test_digits_other_than_0_to_9_are_refused_in_one_line(text: str) -> None:
+    """str.isdigit() takes '²' and '３', which int() refuses: found by Hypothesis."""
+    with pytest.raises(InvalidInput) as refused:
+        parse_every(text)
+    assert text in str(refused.value) and "\n" not in str(refused.value)

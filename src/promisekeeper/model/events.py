@@ -623,7 +623,8 @@ def clock_from_text(text: Any) -> int:
     if not isinstance(text, str):
         raise InvalidInput("'clock' must be a string like '01795395600000.00000'")
     millis, dot, counter = text.partition(".")
-    if not (millis.isdigit() and (not dot or counter.isdigit())) or len(millis) > 15:
+    digits = text.isascii() and millis.isdigit() and (not dot or counter.isdigit())
+    if not digits or len(millis) > 15:
         raise InvalidInput(f"'clock' is not a clock stamp: {text[:40]!r}")
     count = int(counter or 0)
     if count >= 1 << LOGICAL_BITS or len(counter) > 5 or int(millis) > MAX_MILLIS:

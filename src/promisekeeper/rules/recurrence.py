@@ -58,6 +58,11 @@ def _not_understood(text: str) -> InvalidInput:
     return InvalidInput(f'cannot understand --every "{shown}"; try e.g. {", ".join(EXAMPLES)}')
 
 
+def _digits(word: str) -> bool:
+    """Plain 0-9 digits: str.isdigit() also takes '²' and other digits int() refuses."""
+    return word.isascii() and word.isdigit()
+
+
 def parse_every(text: str) -> Rule:
     """The Rule a phrase means; InvalidInput (repeating the text, with examples) otherwise."""
     from promisekeeper.rules.dates import WEEKDAYS, parse_time_of_day
@@ -76,7 +81,7 @@ def parse_every(text: str) -> Rule:
     for word in words:
         if word in _FILLERS:
             continue
-        if word.isdigit() and interval is None and freq is None and not weekdays:
+        if _digits(word) and interval is None and freq is None and not weekdays:
             interval = int(word)
             continue
         if word in _UNITS and freq is None:
@@ -91,7 +96,7 @@ def parse_every(text: str) -> Rule:
                 raise _not_understood(text)
             weekdays.append(day)  # type: ignore[arg-type]
             continue
-        if word[:-2].isdigit() and word[-2:] in ("st", "nd", "rd", "th") and monthday is None:
+        if _digits(word[:-2]) and word[-2:] in ("st", "nd", "rd", "th") and monthday is None:
             monthday = int(word[:-2])
             continue
         if at is None:
