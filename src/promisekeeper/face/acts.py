@@ -5,7 +5,7 @@ does face.fast, which answers the plain forms of these commands without loading 
 face.daily does for `pk today`). Output goes to sys.stdout and sys.stderr, as click.echo writes
 it. A question only the app can ask (a confirmation on a terminal) goes through `ask`: the
 app passes its prompts, the fast path one that hands the whole run to the app before anything
-is written or printed (NeedsTheApp).
+is written or printed (face.daily.NeedsTheApp).
 """
 
 from __future__ import annotations
@@ -31,10 +31,6 @@ class Ask(Protocol):
     def say(self, text: str) -> None: ...
     def confirm(self, text: str, default: bool) -> bool: ...
     def fail(self, message: str) -> None: ...
-
-
-class NeedsTheApp(Exception):
-    """The fast path met a question only the app asks: the app runs the command instead."""
 
 
 def out(text: str) -> None:

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 from weakref import WeakSet
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from promisekeeper.model.promise import Promise
     from promisekeeper.services.ledger import Ledger
 
@@ -141,16 +143,37 @@ def fast_today(args: list[str]) -> bool:
     if encoding not in ("utf8", "utf_8"):
         return False  # click rewraps such a stream; the app writes it as it always did
     db, as_json, no_prompt, everything = plan
-    try:
+
+    held: list[Any] = []  # the ledger stays referenced until answer() has closed it (close_ledgers)
+
+    def run() -> int:
         ledger = ledger_for(db)
+        held.append(ledger)
         if will_walk(no_prompt, as_json) and ledger.to_tell():
-            close_ledgers()
-            return False  # the walk asks questions: the app does that
-        text = today_output(ledger, as_json=as_json, everything=everything)
-        sys.stdout.write(text + "\n")
+            raise NeedsTheApp  # the walk asks questions: the app does that
+        sys.stdout.write(today_output(ledger, as_json=as_json, everything=everything) + "\n")
+        return 0
+
+    answer(run)
+    return False
+
+
+class NeedsTheApp(Exception):
+    """The fast path met a question only the app asks: the app runs the command instead."""
+
+
+def answer(run: Callable[[], int]) -> None:
+    """Run a command on the fast path as the app's boundary does (cli.PkGroup.invoke,
+    cli.main): one line and a status for an error, quiet for a reader that went away (`pk
+    today | head -1`); end the process when done. Returns only when the command needs the
+    app (NeedsTheApp), before it printed or recorded anything."""
+    try:
+        code = run()
         sys.stdout.flush()
+    except NeedsTheApp:
+        close_ledgers()
+        return
     except BrokenPipeError:
-        # `pk today | head -1`: as in cli.main, the reader went away; not worth a traceback.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         raise SystemExit(0) from None
@@ -159,9 +182,10 @@ def fast_today(args: list[str]) -> bool:
     except KeyboardInterrupt:
         sys.stderr.write("\n")
         _say_error("interrupted; nothing was changed", 130)
-    finish(0)
+    if code == 0:
+        finish(0)
     close_ledgers()
-    raise SystemExit(0)
+    raise SystemExit(code)
 
 
 def _plain_daily(args: list[str]) -> tuple[str | None, bool, bool, bool] | None:

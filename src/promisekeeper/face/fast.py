@@ -20,7 +20,7 @@ import os
 import sys
 from typing import Any
 
-from promisekeeper.face.acts import NeedsTheApp
+from promisekeeper.face.daily import NeedsTheApp, answer
 
 Values = dict[str, Any]
 
@@ -58,7 +58,7 @@ def fast_command(args: list[str]) -> None:
             return
         db = given_db
     run = _RUNS[name]
-    _answer(lambda: run(db, values))
+    answer(lambda: run(db, values))
 
 
 def parse(spec: dict[str, Any], args: list[str]) -> Values | None:
@@ -238,30 +238,3 @@ def _utf8_output() -> bool:
         if encoding not in ("utf8", "utf_8"):
             return False
     return True
-
-
-def _answer(run: Any) -> None:
-    """Run the command as the app's boundary does (cli.PkGroup.invoke, cli.main): one line
-    and a status for an error, quiet for a closed pipe; end the process when done. Returns
-    only when the command needs the app, before it printed or recorded anything."""
-    from promisekeeper.face.daily import _fail, _say_error, close_ledgers, finish
-
-    try:
-        code = run()
-        sys.stdout.flush()
-    except NeedsTheApp:
-        close_ledgers()
-        return
-    except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        raise SystemExit(0) from None
-    except Exception as exc:
-        _fail(exc)
-    except KeyboardInterrupt:
-        sys.stderr.write("\n")
-        _say_error("interrupted; nothing was changed", 130)
-    if code == 0:
-        finish(0)
-    close_ledgers()
-    raise SystemExit(code)
