@@ -16,7 +16,6 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
-from promisekeeper import __version__
 from promisekeeper.face.commands import (
     checkpoints,
     data,
@@ -148,7 +147,9 @@ app = PkTyper(
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"pk (PromiseKeeper) {__version__}")
+        from promisekeeper import version
+
+        typer.echo(f"pk (PromiseKeeper) {version()}")
         raise typer.Exit()
 
 

@@ -24,10 +24,10 @@ def main() -> None:
             sys.stderr.write(f'pk: argument {number} is not valid UTF-8 text: "{shown[:60]}"\n')
             raise SystemExit(1)
     if sys.argv[1:] == ["--version"]:
-        from promisekeeper import __version__
+        from promisekeeper import version  # the installed package's metadata
 
         try:
-            sys.stdout.write(f"pk (PromiseKeeper) {__version__}\n")
+            sys.stdout.write(f"pk (PromiseKeeper) {version()}\n")
             sys.stdout.flush()
         except BrokenPipeError:
             # As in cli.main: a reader that went away is not an error worth a traceback.
