@@ -36,7 +36,10 @@ def test_every_command_is_in_the_readme(name: str) -> None:
 def test_quickstart_has_exactly_two_commands() -> None:
     block = README.split("## Quickstart", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
     lines = [line for line in block.strip().splitlines() if line.strip()]
-    assert lines == ["pip install . && pk today", "pip install '.[test]' && pytest"]
+    assert lines == [
+        "pipx install . && pk today",
+        "python3 -m venv .venv && .venv/bin/pip install '.[test]' && .venv/bin/pytest",
+    ]
 
 
 def tour() -> list[tuple[list[str], str]]:

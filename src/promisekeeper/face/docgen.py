@@ -219,7 +219,7 @@ def _man_body(entry: Entry, options_heading: str | None) -> list[str]:
 def _synopsis(entry: Entry) -> str:
     """The usage line: the command's words in bold, its options and arguments plain."""
     bold = " ".join(f"\\fB{_roff(word)}\\fR" for word in entry.path.split(" "))
-    return f".PP\n{bold}{_roff(entry.usage[len(entry.path):])}"
+    return f".PP\n{bold}{_roff(entry.usage[len(entry.path) :])}"
 
 
 def _lower_first(text: str) -> str:
