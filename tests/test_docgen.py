@@ -104,3 +104,40 @@ def test_roff_escapes_what_would_break_the_page() -> None:
     assert docgen._roff("a\\b --x") == "a\\eb \\-\\-x"
     assert docgen._roff("due → bob") == "due \\[u2192] bob"
     assert docgen._md("a_b *c* <d> `x_y`") == "a\\_b \\*c\\* \\<d\\> `x_y`"
+
+
+def test_sub_commands_are_walked_too() -> None:
+    """A command group (`pk sync push`, say) gets its commands documented under it."""
+    import typer
+
+    from promisekeeper.face.cli import PkTyper
+
+    top = PkTyper(name="pk", help="Top.")
+    group = PkTyper(help="Keep ledgers in step.\n\n\b\nExamples:\n  pk sync push")
+
+    @top.command()
+    def today() -> None:
+        """The day."""
+
+    @group.command()
+    def push(
+        remote: str = typer.Argument(..., metavar="REMOTE", help="Where to."),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Only say what it would do."),
+    ) -> None:
+        """Send your changes.
+
+        \b
+        Examples:
+          pk sync push origin
+        """
+
+    top.add_typer(group, name="sync")
+    command = get_command(top)
+    entry = docgen._entry(command, command.make_context("pk", [], resilient_parsing=True), "pk")
+    text = docgen.markdown(entry)
+    assert [c.path for c in docgen._commands(entry)] == ["pk today", "pk sync", "pk sync push"]
+    assert "```text\npk sync push [OPTIONS] REMOTE\n```" in text
+    assert "| `REMOTE` | Where to.  \\[required\\] |" in text
+    assert "| `--dry-run` | Only say what it would do. |" in text
+    assert "```sh\npk sync push origin\n```" in text
+    assert '.SS "pk sync push"' in docgen.man_page(entry)
