@@ -466,6 +466,12 @@ def test_a_real_task_export_imports_with_every_task_accounted_for(ok: Pk, tmp_pa
         by_status[one["status"]] = by_status.get(one["status"], 0) + 1
     # (the recurring task: its template and its first occurrence)
     assert by_status == {"pending": 4, "completed": 1, "deleted": 1, "recurring": 1}
+    # The other form taskwarrior writes (rc.json.array=off: one object a line) reads the same.
+    lines = task_("rc.json.array=off", "export")
+    assert not lines.lstrip().startswith("[")
+    assert [(t["uuid"], t["status"]) for t in tw.read_tasks(lines)] == [
+        (t["uuid"], t["status"]) for t in tasks
+    ]
     source = tmp_path / "export.json"
     source.write_text(export, encoding="utf-8")
     now = datetime.now(UTC).isoformat()
