@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 from conftest import Pk
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ledger_checks import snapshot
 
 from promisekeeper.model.errors import PkError
@@ -207,6 +209,46 @@ def test_a_value_that_cannot_name_a_person_is_refused() -> None:
         tw.plan([one], tw.Mapping(person="project", to="a"))
 
 
+TASKS = st.lists(
+    st.fixed_dictionaries(
+        {
+            "uuid": st.sampled_from([uid(n) for n in range(6)]),
+            "description": st.text(min_size=1, max_size=20).filter(str.strip),
+            "status": st.sampled_from(["pending", "waiting", "completed", "deleted", "recurring"]),
+            "entry": st.just("20261120T090000Z"),
+            "end": st.just("20261122T090000Z"),
+        },
+        optional={
+            "due": st.sampled_from(["20261127T160000Z", "20261101T000000Z"]),
+            "tags": st.lists(st.sampled_from(["alice", "bob", "x"]), max_size=3, unique=True),
+            "project": st.sampled_from(["acme", "home office"]),
+        },
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    tasks=TASKS,
+    person=st.sampled_from([None, "tag", "project"]),
+    to=st.sampled_from([None, "zoe"]),
+)
+def test_every_task_is_imported_or_skipped_once_with_a_reason(
+    tasks: list[dict[str, Any]], person: str | None, to: str | None
+) -> None:
+    if person is None and to is None:
+        to = "zoe"
+    planned = tw.plan(tasks, tw.Mapping(person=person, to=to))
+    assert len(planned.records) + len(planned.skipped) == len(tasks)
+    assert {s.reason for s in planned.skipped} <= set(tw.REASONS)
+    uuids = [r["uuid"] for r in planned.records]
+    assert len(set(uuids)) == len(uuids)  # never one promise twice
+    # Both forms of the file read the same.
+    lines = "\n".join(json.dumps(t) for t in tasks)
+    assert tasks == [] or tw.read_tasks(lines) == tw.read_tasks(json.dumps(tasks)) == tasks
+
+
 # -------------------------------------------------------------------------------------------------
 # Through pk
 # -------------------------------------------------------------------------------------------------
@@ -328,6 +370,19 @@ def test_default_due_and_the_fixed_person(ok: Pk, tmp_path: Path) -> None:
     assert got["Send the Q3 numbers"]["tags"] == ["alice"]
     assert got["Review the RFC"]["to"] == ["zoe"]
     assert got["Someday"]["due"] == "2026-11-27T16:00:00+00:00"  # fri, at the end of the day
+
+
+def test_tasks_without_a_person_and_tasks_listed_twice_are_counted(ok: Pk, tmp_path: Path) -> None:
+    tasks = [*sample()[:2], task(uid(8), due="20261127T160000Z"), sample()[0]]
+    out = ok(
+        "import", "--from", "taskwarrior", "--person", "tag", str(write(tmp_path / "t", tasks))
+    )
+    assert out.stdout.splitlines() == [
+        "Read 4 tasks from taskwarrior: imported 2, skipped 2",
+        "  skipped 1 task without a person (--to NAME gives them one)",
+        "  skipped 1 task listed twice in the file (imported once)",
+    ]
+    assert len(listing(ok)) == 2
 
 
 def test_json_lines_from_stdin(ok: Pk) -> None:
