@@ -352,7 +352,7 @@ def test_a_task_completed_since_is_reported_as_already_present(ok: Pk, tmp_path:
     assert out.stdout.splitlines()[:2] == [
         "Read 6 tasks from taskwarrior: imported 0, 4 already in the ledger, skipped 2",
         "  already in the ledger: 4 tasks imported before "
-        "(left as they are, even if changed in taskwarrior since)",
+        "(left as is, even if changed in taskwarrior since)",
     ]
     first = next(p for p in listing(ok) if p["what"] == "Send the Q3 numbers")
     assert first["status"] == "open"  # as the record says: pk keep records the keeping

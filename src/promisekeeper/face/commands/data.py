@@ -275,7 +275,7 @@ def taskwarrior_summary(summary: Any) -> list[str]:
     if summary.present:
         lines.append(
             f"  already in the ledger: {tasks(summary.present)} imported before "
-            "(left as they are, even if changed in taskwarrior since)"
+            "(left as is, even if changed in taskwarrior since)"
         )
     why = {
         NO_DUE: lambda n: f"{tasks(n)} without a due date (--default-due WHEN gives them one)",
