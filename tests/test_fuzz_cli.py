@@ -42,6 +42,7 @@ WORDS = [
     "2026-12-01", "9998-12-31", "9999-12-31", "0001-01-01", "alice", "Bob", "x.json",
     "backup.db", "ledger.db", "--json", "--yes", "--force", "--help",
     "monday 10am", "weekday 9am", "every 2 weeks fri", "3 days after done", "--drop-open",
+    "taskwarrior", "tag", "project", "uda:client",
 ]  # fmt: skip
 # No "/" or "~": a random path must not leave the scratch directory. (NUL cannot come from a
 # real command line, but pk copes with it in-process too.)

@@ -44,6 +44,7 @@ WRITES = [
     ["note", "1", "hello"],
     ["undo"],
     ["import", "{import}"],
+    ["import", "--from", "taskwarrior", "--person", "tag", "{tasks}"],
     ["promise", "x", "--to", "a", "--every", "monday 10am"],
     ["stop", "1"],
 ]
@@ -61,11 +62,15 @@ def place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def import_file(tmp_path: Path) -> Path:
     path = tmp_path / "import.json"
     path.write_text(json.dumps([{"what": "x", "to": "a", "due": "2026-12-01T16:00:00Z"}]))
+    task = {"uuid": "t-1", "description": "x", "status": "pending", "entry": "20261120T090000Z"}
+    tasks = [{**task, "due": "20261201T160000Z", "tags": ["a"]}]
+    path.with_name("tasks.json").write_text(json.dumps(tasks))  # (taskwarrior's export)
     return path
 
 
 def args_for(command: list[str], import_file: Path) -> list[str]:
-    return [str(import_file) if a == "{import}" else a for a in command]
+    files = {"{import}": import_file, "{tasks}": import_file.with_name("tasks.json")}
+    return [str(files[a]) if a in files else a for a in command]
 
 
 @pytest.fixture(scope="module")

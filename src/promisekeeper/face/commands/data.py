@@ -16,6 +16,7 @@ from promisekeeper.face.commands.common import (
     print_json,
     say,
     state,
+    when,
     write_json,
 )
 from promisekeeper.services import paths
@@ -58,9 +59,49 @@ def import_(
     file: Annotated[
         str,
         typer.Argument(
-            metavar="FILE", help="A pk export, or a JSON list of promises; - for stdin."
+            metavar="FILE",
+            help="A pk export, a JSON list of promises, or (--from taskwarrior) the output of "
+            "task export; - for stdin.",
         ),
     ],
+    source: Annotated[
+        str,
+        typer.Option(
+            "--from",
+            metavar="FORMAT",
+            help="What FILE holds: pk (an export or a list of promises) or taskwarrior.",
+        ),
+    ] = "pk",
+    person: Annotated[
+        str | None,
+        typer.Option(
+            "--person",
+            metavar="SOURCE",
+            help="taskwarrior: who each promise is to: tag (the task's first tag), project, "
+            "or uda:NAME.",
+        ),
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            metavar="NAME",
+            help="taskwarrior: the person for every task (with --person: for tasks without "
+            "that value).",
+        ),
+    ] = None,
+    default_due: Annotated[
+        str | None,
+        typer.Option(
+            "--default-due",
+            metavar="WHEN",
+            help="taskwarrior: the due time of tasks without one (else they are skipped).",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="taskwarrior: print the summary as JSON (for scripts)."),
+    ] = False,
 ) -> None:
     """Import promises (and people) from JSON, skipping promises already in the ledger (same
     uuid).
@@ -69,11 +110,38 @@ def import_(
     both have a different value yours is kept (the summary says so). All or nothing: a bad
     record stops the import with its index, and the ledger is unchanged.
 
+    --from taskwarrior reads `task export` output: description, due, entry (made), tags,
+    annotations (as notes); a pending or waiting task is open, a completed one kept at its
+    end, a deleted one released ("deleted in taskwarrior"); the project becomes the tag
+    project:NAME. The person comes from --person or --to (one of them is needed). Tasks
+    without a due date (unless --default-due), without a person, and recurring templates
+    (their occurrences are imported) are skipped and counted. Importing the same tasks again
+    adds nothing: a task already imported is already present, even if it changed since.
+
     \b
     Examples:
       pk import promises.json
       pk export --db old.db | pk import -
+      task export | pk import --from taskwarrior --person tag -
+      pk import --from taskwarrior tasks.json --to alice --default-due fri
     """
+    if source not in ("pk", "taskwarrior"):
+        ctx.fail(f"--from must be pk or taskwarrior, not {source!r}")
+    if source == "taskwarrior":
+        _import_taskwarrior(ctx, file, person, to, default_due, as_json)
+        return
+    given = [
+        name
+        for name, value in (
+            ("--person", person),
+            ("--to", to),
+            ("--default-due", default_due),
+            ("--json", as_json or None),
+        )
+        if value is not None
+    ]
+    if given:
+        ctx.fail(f"{given[0]} goes with --from taskwarrior")
     from promisekeeper.services.exchange import import_document, parse_document, stream_document
 
     # Read a record at a time (twice: checked whole first, then imported); stdin is kept in a
@@ -126,6 +194,101 @@ def import_(
             f"  kept this ledger's {kept.detail} for {one_line(kept.name, 40)}: "
             f"{one_line(kept.ours, 60)} (the import had {one_line(kept.theirs, 60)})"
         )
+
+
+def _import_taskwarrior(
+    ctx: typer.Context,
+    file: str,
+    person: str | None,
+    to: str | None,
+    default_due: str | None,
+    as_json: bool,
+) -> None:
+    """pk import --from taskwarrior: read the whole export (at most MAX_BYTES), map its tasks
+    (services.taskwarrior), import them all or none, and account for every task."""
+    from promisekeeper.model.errors import InvalidInput
+    from promisekeeper.services import taskwarrior
+
+    if person is None and to is None:
+        ctx.fail("--from taskwarrior needs --person tag|project|uda:NAME or --to NAME")
+    try:
+        if person is not None:
+            person = taskwarrior.person_source(person)
+        if to is not None:
+            from promisekeeper.rules.fields import clean_people
+
+            names = clean_people([to])
+            if len(names) != 1:
+                raise InvalidInput(f"--to takes one name, not {to[:40]!r}")
+            to = names[0]
+    except InvalidInput as exc:
+        ctx.fail(str(exc))
+    limit = taskwarrior.MAX_BYTES
+    try:
+        if file == "-":
+            data = sys.stdin.buffer.read(limit + 1)
+        else:
+            with Path(file).open("rb") as stream:
+                data = stream.read(limit + 1)
+        if len(data) > limit:
+            fail(
+                f"{file} is larger than {limit >> 20} MiB: import it in parts "
+                "(task project:NAME export, say); nothing imported"
+            )
+        text = data.decode("utf-8")
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror or exc}")
+    except UnicodeDecodeError as exc:
+        fail(f"cannot read {file}: not UTF-8 text (byte {exc.start}); nothing imported")
+    del data
+    tasks = taskwarrior.read_tasks(text)
+    del text
+    ledger = state(ctx).ledger()
+    due = None if default_due is None else when(ledger, default_due)
+    mapping = taskwarrior.Mapping(person=person, to=to, default_due=due)
+    summary = taskwarrior.import_tasks(ledger, tasks, mapping)
+    if as_json:
+        print_json(summary.as_json())
+        return
+    for line in taskwarrior_summary(summary):
+        say(line)
+
+
+def taskwarrior_summary(summary: Any) -> list[str]:
+    """The summary of an import from taskwarrior, accounting for every task."""
+    from promisekeeper.services.taskwarrior import (
+        DUPLICATE,
+        NO_DUE,
+        NO_PERSON,
+        RECURRING_TEMPLATE,
+    )
+
+    def tasks(n: int) -> str:
+        return f"{n} task{'s' if n != 1 else ''}"
+
+    head = f"Read {tasks(summary.tasks)} from taskwarrior: imported {summary.imported}"
+    if summary.present:
+        head += f", {summary.present} already in the ledger"
+    if summary.skipped:
+        head += f", skipped {len(summary.skipped)}"
+    lines = [head]
+    if summary.present:
+        lines.append(
+            f"  already in the ledger: {tasks(summary.present)} imported before "
+            "(left as is, even if changed in taskwarrior since)"
+        )
+    why = {
+        NO_DUE: lambda n: f"{tasks(n)} without a due date (--default-due WHEN gives them one)",
+        NO_PERSON: lambda n: f"{tasks(n)} without a person (--to NAME gives them one)",
+        RECURRING_TEMPLATE: lambda n: (
+            f"{n} recurring template{'s' if n != 1 else ''} "
+            "(their occurrences are tasks of their own)"
+        ),
+        DUPLICATE: lambda n: f"{tasks(n)} listed twice in the file (imported once)",
+    }
+    for reason, count in summary.counts().items():
+        lines.append(f"  skipped {why[reason](count)}")
+    return lines
 
 
 def _opener(path: Path) -> Callable[[], Any]:
