@@ -340,3 +340,27 @@ def test_calendar_export_memory_does_not_grow_with_the_ledger(ok: Pk, tmp_path: 
     assert len(list(csv.reader((tmp_path / "large.csv").open(newline="")))) == 20_001
     for form in ("ics", "csv"):
         assert large[form] < 1.5 * small[form], (form, small, large)
+
+
+def test_a_vdir_that_cannot_be_written_says_so_and_leaves_no_debris(
+    pk: Pk, ok: Pk, make, tmp_path: Path
+) -> None:
+    """A directory where a promise's file belongs: one line, no temporary file left, the
+    list of what pk wrote as it was; once it is out of the way, the next export finishes."""
+    make("First", "alice", "fri")
+    make("Second", "bob", "fri")
+    vdir = tmp_path / "v"
+    ok("export", "--format", "vdir", str(vdir))
+    listed = (vdir / ".promisekeeper").read_bytes()
+    uuid = promises(ok)["Second"]["uuid"]
+    (vdir / f"{uuid}.ics").unlink()
+    (vdir / f"{uuid}.ics").mkdir()
+    ok("move", "1", "mon")
+    one_line_error(
+        pk("export", "--format", "vdir", str(vdir)), 1, f"cannot write {vdir}", "next export"
+    )
+    assert sorted(p.name for p in vdir.iterdir() if ".pk-" in p.name) == []
+    assert (vdir / ".promisekeeper").read_bytes() == listed
+    (vdir / f"{uuid}.ics").rmdir()
+    out = ok("export", "--format", "vdir", str(vdir)).stdout
+    assert out.endswith(": 2 written, 0 unchanged, 0 removed\n")

@@ -41,13 +41,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from promisekeeper.model.errors import PkError
 from promisekeeper.model.events import CLOSING
 from promisekeeper.model.promise import Promise
 from promisekeeper.services.ledger import Ledger
 from promisekeeper.store.queries import StoredEvent
+
+if TYPE_CHECKING:
+    from promisekeeper.store.files import FileBatch
 
 PRODID = "-//PromiseKeeper//pk//EN"  # no version: an upgrade of pk rewrites no file
 CHUNK = 1 << 16  # characters gathered before a piece of ICS or CSV text is handed on
@@ -188,7 +191,7 @@ class VdirDone:
 def vdir(ledger: Ledger, directory: Path) -> VdirDone:
     """Bring `directory` up to date with the ledger (see the module's text); created when
     missing. CalendarError when it is not a directory or cannot be written."""
-    from promisekeeper.store.files import WriteFailed, atomic_file, directory_writable
+    from promisekeeper.store.files import FileBatch, WriteFailed, atomic_file, directory_writable
 
     if directory.exists() and not directory.is_dir():
         raise CalendarError(f"{directory} is not a directory; a vdir export writes a directory")
@@ -200,28 +203,37 @@ def vdir(ledger: Ledger, directory: Path) -> VdirDone:
         raise CalendarError(f"cannot write in {directory}: permission denied; nothing was written")
     done = VdirDone()
     manifest = directory / MANIFEST
-    with atomic_file(manifest, private=True) as new_manifest:
-        with open(new_manifest, "w", encoding="utf-8", newline="\n") as listed:
-            listed.write("# The promises pk export --format vdir wrote here (do not edit).\n")
-            for promise, history in ledger.export_histories():
-                path = directory / file_name(promise.uuid)
-                if promise.deleted_at is not None:
-                    done.removed += _remove(path)
-                    continue
-                listed.write(json.dumps(promise.uuid) + "\n")
-                data = calendar_of_one(promise, history).encode("utf-8")
-                if _same(path, data):
-                    done.unchanged += 1
-                    continue
-                try:
-                    with atomic_file(path, private=True) as tmp:
-                        tmp.write_bytes(data)
-                except WriteFailed as exc:
-                    raise CalendarError(str(exc)) from None
-                done.written += 1
-            listed.flush()
-        done.removed += _remove_gone(ledger, directory, manifest)
+    try:
+        with atomic_file(manifest, private=True) as new_manifest, FileBatch() as batch:
+            _update(ledger, directory, new_manifest, batch, done)
+            batch.flush()  # every file in place before the list of them is
+            done.removed += _remove_gone(ledger, directory, manifest)
+    except WriteFailed as exc:
+        raise CalendarError(
+            f"cannot write {exc.dest}: {exc.reason}; other files in {directory} may be "
+            "updated already, and the next export finishes the job"
+        ) from None
     return done
+
+
+def _update(
+    ledger: Ledger, directory: Path, manifest: Path, batch: FileBatch, done: VdirDone
+) -> None:
+    """Write, keep or remove each promise's file; list the uuids written in `manifest`."""
+    with open(manifest, "w", encoding="utf-8", newline="\n") as listed:
+        listed.write("# The promises pk export --format vdir wrote here (do not edit).\n")
+        for promise, history in ledger.export_histories():
+            path = directory / file_name(promise.uuid)
+            if promise.deleted_at is not None:
+                done.removed += _remove(path)
+                continue
+            listed.write(json.dumps(promise.uuid) + "\n")
+            data = calendar_of_one(promise, history).encode("utf-8")
+            if _same(path, data):
+                done.unchanged += 1
+                continue
+            batch.write(path, data)
+            done.written += 1
 
 
 def _same(path: Path, data: bytes) -> bool:
