@@ -364,3 +364,27 @@ def test_a_vdir_that_cannot_be_written_says_so_and_leaves_no_debris(
     (vdir / f"{uuid}.ics").rmdir()
     out = ok("export", "--format", "vdir", str(vdir)).stdout
     assert out.endswith(": 2 written, 0 unchanged, 0 removed\n")
+
+
+def test_on_a_terminal_csv_and_ics_show_escapes(make, tmp_path: Path) -> None:
+    """Written to a terminal, CSV (which keeps control characters) shows them as escapes, as
+    every other command does; piped or to a file it is the text itself (tests above)."""
+    import sys
+
+    pexpect = pytest.importorskip("pexpect")
+    pk = Path(sys.executable).parent / "pk"
+    if not pk.exists():
+        pytest.skip("needs the installed pk entry point")
+    make("Red \x1b[31m alert \u202e", "alice", "fri")
+    shown = {}
+    for form in ("csv", "ics"):
+        child = pexpect.spawn(
+            str(pk), ["export", "--format", form], env=dict(os.environ), encoding="utf-8"
+        )
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 0, child.before
+        shown[form] = child.before
+        assert "\x1b" not in shown[form] and "\u202e" not in shown[form]
+    assert "Red \\x1b[31m alert \\u202e" in shown["csv"]
+    assert "SUMMARY:Red [31m alert \\u202e → alice" in shown["ics"]  # no control in ICS
