@@ -930,11 +930,11 @@ def test_export_of_an_empty_ledger(ok: Pk, tmp_path: Path) -> None:
     assert not (tmp_path / "ledger.db").exists()
 
 
-def test_export_format_csv_is_a_usage_error(pk: Pk, make, tmp_path: Path) -> None:
+def test_an_unknown_export_format_is_a_usage_error(pk: Pk, make, tmp_path: Path) -> None:
     make()
-    target = tmp_path / "x.csv"
-    result = pk("export", "--format", "csv", "--output", str(target))
+    target = tmp_path / "x.xml"
+    result = pk("export", "--format", "xml", "--output", str(target))
     assert result.exit_code == 2, result.stdout + result.stderr
-    assert "json" in result.stderr
+    assert "json, ics, vdir, csv" in result.stderr
     assert not target.exists()
     assert result.stdout == ""

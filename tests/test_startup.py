@@ -37,7 +37,8 @@ main()
 
 # Heavy, and never needed by the daily commands: rich's tables and console (the daily text
 # is plain), what typer>=0.29 drags in (pydantic), sqlite-utils and its CLI's plugins,
-# dateutil's free-text parser, and jinja2 (only the HTML report renders with it).
+# dateutil's free-text parser, jinja2 (only the HTML report renders with it), and the
+# calendar readers and writers (only `pk export --format ics|vdir` writes RFC 5545).
 HEAVY = (
     "rich",
     "rich.console",
@@ -51,6 +52,8 @@ HEAVY = (
     "pluggy",
     "dateutil.parser",
     "jinja2",
+    "icalendar",
+    "vobject",
 )
 
 
@@ -233,6 +236,15 @@ def test_jinja2_is_loaded_only_to_write_html(ledger_with_promises: Path) -> None
     """`pk report` loads the report module; only the HTML page needs its template engine."""
     assert not loaded(imported(ledger_with_promises, "report"), "jinja2")
     assert loaded(imported(ledger_with_promises, "report", "--format", "html"), "jinja2")
+
+
+def test_icalendar_is_loaded_only_to_write_calendars(ledger_with_promises: Path) -> None:
+    """The JSON and CSV exports do without icalendar; the ICS and vdir ones load it."""
+    place = ledger_with_promises
+    assert not loaded(imported(place, "export"), "icalendar")
+    assert not loaded(imported(place, "export", "--format", "csv"), "icalendar")
+    assert loaded(imported(place, "export", "--format", "ics"), "icalendar")
+    assert loaded(imported(place, "export", "--format", "vdir", str(place / "v")), "icalendar")
 
 
 def test_absolute_dates_still_parse(tmp_path: Path) -> None:

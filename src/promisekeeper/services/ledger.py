@@ -253,6 +253,11 @@ class Ledger:
         with connection.guarded(self.path):
             yield from queries.export_histories(conn)
 
+    def known_uuids(self, uuids: list[str]) -> set[str]:
+        """Which of these promise uuids the ledger holds (deleted ones included)."""
+        found: set[str] = self._query(queries.known_promise_uuids, uuids, default=set())
+        return found
+
     def raw_history(self, promise_id: int) -> list[Event]:
         """The history of any promise, deleted ones included (for export)."""
         return self._query(queries.events_for, promise_id, default=[])

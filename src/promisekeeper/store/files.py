@@ -208,6 +208,7 @@ class WriteFailed(PkError):
     def __init__(self, dest: Path, reason: str) -> None:
         super().__init__(f"cannot write {dest}: {reason}; nothing was written")
         self.reason = reason
+        self.dest = dest
 
 
 class WriteRefused(PkError):
@@ -462,3 +463,64 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+class FileBatch:
+    """Many files, each written whole or not at all, flushed to disk a batch at a time: each
+    is written aside (a new private temporary file next to it, see new_temp), then one sync
+    for the batch, then each is renamed into place. The same guarantee as atomic_file
+    without one disk flush per file (a vdir of 100,000 files). Use as a context manager: what
+    is pending is put in place when the block ends without an error, and removed when it
+    ends with one. WriteFailed says what the system said."""
+
+    def __init__(self, *, private: bool = True, size: int = 500) -> None:
+        self.private, self.size = private, size
+        self._pending: list[tuple[Path, Path]] = []
+
+    def write(self, dest: Path, data: bytes) -> None:
+        try:
+            fd, tmp = new_temp(dest, ".tmp")
+        except OSError as exc:
+            raise WriteFailed(dest, words(exc)) from None
+        self._pending.append((tmp, dest))
+        try:
+            if not self.private:
+                os.fchmod(fd, 0o644 & ~_umask())
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            raise WriteFailed(dest, words(exc)) from None
+        if len(self._pending) >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Put every pending file in place, after one sync for them all."""
+        if not self._pending:
+            return
+        os.sync()
+        directories = set()
+        while self._pending:
+            tmp, dest = self._pending[0]
+            try:
+                os.replace(tmp, dest)
+            except OSError as exc:
+                raise WriteFailed(dest, words(exc)) from None
+            self._pending.pop(0)
+            directories.add(dest.parent)
+        for directory in directories:
+            fsync_dir(directory)
+
+    def discard(self) -> None:
+        for tmp, _dest in self._pending:
+            remove_quietly(tmp)
+        self._pending = []
+
+    def __enter__(self) -> FileBatch:
+        return self
+
+    def __exit__(self, kind: object, *rest: object) -> None:
+        try:
+            if kind is None:
+                self.flush()
+        finally:
+            self.discard()

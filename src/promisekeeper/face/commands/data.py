@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any, TextIO
 
@@ -21,37 +21,108 @@ from promisekeeper.face.commands.common import (
 )
 from promisekeeper.services import paths
 
+EXPORT_FORMATS = ("json", "ics", "vdir", "csv")
+
 
 def export(
     ctx: typer.Context,
-    format_: Annotated[str, typer.Option("--format", "-f", help="Output format: json.")] = "json",
+    target: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[FILE|DIR|-]",
+            help="Where to write: a file (json, ics, csv; - or none for stdout), or the "
+            "directory of a vdir.",
+            show_default=False,
+        ),
+    ] = None,
+    format_: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="json (everything, for pk import), ics (one calendar of to-dos), vdir (a "
+            "directory of .ics files, for vdirsyncer and todoman) or csv (one row a promise).",
+        ),
+    ] = "json",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
     ] = None,
 ) -> None:
-    """Write every promise with its full history, and everyone's contact details, as JSON
-    (the format pk import reads).
+    """Write every promise: as JSON with its full history and everyone's contact details (the
+    format pk import reads), or for calendars and spreadsheets.
+
+    ics: one calendar of RFC 5545 to-dos (VTODO), every promise not deleted, yours and owed to
+    you: UID the promise's uuid, SUMMARY "what → alice" (owed to you: "what ← bob"), DUE,
+    STATUS (NEEDS-ACTION, COMPLETED with when it was kept, CANCELLED when broken or
+    released), CATEGORIES its tags, DESCRIPTION who promised whom, the note and the terms;
+    times in UTC.
+
+    vdir: a directory with one <uuid>.ics per promise, made if missing and kept up to date: a
+    file is rewritten only when its promise changed, and removed when the promise is deleted.
+    Files pk did not write there are left alone. The calendar is a copy: changes made to it
+    are not read back, and the next export writes over them. Use one directory per ledger.
+
+    csv: a header row, then one row per promise not deleted (the main fields of --json).
 
     \b
     Examples:
       pk export > promises.json
       pk export --output backup.json
+      pk export --format ics promises.ics
+      pk export --format vdir ~/.local/share/calendars/promises
+      pk export --format csv - > promises.csv
     """
-    if format_ != "json":
-        ctx.fail(f"--format must be json, not {format_!r}")
-    from promisekeeper.services.exchange import export as export_ledger
-
+    if format_ not in EXPORT_FORMATS:
+        fail(f"--format must be one of {', '.join(EXPORT_FORMATS)}, not {format_!r}", code=2)
+    if target is not None and output is not None:
+        fail("give the file either as an argument or with --output, not both", code=2)
+    place = output if target is None else (None if target == "-" else Path(target))
     ledger = state(ctx).ledger()
-    pieces = export_ledger(ledger)
-    if output is None:
-        write_json(pieces)
+    from promisekeeper.telling.text import safe
+
+    if format_ == "vdir":
+        if place is None:
+            fail("--format vdir needs the directory to write: pk export --format vdir DIR", 2)
+        from promisekeeper.services.calendar import vdir
+
+        done = vdir(ledger, place)
+        say(
+            f"Exported to {safe(str(place))}: {done.written} written, "
+            f"{done.unchanged} unchanged, {done.removed} removed"
+        )
+        return
+    if format_ == "json":
+        from promisekeeper.services.exchange import export as export_ledger
+
+        pieces = export_ledger(ledger)
+    else:
+        from promisekeeper.services import calendar
+
+        pieces = calendar.ics(ledger) if format_ == "ics" else calendar.csv_text(ledger)
+    if place is None:
+        if format_ == "json":
+            write_json(pieces)
+        else:
+            _write_text(pieces)
         return
     from promisekeeper.services.output import write_output
 
-    write_output(output, pieces, private=True, ledger=ledger.path)
-    from promisekeeper.telling.text import safe
+    write_output(place, pieces, private=True, ledger=ledger.path)
+    say(f"Exported to {safe(str(place))}")
 
-    say(f"Exported to {safe(str(output))}")
+
+def _write_text(pieces: Iterable[str]) -> None:
+    """ICS or CSV text to stdout as it comes; on a terminal, every character it would act on
+    or hide shown as an escape (line ends kept)."""
+    escape = None
+    if sys.stdout.isatty():
+        from promisekeeper.telling.text import safe
+
+        def escape(piece: str) -> str:
+            return "\r\n".join(safe(line) for line in piece.split("\r\n"))
+
+    for piece in pieces:
+        typer.echo(escape(piece) if escape else piece, nl=False)
 
 
 def import_(
