@@ -735,6 +735,49 @@ def known_event_uuids(conn: sqlite3.Connection, uuids: list[str]) -> set[str]:
     return found
 
 
+def promises_with_uuid_start(
+    conn: sqlite3.Connection, starts: list[str], limit: int, *, include_deleted: bool = False
+) -> tuple[int, list[tuple[int, str]]]:
+    """How many promises have a uuid that begins with one of `starts` (disjoint spellings of
+    one prefix: rules.ids.uuid_forms), and the first `limit` of them as (id, uuid) by uuid;
+    deleted ones only with `include_deleted`. Each spelling is a range of the uuid index,
+    never a scan."""
+    if not starts:
+        return 0, []
+    bounds = [bound for start in starts for bound in (start, _just_after(start))]
+    rows = conn.execute(
+        f"{_uuid_ranges('id, uuid', len(starts), include_deleted)} LIMIT ?", (*bounds, limit)
+    ).fetchall()
+    total = len(rows)
+    if total >= limit:
+        total = int(
+            conn.execute(
+                f"SELECT count(*) FROM ({_uuid_ranges('1', len(starts), include_deleted)})", bounds
+            ).fetchone()[0]
+        )
+    return total, sorted(((int(row[0]), str(row[1])) for row in rows), key=lambda r: r[1])
+
+
+def promise_with_uuid(conn: sqlite3.Connection, uuid: str) -> int | None:
+    """The local id of the promise whose uuid is exactly `uuid`."""
+    row = conn.execute(
+        "SELECT id FROM promises WHERE uuid = ? AND deleted_ts IS NULL", (uuid,)
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+def _uuid_ranges(columns: str, count: int, include_deleted: bool) -> str:
+    live = "" if include_deleted else " AND deleted_ts IS NULL"
+    one = f"SELECT {columns} FROM promises WHERE uuid >= ? AND uuid < ?{live}"
+    return " UNION ALL ".join([one] * count)
+
+
+def _just_after(start: str) -> str:
+    """The smallest text after every text that begins with `start` (which ends in a hex digit
+    or a letter: the next character is a bound)."""
+    return start[:-1] + chr(ord(start[-1]) + 1)
+
+
 _EVENT_COLUMNS = "id, promise_id, change_id, at_ts, kind, data, uuid, replica, clock"
 _HISTORY_ORDER = "clock, replica, uuid"
 
