@@ -1,7 +1,7 @@
 """What text names a promise: its local id, or the start of its uuid (the same on every machine).
 
 - `5` or `#5` (digits only) is the local id, the number `pk list` shows on this machine.
-- 4 to 32 hex digits, upper or lower case, dashes anywhere as copied from a uuid
+- 4 to 32 hex digits, upper or lower case, with dashes after the first as copied from a uuid
   (`3f9a`, `3F9A1C2D`, `3f9a1c2d-4b`), are the start of a promise's uuid.
 - `u:` and then hex digits is the start of a uuid too, even when every digit is 0-9
   (`u:3141`: without `u:` that is promise #3141); `u:` and any other text is a whole uuid as
@@ -55,15 +55,15 @@ def read_id(text: str) -> IdText:
     explicit = body[:2].lower() == "u:"
     if explicit:
         body = body[2:]
-    digits = hex_digits(body)
+    digits = hex_digits(body) if not body.startswith("-") else None  # -1 is no uuid's start
     if digits is not None and FEWEST_TYPED <= len(digits) <= UUID_DIGITS:
         return IdText(typed, digits=digits)
     if explicit and body and body.isprintable() and len(body) <= 200:
         return IdText(typed, whole=body)
-    if digits is not None and 0 < len(digits) < FEWEST_TYPED and not body.startswith("-"):
+    if digits is not None and len(digits) < FEWEST_TYPED:
         raise NotAnId(
-            f"{typed!r} is too short for the start of a uuid: type at least {FEWEST_TYPED} of "
-            "its hex digits (or the local id, as pk list shows it)"
+            f"{typed!r} is not a promise id: the start of a uuid needs at least {FEWEST_TYPED} "
+            "hex digits"
         )
     raise NotAnId(
         f"{typed!r} is not a promise id: type the local id (5 or #5) or the start of the "
