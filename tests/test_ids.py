@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from conftest import Pk
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 A = "3f9a1c2d-5e6f-4a0b-8c1d-2e3f4a5b6c7d"
 B = "3f9a7e01-aaaa-4bbb-8ccc-dddddddddddd"  # begins as A does: 3f9a
@@ -267,3 +269,44 @@ def test_a_start_of_a_uuid_is_found_at_once_among_100000_promises(
     assert ok("show", "c0ffee00-1234", "--json").json["id"] == 4
     assert shown_id(ok, "3f9a1c2d") == "3f9a1c2d"
     assert time.perf_counter() - start < 5
+
+
+# -------------------------------------------------------------------------------------------------
+# Any text where an id belongs: the promise it names, or one line
+# -------------------------------------------------------------------------------------------------
+ID_TEXT = st.one_of(
+    st.text(st.sampled_from("0123456789abcdefABCDEF-#u: x\x1b\u202e"), max_size=40),
+    st.sampled_from(UUIDS).flatmap(
+        lambda u: st.tuples(st.integers(0, 36), st.booleans()).map(
+            lambda c: (u[: c[0]].upper() if c[1] else u[: c[0]])
+        )
+    ),
+    st.text(max_size=20),
+)
+
+
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(typed=ID_TEXT)
+def test_any_id_text_names_one_promise_or_says_why_not(pk: Pk, six: None, typed: str) -> None:
+    if typed.startswith("-") or "\x00" in typed:
+        return  # an option to click; no command line holds NUL
+    result = pk("show", typed, "--json")
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    if result.exit_code == 0:
+        found = result.json
+        body = typed.strip()
+        if body.removeprefix("#").isdigit():
+            assert found["id"] == int(body.removeprefix("#"))
+        else:
+            digits = body[2:] if body[:2].lower() == "u:" else body
+            assert found["uuid"].replace("-", "").startswith(digits.replace("-", "").lower())
+            others = [u for u in UUIDS if u != found["uuid"]]
+            assert not any(
+                u.replace("-", "").startswith(digits.replace("-", "").lower()) for u in others
+            )
+    else:
+        assert result.exit_code in (1, 2), result.stderr
+        assert result.stdout == "" and result.stderr.count("\n") == 1, result.stderr
+        assert result.stderr.startswith("pk: ")
