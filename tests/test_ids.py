@@ -310,3 +310,26 @@ def test_any_id_text_names_one_promise_or_says_why_not(pk: Pk, six: None, typed:
         assert result.exit_code in (1, 2), result.stderr
         assert result.stdout == "" and result.stderr.count("\n") == 1, result.stderr
         assert result.stderr.startswith("pk: ")
+
+
+# -------------------------------------------------------------------------------------------------
+# The rule itself (rules.ids), as the commands above use it
+# -------------------------------------------------------------------------------------------------
+def test_the_rule_reads_what_was_typed() -> None:
+    from promisekeeper.model.errors import NotAnId
+    from promisekeeper.rules.ids import IdText, read_id, shown_form, uuid_forms
+
+    assert read_id("#12") == IdText("#12", local=12)
+    assert read_id(" 3F9A-1c ") == IdText(" 3F9A-1c ", digits="3f9a1c")
+    assert read_id("u:3141").digits == "3141"
+    assert read_id("U:task-17").whole == "task-17"
+    assert read_id(A.upper()).digits == A.replace("-", "")
+    for bad in ("abc", "0", "-3f9a", "#3f9a", "u:", "3f9a" * 9, "3f9g", "9" * 20):
+        with pytest.raises(NotAnId):
+            read_id(bad)
+    assert uuid_forms("3f9a") == ["3f9a", "3F9A"]
+    assert uuid_forms("3141") == ["3141"]
+    assert uuid_forms("3f9a1c2d5e") == ["3f9a1c2d-5e", "3f9a1c2d5e", "3F9A1C2D-5E", "3F9A1C2D5E"]
+    assert uuid_forms(A.replace("-", ""))[0] == A
+    assert shown_form(C, 11) == "31415926-53a"
+    assert shown_form(C.replace("-", ""), 11) == "3141592653a"
