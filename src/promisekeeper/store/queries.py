@@ -738,23 +738,19 @@ def known_event_uuids(conn: sqlite3.Connection, uuids: list[str]) -> set[str]:
 def promises_with_uuid_start(
     conn: sqlite3.Connection, starts: list[str], limit: int, *, include_deleted: bool = False
 ) -> tuple[int, list[tuple[int, str]]]:
-    """How many promises have a uuid that begins with one of `starts` (disjoint spellings of
+    """How many promises have a uuid that begins with one of `starts` (at most 4 spellings of
     one prefix: rules.ids.uuid_forms), and the first `limit` of them as (id, uuid) by uuid;
     deleted ones only with `include_deleted`. Each spelling is a range of the uuid index,
     never a scan."""
     if not starts:
         return 0, []
-    bounds = [bound for start in starts for bound in (start, _just_after(start))]
-    rows = conn.execute(
-        f"{_uuid_ranges('id, uuid', len(starts), include_deleted)} LIMIT ?", (*bounds, limit)
-    ).fetchall()
+    bounds: list[Any] = []
+    for start in [*starts, *[""] * (_UUID_SPELLINGS - len(starts))]:  # "": an empty range
+        bounds += [start, _just_after(start) if start else "", int(include_deleted)]
+    rows = conn.execute(_UUID_STARTS_FIRST, (*bounds, limit)).fetchall()
     total = len(rows)
     if total >= limit:
-        total = int(
-            conn.execute(
-                f"SELECT count(*) FROM ({_uuid_ranges('1', len(starts), include_deleted)})", bounds
-            ).fetchone()[0]
-        )
+        total = int(conn.execute(_UUID_STARTS_COUNT, bounds).fetchone()[0])
     return total, sorted(((int(row[0]), str(row[1])) for row in rows), key=lambda r: r[1])
 
 
@@ -766,10 +762,13 @@ def promise_with_uuid(conn: sqlite3.Connection, uuid: str) -> int | None:
     return int(row[0]) if row else None
 
 
-def _uuid_ranges(columns: str, count: int, include_deleted: bool) -> str:
-    live = "" if include_deleted else " AND deleted_ts IS NULL"
-    one = f"SELECT {columns} FROM promises WHERE uuid >= ? AND uuid < ?{live}"
-    return " UNION ALL ".join([one] * count)
+_UUID_SPELLINGS = 4
+_UUID_STARTS = " UNION ".join(
+    ["SELECT id, uuid FROM promises WHERE uuid >= ? AND uuid < ? AND (deleted_ts IS NULL OR ?)"]
+    * _UUID_SPELLINGS
+)
+_UUID_STARTS_FIRST = _UUID_STARTS + " LIMIT ?"
+_UUID_STARTS_COUNT = "SELECT count(*) FROM (" + _UUID_STARTS + ")"
 
 
 def _just_after(start: str) -> str:
