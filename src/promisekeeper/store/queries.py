@@ -751,7 +751,7 @@ def promises_with_uuid_start(
     total = len(rows)
     if total >= limit:
         total = int(conn.execute(_UUID_STARTS_COUNT, bounds).fetchone()[0])
-    return total, sorted(((int(row[0]), str(row[1])) for row in rows), key=lambda r: r[1])
+    return total, [(int(row[0]), str(row[1])) for row in rows]
 
 
 def promise_with_uuid(conn: sqlite3.Connection, uuid: str) -> int | None:
@@ -767,7 +767,7 @@ _UUID_STARTS = " UNION ".join(
     ["SELECT id, uuid FROM promises WHERE uuid >= ? AND uuid < ? AND (deleted_ts IS NULL OR ?)"]
     * _UUID_SPELLINGS
 )
-_UUID_STARTS_FIRST = _UUID_STARTS + " LIMIT ?"
+_UUID_STARTS_FIRST = _UUID_STARTS + " ORDER BY uuid LIMIT ?"  # orders the matches only
 _UUID_STARTS_COUNT = "SELECT count(*) FROM (" + _UUID_STARTS + ")"
 
 
