@@ -4,6 +4,7 @@ titles and people's names, read from a real ledger by the real entry point."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -125,6 +126,26 @@ def test_ids_fit_the_command_and_what_was_typed(ledger: Path) -> None:
     assert [a.split("\t")[0] for a in ask(ledger, "fish", "pk move #")] == ["#2", "#1"]
     assert ask(ledger, "bash", "pk show 3") == ["3"]
     assert ask(ledger, "bash", "pk show 9") == []
+
+
+def test_the_start_of_a_uuid_completes_to_the_id_pk_show_shows(ok: Pk, tmp_path: Path) -> None:
+    uuids = [
+        "3f9a1c2d-5e6f-4a0b-8c1d-2e3f4a5b6c7d",
+        "3f9a7e01-aaaa-4bbb-8ccc-dddddddddddd",
+        "31415926-53a8-4979-8323-846264338327",
+    ]
+    due = "2026-12-04T17:00:00+01:00"
+    source = tmp_path / "known.json"
+    made = [{"what": f"P{n}", "to": "bob", "due": due, "uuid": u} for n, u in enumerate(uuids)]
+    source.write_text(json.dumps(made))
+    ok("import", str(source))
+    assert ask(tmp_path, "fish", "pk show 3f") == ["3f9a1c2d\tP0 → bob", "3f9a7e01\tP1 → bob"]
+    assert ask(tmp_path, "bash", "pk keep 3F9A7") == ["3F9A7E01"]
+    assert ask(tmp_path, "bash", "pk keep u:314") == ["u:31415926-53a"]
+    assert ask(tmp_path, "bash", "pk keep 3f9a1c2d-5e") == [uuids[0]]
+    assert ask(tmp_path, "bash", "pk keep 3") == ["3"]  # digits: the local ids, as ever
+    assert ask(tmp_path, "bash", "pk keep ") == ["1", "2", "3"]
+    assert ask(tmp_path, "bash", "pk keep beef") == []
 
 
 def test_people_names_complete(ledger: Path) -> None:

@@ -71,7 +71,21 @@ def seed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         done = run(APP, ["promise", *args], env)
         assert done.returncode == 0, done.stderr
     assert run(APP, ["keep", "5"], env).returncode == 0
+    # #6-#8 with known uuids, for ids typed as the start of a uuid (tests/test_ids.py)
+    known = [
+        {"what": f"Known {n}", "to": "erin", "due": "2026-12-04T17:00:00+01:00", "uuid": uuid}
+        for n, uuid in enumerate(KNOWN_UUIDS, start=6)
+    ]
+    (directory / "known.json").write_text(json.dumps(known), encoding="utf-8")
+    assert run(APP, ["import", str(directory / "known.json")], env).returncode == 0
     return directory / "ledger.db"
+
+
+KNOWN_UUIDS = [
+    "3f9a1c2d-5e6f-4a0b-8c1d-2e3f4a5b6c7d",
+    "3f9a7e01-aaaa-4bbb-8ccc-dddddddddddd",
+    "31415926-53a8-4979-8323-846264338327",
+]
 
 
 def environment(db: Path) -> dict[str, str]:
@@ -188,6 +202,18 @@ FORMS = {
         ["keep", "1", "--at", "someday"],
         ["keep", "1", "--tell"],
         ["keep", "--help"],
+        ["keep", "3f9a1c"],
+        ["keep", "3F9A-1C2D", "--json"],
+        ["keep", "3f9a1c2d-5e6f-4a0b-8c1d-2e3f4a5b6c7d", "--note", "done"],
+        ["keep", "u:3141"],
+        ["keep", "3141"],
+        ["keep", "3f9a"],
+        ["keep", "beef"],
+        ["keep", "abc"],
+        ["keep", "u:\x1b[31m"],
+        ["keep", "3f9a7e", "--db", "{db}"],
+        ["keep", "3f9a7e", "--at", "someday"],
+        ["keep", "beef", "--db", "{missing}"],
     ],
     "list": [
         ["list"],
@@ -260,6 +286,9 @@ def answered_by(args: list[str], seed: Path, tmp_path: Path) -> str:
         ["remind"],
         ["remind", "--format", "json", "--fail-if-due"],
         ["keep", "99"],
+        ["keep", "3F9A1C"],  # the start of a uuid, found by the fast path
+        ["keep", "u:3141"],
+        ["keep", "3f9a"],  # ambiguous: the one-line error, from the fast path too
     ],
 )
 def test_plain_forms_are_answered_without_the_app(seed: Path, tmp_path: Path, args) -> None:
@@ -271,6 +300,7 @@ def test_plain_forms_are_answered_without_the_app(seed: Path, tmp_path: Path, ar
     [
         ["promise", "--help"],
         ["keep", "x"],
+        ["keep", "abc"],  # too short for the start of a uuid: the app's usage error
         ["list", "--status", "done"],
         ["promise", "X"],
         ["keep", "1", "--tell"],

@@ -10,6 +10,7 @@ crontab. Paths given to backup/export/report stay inside a scratch directory.
 from __future__ import annotations
 
 import gc
+import json
 import os
 import shutil
 import socket
@@ -43,6 +44,9 @@ WORDS = [
     "backup.db", "ledger.db", "--json", "--yes", "--force", "--help",
     "monday 10am", "weekday 9am", "every 2 weeks fri", "3 days after done", "--drop-open",
     "taskwarrior", "tag", "project", "uda:client",
+    # ids as the start of a uuid (the template holds abcd1234-... and abcd5678-...)
+    "abcd", "ABCD1234", "abcd5678-9", "u:abcd", "u:1234", "u:", "#abcd", "beef", "abc",
+    "abcd1234-0000-4000-8000-000000000001",
 ]  # fmt: skip
 # No "/" or "~": a random path must not leave the scratch directory. (NUL cannot come from a
 # real command line, but pk copes with it in-process too.)
@@ -86,6 +90,12 @@ def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ok: Any) -> Path:
     ok("keep", "2")
     ok("move", "3", "next friday", "--reason", "waiting")
     ok("expect", "The signed contract", "--from", "erin", "--by", "tue")
+    known = [
+        {"what": "Known", "to": "alice", "due": "2026-12-04T17:00:00+01:00", "uuid": uuid}
+        for uuid in ("abcd1234-0000-4000-8000-000000000001", "abcd5678-9000-4000-8000-00000000002")
+    ]
+    (tmp_path / "known.json").write_text(json.dumps(known), encoding="utf-8")
+    ok("import", str(tmp_path / "known.json"))
     gc.collect()
     template = tmp_path / "template.db"
     shutil.copy(tmp_path / "ledger.db", template)

@@ -431,15 +431,38 @@ def test_malformed_input_is_refused_untouched(
 
 
 @pytest.mark.parametrize(
-    "ident", ["0", "-1", "-9223372036854775809", "9223372036854775808", "1e3", "0x10", "one", ""]
-)
+    "ident",
+    [
+        "0", "-1", "-9223372036854775809", "9223372036854775808", "1e3", "0x10", "one", "",
+        # where the start of a uuid belongs (tests/test_ids.py): too short, not hex, hostile
+        "abc", "#3f9a", "3f9a-\x1b[31m", "u:\u202e3f9a", "u:", "u:\x00", "\u200b3f9a1c2d",
+        "3f9a" * 9,
+    ],
+)  # fmt: skip
 def test_ids_that_cannot_be_ids_are_usage_errors(ident: str, pk: Pk, filled: Path) -> None:
     before = snapshot(filled.parent)
     for command in ("show", "keep", "delete", "notify", "nudge"):
         result = pk(command, "--", ident)
         one_line_error(result, code=2)
-        assert result.stderr == f"pk: {ident!r} is not a promise id\n"
+        assert result.stderr.startswith(f"pk: {ident!r} is not a promise id"), result.stderr
+        assert not FORBIDDEN.search(result.stderr), result.stderr
     assert snapshot(filled.parent) == before
+
+
+def test_a_hostile_uuid_never_reaches_the_terminal(ok: Pk, tmp_path: Path) -> None:
+    """An imported uuid is user text: pk show names the promise by it (u:UUID, rules.ids), and
+    an id typed after u: comes back in the error as typed, neutralised, never interpreted."""
+    hostile = "t\x1b]52;c;eA==\x07[bold]\u202e"
+    record = {"what": "x", "to": "alice", "due": "2026-12-04T17:00:00+01:00", "uuid": hostile}
+    source = tmp_path / "hostile-uuid.json"
+    source.write_text(json.dumps([record]), encoding="utf-8")
+    ok("import", str(source))
+    shown = terminal("show", "1")
+    assert shown.exit_code == 0, shown.output
+    assert_neutralised(shown)
+    assert "u:t\\x1b]52;c;eA==\\x07[bold]\\u202e on every machine" in shown.stdout
+    missing = terminal("show", "u:[bold]x[/bold]")
+    assert missing.exit_code == 1 and missing.stderr == "pk: no promise with id u:[bold]x[/bold]\n"
 
 
 @pytest.mark.parametrize(

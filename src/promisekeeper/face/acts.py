@@ -15,12 +15,13 @@ import sys
 from typing import TYPE_CHECKING, Any, Protocol
 
 from promisekeeper.face.daily import json_text, promise_object
-from promisekeeper.model.errors import PkError
+from promisekeeper.model.errors import NotAnId as NotAnId
 
 if TYPE_CHECKING:
     from datetime import datetime, timedelta
 
     from promisekeeper.model.promise import Promise
+    from promisekeeper.rules.ids import IdText
     from promisekeeper.services.ledger import Ledger
     from promisekeeper.services.remind import Reminder
 
@@ -53,21 +54,12 @@ def painter() -> Any:
 # -------------------------------------------------------------------------------------------------
 # What the user types: ids and times
 # -------------------------------------------------------------------------------------------------
-class NotAnId(PkError):
-    """Text where a promise id belongs that cannot be one: a usage error (exit status 2)."""
+def promise_id(text: str) -> IdText:
+    """A promise id as the user types it: `5`, `#5` as pk list shows it, or the start of the
+    promise's uuid as pk show shows it (rules.ids); Ledger.resolve finds the promise."""
+    from promisekeeper.rules.ids import read_id
 
-    exit_code = 2
-
-
-LARGEST_ID = 2**63 - 1  # a larger number cannot be an id, and SQLite cannot even compare with it
-
-
-def promise_id(text: str) -> int:
-    """A promise id as the user types it: `5`, or `#5` as pk shows it."""
-    digits = str(text).strip().removeprefix("#")
-    if digits.isascii() and digits.isdigit() and 1 <= int(digits) <= LARGEST_ID:
-        return int(digits)
-    raise NotAnId(f"{text!r} is not a promise id")
+    return read_id(text)
 
 
 def when(ledger: Ledger, text: str, *, prefer: str = "future") -> datetime:

@@ -106,6 +106,17 @@ class PkCommand(TyperCommand):
             )
         )
 
+    def invoke(self, ctx: Any) -> Any:
+        """Promise ids typed as the start of a uuid become local ids here, after every option
+        (`--db` too) is read: one lookup for every command that takes an ID."""
+        from promisekeeper.rules.ids import IdText
+
+        for name, value in ctx.params.items():
+            if isinstance(value, IdText):
+                local = value.local
+                ctx.params[name] = local if local else state(ctx).ledger().resolve(value)
+        return super().invoke(ctx)
+
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         return [_plain(piece) for piece in super().collect_usage_pieces(ctx)]
 

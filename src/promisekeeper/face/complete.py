@@ -25,16 +25,23 @@ def _ledger(ctx: Any) -> Any:
 def promise_ids(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
     """Ids that start with what was typed (`#` kept when typed), each with its title and
     people: open promises first, by due date; only open ones for keep, move, break, release,
-    only closed ones for reopen."""
+    only closed ones for reopen. Typed hex with a letter (or after `u:`) is the start of a
+    uuid: the answers are then the ids pk show shows (rules.ids), in the case typed."""
+    from promisekeeper.rules.ids import hex_digits
     from promisekeeper.telling.text import one_line
 
     try:
-        promises = _ledger(ctx).list(status="all")
+        ledger = _ledger(ctx)
+        promises = ledger.list(status="all")
     except Exception:
         return []
     command = ctx.info_name
     prefix = "#" if incomplete.startswith("#") else ""
     digits = incomplete.removeprefix("#")
+    explicit = incomplete[:2].lower() == "u:"
+    typed = incomplete[2:] if explicit else incomplete
+    start = hex_digits(typed) if typed else ""
+    by_uuid = not prefix and start is not None and (explicit or bool(typed) and not typed.isdigit())
     answers = []
     for promise in sorted(promises, key=lambda p: (p.status != "open", p.due, p.id or 0)):
         if command in OPEN_ONLY and promise.status != "open":
@@ -43,11 +50,34 @@ def promise_ids(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
             continue
         if command in OWED_ONLY and not promise.owed:
             continue
-        if not str(promise.id).startswith(digits):
+        if by_uuid:
+            if not (hex_digits(promise.uuid) or "").startswith(start or ""):
+                continue
+        elif not str(promise.id).startswith(digits):
             continue
         about = f"{promise.what} {'←' if promise.owed else '→'} {', '.join(promise.to)}"
-        answers.append((f"{prefix}{promise.id}", one_line(about, HELP_WIDTH)))
-    return answers
+        answers.append((promise, one_line(about, HELP_WIDTH)))
+        if by_uuid and len(answers) == UUID_ANSWERS:
+            break
+    if not by_uuid:
+        return [(f"{prefix}{promise.id}", about) for promise, about in answers]
+    return [(_as_typed(ledger.shown_id(p.uuid), p.uuid, incomplete), a) for p, a in answers]
+
+
+UUID_ANSWERS = 50  # the start of a uuid given for this many promises at most
+
+
+def _as_typed(shown: str, uuid: str, incomplete: str) -> str:
+    """The id pk show shows, written so that it begins with what was typed (the shells keep
+    only answers that do): its `u:` and case as typed, the whole uuid when more was typed."""
+    explicit = incomplete[:2]  if incomplete[:2].lower() == "u:" else ""
+    typed = incomplete[len(explicit) :]
+    answer = shown.removeprefix("u:")
+    if len(answer) < len(typed) or not answer.lower().startswith(typed.lower()):
+        answer = uuid
+    if typed != typed.lower():
+        answer = answer.upper()
+    return f"{explicit}{answer}"
 
 
 def people(ctx: Any, incomplete: str) -> list[tuple[str, str]]:

@@ -156,7 +156,9 @@ def _keep(db: str | None, v: Values) -> int:
         raise NeedsTheApp  # the closing note: sent (--tell) or offered on a terminal
     if v["checkpoint"] is not None:
         raise NeedsTheApp  # a checkpoint ticked off
-    keep_promise(_ledger(db), v["promise_id"], note=v["note"], at=v["at"], as_json=v["as_json"])
+    ledger = _ledger(db)
+    promise_id = ledger.resolve(v["promise_id"])  # as PkCommand.invoke does
+    keep_promise(ledger, promise_id, note=v["note"], at=v["at"], as_json=v["as_json"])
     return 0
 
 

@@ -477,6 +477,8 @@ def show_promise(
             head.add_row(label if index == 0 else "", _text(item))
     if promise.source:
         head.add_row("Source", _text(promise.source))
+    everywhere = ledger.shown_id(promise.uuid)  # the same on every machine (rules.ids)
+    head.add_row("Id", _text(f"#{promise.id} here, {everywhere} on every machine"))
     head.add_row("UUID", _text(promise.uuid, "dim"))
     out.print(head)
     if promise.checkpoints:

@@ -28,3 +28,13 @@ class LedgerError(PkError):
 
 class InvalidInput(PkError):
     """An argument that is well-formed for the shell but wrong for the ledger (empty text, ...)."""
+
+
+class NotAnId(PkError):
+    """Text where a promise id belongs that cannot be one: a usage error (exit status 2)."""
+
+    exit_code = 2
+
+
+class AmbiguousId(PkError):
+    """The start of a uuid that more than one promise's uuid begins with."""

@@ -15,7 +15,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from promisekeeper.model.errors import InvalidInput, PkError, PromiseNotFound
+from promisekeeper.model.errors import AmbiguousId, InvalidInput, PkError, PromiseNotFound
 from promisekeeper.model.promise import Person, Promise, name_key
 from promisekeeper.model.settings import Config
 from promisekeeper.rules.fields import (
@@ -33,10 +33,12 @@ from promisekeeper.store.connection import Connection
 
 if TYPE_CHECKING:
     from promisekeeper.model.events import Detail, Event
+    from promisekeeper.rules.ids import IdText
 
 # The event types and the fold are imported where a change is recorded: the daily view reads
 # promise rows only and never needs them.
 RECENTLY_KEPT = timedelta(days=14)
+SHOWN_CHOICES = 5  # promises an ambiguous start of a uuid names
 # What `pk trust PERSON` says of their record with you (with kept_late: kept - kept_on_time).
 THEIR_RECORD = ("made", "open", "overdue", "kept", "kept_on_time", "broken", "released")
 
@@ -239,6 +241,67 @@ class Ledger:
         if found is None or found.deleted_at is not None:
             raise PromiseNotFound(f"no promise with id {promise_id}")
         return found
+
+    def resolve(self, text: str | IdText) -> int:
+        """The local id of the promise `text` names (rules.ids): a local id as it is (the
+        command then says if there is no such promise), else the one promise whose uuid is or
+        begins with it."""
+        from promisekeeper.rules.ids import read_id, uuid_forms
+        from promisekeeper.telling.text import safe
+
+        ref = read_id(text) if isinstance(text, str) else text
+        if ref.local is not None:
+            return ref.local
+        typed = safe(ref.typed.strip())
+        if ref.whole:
+            found = self._query(queries.promise_with_uuid, ref.whole)
+            if found is None:
+                raise PromiseNotFound(f"no promise with id {typed}")
+            return int(found)
+        total, rows = self._query(
+            queries.promises_with_uuid_start,
+            uuid_forms(ref.digits),
+            SHOWN_CHOICES,
+            default=(0, []),
+        )
+        if total == 0:
+            raise PromiseNotFound(f"no promise with id {typed}")
+        if total > 1:
+            choices = ", ".join(f"{self.shown_id(uuid)} (#{pid})" for pid, uuid in rows)
+            more = f" and {total - len(rows):,} more" if total > len(rows) else ""
+            raise AmbiguousId(
+                f"{typed} could be {total:,} promises: {choices}{more}; "
+                "type more of the uuid of the one you mean"
+            )
+        return rows[0][0]
+
+    def shown_id(self, uuid: str) -> str:
+        """The id of the promise with this uuid that is the same on every machine, as pk shows
+        it (rules.ids): its shortest start of at least 8 hex digits, with a letter, that no
+        other promise's uuid begins with; `u:UUID` when no start of it will do."""
+        from promisekeeper.rules.ids import (
+            FEWEST_SHOWN,
+            can_show,
+            hex_digits,
+            shown_form,
+            uuid_forms,
+        )
+
+        digits = hex_digits(uuid)
+        for count in range(FEWEST_SHOWN, len(digits or "") + 1):
+            start = (digits or "")[:count]
+            total, rows = self._query(
+                queries.promises_with_uuid_start,
+                uuid_forms(start),
+                2,
+                include_deleted=True,
+                default=(0, []),
+            )
+            if uuid not in (found for _, found in rows) and total < 2:
+                break  # a uuid spelled in a way no start of it reaches
+            if total == 1 and can_show(start):
+                return shown_form(uuid, count)
+        return f"u:{uuid}"
 
     def history(self, promise_id: int) -> list[Event]:
         self.get(promise_id)

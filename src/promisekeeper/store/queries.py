@@ -735,6 +735,48 @@ def known_event_uuids(conn: sqlite3.Connection, uuids: list[str]) -> set[str]:
     return found
 
 
+def promises_with_uuid_start(
+    conn: sqlite3.Connection, starts: list[str], limit: int, *, include_deleted: bool = False
+) -> tuple[int, list[tuple[int, str]]]:
+    """How many promises have a uuid that begins with one of `starts` (at most 4 spellings of
+    one prefix: rules.ids.uuid_forms), and the first `limit` of them as (id, uuid) by uuid;
+    deleted ones only with `include_deleted`. Each spelling is a range of the uuid index,
+    never a scan."""
+    if not starts:
+        return 0, []
+    bounds: list[Any] = []
+    for start in [*starts, *[""] * (_UUID_SPELLINGS - len(starts))]:  # "": an empty range
+        bounds += [start, _just_after(start) if start else "", int(include_deleted)]
+    rows = conn.execute(_UUID_STARTS_FIRST, (*bounds, limit)).fetchall()
+    total = len(rows)
+    if total >= limit:
+        total = int(conn.execute(_UUID_STARTS_COUNT, bounds).fetchone()[0])
+    return total, [(int(row[0]), str(row[1])) for row in rows]
+
+
+def promise_with_uuid(conn: sqlite3.Connection, uuid: str) -> int | None:
+    """The local id of the promise whose uuid is exactly `uuid`."""
+    row = conn.execute(
+        "SELECT id FROM promises WHERE uuid = ? AND deleted_ts IS NULL", (uuid,)
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+_UUID_SPELLINGS = 4
+_UUID_STARTS = " UNION ".join(
+    ["SELECT id, uuid FROM promises WHERE uuid >= ? AND uuid < ? AND (deleted_ts IS NULL OR ?)"]
+    * _UUID_SPELLINGS
+)
+_UUID_STARTS_FIRST = _UUID_STARTS + " ORDER BY uuid LIMIT ?"  # orders the matches only
+_UUID_STARTS_COUNT = "SELECT count(*) FROM (" + _UUID_STARTS + ")"
+
+
+def _just_after(start: str) -> str:
+    """The smallest text after every text that begins with `start` (which ends in a hex digit
+    or a letter: the next character is a bound)."""
+    return start[:-1] + chr(ord(start[-1]) + 1)
+
+
 _EVENT_COLUMNS = "id, promise_id, change_id, at_ts, kind, data, uuid, replica, clock"
 _HISTORY_ORDER = "clock, replica, uuid"
 

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from promisekeeper.face.acts import LARGEST_ID as LARGEST_ID
 from promisekeeper.face.acts import NotAnId as NotAnId
 from promisekeeper.face.acts import promise_id as promise_id
 from promisekeeper.face.acts import when as when
 from promisekeeper.face.daily import promise_object as promise_object
+from promisekeeper.rules.ids import LARGEST_ID as LARGEST_ID
 from promisekeeper.services import paths
 
 if TYPE_CHECKING:
@@ -73,13 +73,19 @@ def complete_people(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]
     return people(ctx, incomplete)
 
 
+# The parser reads what was typed (rules.ids.IdText); PkCommand.invoke (face.cli) turns it into
+# the local id with Ledger.resolve once every option is read (`--db` may come after the id), so
+# a command's body gets an int.
 IdArgument = Annotated[
     int,
     typer.Argument(
         parser=promise_id,
         autocompletion=complete_ids,
         metavar="ID",
-        help="The promise's id, as shown by pk list (5 or #5).",
+        help=(
+            "The promise's id: 5 or #5 as pk list shows it, or the start of its uuid as pk "
+            "show shows it (3f9a1c2d; u:3141 when the start is digits only)."
+        ),
         show_default=False,
     ),
 ]

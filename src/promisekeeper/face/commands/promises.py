@@ -387,12 +387,14 @@ def list_promises(
 
 
 def show(ctx: typer.Context, promise_id: IdArgument, as_json: JsonOption = False) -> None:
-    """One promise with its full history.
+    """One promise with its full history, and its id on every machine: the start of its uuid,
+    which every command that takes an ID takes too.
 
     \b
     Examples:
       pk show 12
       pk show 12 --json
+      pk show 3f9a1c2d
     """
     ledger = state(ctx).ledger()
     found = ledger.get(promise_id)
