@@ -28,6 +28,7 @@ from promisekeeper.face.commands import (
     reminders,
     report,
     series,
+    sync,
     tell,
 )
 from promisekeeper.face.commands.common import State, fail, state
@@ -207,6 +208,18 @@ app.command()(data.where)
 app.command()(maintenance.doctor)
 app.command()(maintenance.backup)
 app.command()(maintenance.restore)
+
+sync_app = PkTyper(
+    name="sync",
+    cls=PkGroup,
+    rich_markup_mode=None,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+sync_app.callback(invoke_without_command=True)(sync.sync_now)
+sync_app.command()(sync.init)
+sync_app.command()(sync.status)
+app.add_typer(sync_app, name="sync")
 
 
 def main() -> None:

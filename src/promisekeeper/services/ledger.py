@@ -162,6 +162,7 @@ class Ledger:
         self._effort_rule: EffortRule | None = None
         self._writable = False
         self._write_first = False
+        self._riders: list[Callable[[Connection], None]] = []
 
     # -- connection ---------------------------------------------------------------------------
     def will_write(self) -> None:
@@ -204,6 +205,43 @@ class Ledger:
         conn = self._writer()
         with connection.guarded(self.path), connection.transaction(conn):
             yield conn, queries.begin_change(conn, command, self.now)
+            self._ride(conn)
+
+    @contextmanager
+    def riding(self, write: Callable[[Connection], None]) -> Iterator[list[bool]]:
+        """Inside the block, the next transaction of this ledger (a change or bookkeeping) also
+        runs `write(conn)` just before it commits: sync's read offsets land with the records
+        they read, or not at all. Yields [ran]: whether it did."""
+        ran = [False]
+
+        def rider(conn: Connection) -> None:
+            write(conn)
+            ran[0] = True
+
+        self._riders.append(rider)
+        try:
+            yield ran
+        finally:
+            if rider in self._riders:
+                self._riders.remove(rider)
+
+    def _ride(self, conn: Connection) -> None:
+        riders, self._riders = self._riders, []
+        for write in riders:
+            write(conn)
+
+    def bookkeeping(self, write: Callable[[Connection], Any]) -> Any:
+        """Run `write(conn)` in a transaction of its own that records no change (pk undo never
+        sees it): sync's settings and progress in the meta table."""
+        conn = self._writer()
+        with connection.guarded(self.path), connection.transaction(conn):
+            result = write(conn)
+            self._ride(conn)
+            return result
+
+    def read(self, fn: Callable[[Connection], Any], default: Any = None) -> Any:
+        """A read of the ledger through a store function (`default` when it does not exist)."""
+        return self._query(fn, default=default)
 
     def _query(self, fn: Any, *args: Any, default: Any = None, **kwargs: Any) -> Any:
         """Run a read against the ledger; a missing ledger reads as empty."""
