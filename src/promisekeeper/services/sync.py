@@ -617,7 +617,17 @@ def _merge(git: Git, theirs: str, replica: str) -> None:
         if base.returncode == 0:
             return  # ours already holds theirs: only a push is due
     merged = git.run(
-        "merge", "-q", "--no-edit", "-m", "pk sync: merge", theirs, check=False, what="merge"
+        "merge",
+        "-q",
+        "--no-edit",
+        "--allow-unrelated-histories",  # copies set up at once on an empty remote
+        "-X",
+        "theirs",  # only the README can differ on both sides (each replica owns its files)
+        "-m",
+        "pk sync: merge",
+        theirs,
+        check=False,
+        what="merge",
     )
     if merged.returncode != 0:
         files = git.run("diff", "--name-only", "--diff-filter=U", check=False).stdout.split()
