@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from promisekeeper.model.errors import PkError
+from promisekeeper.model.errors import InvalidInput, PkError
 from promisekeeper.store import sync as store
 
 if TYPE_CHECKING:
@@ -226,6 +226,7 @@ def init(
     if "://" not in remote and ":" not in remote.split("/")[0] and local.exists():
         remote = str(local.resolve())  # a path: absolute, so the clone finds it from anywhere
     before = ledger.read(store.read_state)
+    _probe(remote)  # a wrong remote is said before anything is made, the ledger included
     replica = before.replica if before is not None else None
     if replica is None:  # a ledger that does not exist yet: create it, with its replica id
         ledger.bookkeeping(lambda conn: None)
@@ -279,6 +280,17 @@ def init(
 
     ledger.bookkeeping(remember)
     return Initialised(remote, target, replica, new_replica, fresh)
+
+
+def _probe(remote: str) -> None:
+    done = Git(Path("/"), "probe").run(
+        "ls-remote", "--heads", "--", remote, check=False, remote=True, what="ls-remote"
+    )
+    if done.returncode != 0:
+        raise RemoteError(
+            f"cannot reach the sync remote {remote}: {summary(done.stderr)}; check the URL or "
+            "path (a git repository; make an empty one with git init --bare) and the network"
+        )
 
 
 def _remove_tree(target: Path) -> None:
@@ -661,7 +673,13 @@ def _receive(ledger: Ledger, git: Git, found: store.SyncState, done: Synced) -> 
 
     with ledger.riding(progress) as ran:
         if records:
-            done.merged = merge(ledger, records)
+            try:
+                done.merged = merge(ledger, records)
+            except InvalidInput as exc:
+                raise BadRecord(
+                    f"a record in the repository cannot be applied ({exc}): was it edited by "
+                    "hand? Nothing was applied"
+                ) from None
         if not ran[0]:
             ledger.bookkeeping(progress)  # the merge wrote nothing: the progress alone
     done.received, done.files_read = len(records), len(readings)

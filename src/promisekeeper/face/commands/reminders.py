@@ -99,13 +99,12 @@ def remind(
 
 def _sync_first(ledger: Any) -> bool:
     """pk sync before the digest; a failure is one line on stderr, and the digest follows."""
-    from promisekeeper.model.errors import PkError
     from promisekeeper.services import sync
     from promisekeeper.telling.text import one_line
 
     try:
         sync.sync(ledger)
-    except PkError as exc:
+    except sync.SyncError as exc:  # the ledger's own troubles stop the digest too
         typer.echo(
             f"pk: sync failed, the digest is this ledger's alone: {one_line(str(exc))}", err=True
         )
