@@ -476,3 +476,44 @@ def test_remind_sync_without_set_up_says_so_and_still_reminds(pk: Pk, tmp_path: 
     result = a("remind", "--sync", "--no-record")
     assert result.exit_code == 1
     assert "pk sync init REMOTE" in result.stderr and "Due today" in result.stdout
+
+
+# -------------------------------------------------------------------------------------------------
+# [sync] auto = true
+# -------------------------------------------------------------------------------------------------
+def test_auto_sync_runs_pk_sync_in_the_background_after_a_change(
+    pk: Pk, tmp_path: Path, remote: Path
+) -> None:
+    import time
+
+    config = Path(os.environ["PK_CONFIG"])
+    config.write_text("[sync]\nauto = true\n", encoding="utf-8")
+    a = Replica(pk, tmp_path / "a.db")
+    a.ok("sync", "init", str(remote))
+    env = {**os.environ, "PK_DB": str(a.db)}
+    made = subprocess.run([*PK, "promise", "Sent by itself", "--to", "alice", "--due", "fri"],
+                          env=env, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert made.returncode == 0 and made.stderr == "", made.stderr
+
+    def commits() -> int:
+        done = subprocess.run(["git", "--git-dir", str(remote), "rev-list", "--count", "main"],
+                              capture_output=True, text=True)  # fmt: skip
+        return int(done.stdout.strip() or 0)
+
+    deadline = time.monotonic() + 60
+    while commits() < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert commits() == 2  # the README, then the promise
+    assert "Sent by itself" in "".join(remote_files(remote).values())
+    time.sleep(1.5)
+    assert commits() == 2  # the background sync did not start another one
+    # A command that changes nothing starts nothing; nor does a sync.
+    assert subprocess.run([*PK, "list"], env=env, capture_output=True).returncode == 0
+    assert a.ok("sync", "status", "--json").json["outgoing_records"] == 0
+
+
+def test_auto_sync_must_be_true_or_false(pk: Pk) -> None:
+    Path(os.environ["PK_CONFIG"]).write_text('[sync]\nauto = "yes"\n', encoding="utf-8")
+    one_line_error(pk("today"), "sync.auto must be true or false")
+    Path(os.environ["PK_CONFIG"]).write_text("[sync]\nautomatic = true\n", encoding="utf-8")
+    one_line_error(pk("today"), "unknown setting 'sync.automatic'")

@@ -163,6 +163,7 @@ class Ledger:
         self._writable = False
         self._write_first = False
         self._riders: list[Callable[[Connection], None]] = []
+        self.changed = False  # a change was recorded by this run ([sync] auto follows it)
 
     # -- connection ---------------------------------------------------------------------------
     def will_write(self) -> None:
@@ -206,6 +207,7 @@ class Ledger:
         with connection.guarded(self.path), connection.transaction(conn):
             yield conn, queries.begin_change(conn, command, self.now)
             self._ride(conn)
+        self.changed = True
 
     @contextmanager
     def riding(self, write: Callable[[Connection], None]) -> Iterator[list[bool]]:

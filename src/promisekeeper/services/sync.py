@@ -556,7 +556,29 @@ def sync(ledger: Ledger) -> Synced:
         _send(ledger, git, found, done)
         _exchange(git, found.remote, replica, done)
         _receive(ledger, git, found, done)
+    ledger.changed = False  # what sync merged is no change to sync again ([sync] auto)
     return done
+
+
+def start_in_background(ledger: Ledger) -> bool:
+    """Start `pk sync` for this ledger as a detached process, when sync is set up; whether
+    it was started. Failures are not reported here: pk sync status shows the last sync."""
+    import sys
+
+    try:
+        found = ledger.read(store.read_state)
+    except PkError:
+        return False
+    if found is None or not found.remote:
+        return False
+    env = {**os.environ, "PK_SYNC_CHILD": "1"}
+    argv = [sys.executable, "-m", "promisekeeper", "--db", str(ledger.path), "sync"]
+    quiet = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
+    try:
+        os.posix_spawn(sys.executable, argv, env, file_actions=quiet, setsid=True)
+    except OSError:
+        return False
+    return True
 
 
 def _send(ledger: Ledger, git: Git, found: store.SyncState, done: Synced) -> None:

@@ -76,27 +76,16 @@ def set_replica(conn: sqlite3.Connection, replica: str) -> None:
 
 
 def knows_event(conn: sqlite3.Connection, uuid: str) -> bool:
-    """Whether the ledger holds the event (or record) with this uuid, or took it back."""
+    """Whether the ledger holds the event with this uuid, or took it back (an undo's
+    tombstone, by the event's uuid or the undo's own)."""
     if conn.execute("SELECT 1 FROM events WHERE uuid = ?", (uuid,)).fetchone():
         return True
-    for table in _uuid_tables(conn):
-        if conn.execute(f"SELECT 1 FROM {table} WHERE uuid = ? LIMIT 1", (uuid,)).fetchone():
-            return True
-    return False
-
-
-def _uuid_tables(conn: sqlite3.Connection) -> list[str]:
-    """Tables besides events that hold uuids of this replica's records (undo tombstones)."""
-    names = [
-        str(row[0])
-        for row in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN "
-            "('tombstones', 'undone', 'undone_events')"
-        )
-    ]
-    found = []
-    for name in names:
-        columns = {str(c[1]) for c in conn.execute(f"PRAGMA table_info({name})")}
-        if "uuid" in columns:
-            found.append(name)
-    return found
+    has_tombstones = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tombstones'"
+    ).fetchone()
+    if not has_tombstones:
+        return False
+    found = conn.execute(
+        "SELECT 1 FROM tombstones WHERE uuid = ? OR undo_uuid = ? LIMIT 1", (uuid, uuid)
+    ).fetchone()
+    return found is not None
