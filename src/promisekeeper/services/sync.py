@@ -154,6 +154,19 @@ class Git:
             raise SyncError(f"git {what or args[0]} failed in {self.repo}: {summary(done.stderr)}")
         return done
 
+    def blob(self, sha: str) -> bytes:
+        """A file's bytes as git stores them (offsets count bytes, not characters)."""
+        done = subprocess.run(
+            ["git", "-C", str(self.repo), "cat-file", "blob", sha],
+            env=_environment(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=LOCAL_TIMEOUT,
+        )
+        if done.returncode != 0:
+            raise SyncError(f"git cat-file failed in {self.repo}: {summary(done.stderr.decode())}")
+        return done.stdout
+
     def out(self, *args: str) -> str:
         return self.run(*args).stdout.strip()
 
@@ -527,8 +540,12 @@ def _locked(git: Git) -> Iterator[None]:
                         f"another pk sync is using {git.repo}; try again when it has finished"
                     ) from None
                 time.sleep(0.1)
-        for stale in ("index.lock", "HEAD.lock", "ORIG_HEAD.lock", "MERGE_HEAD.lock"):
-            (git.repo / ".git" / stale).unlink(missing_ok=True)
+        # Only pk uses this clone, and only under this lock: a git lock file now is one a
+        # killed git left behind, and would stop every git command that follows.
+        dot_git = git.repo / ".git"
+        for stale in [*dot_git.glob("*.lock"), *(dot_git / "refs").rglob("*.lock")]:
+            if stale.name != "pk-sync.lock":
+                stale.unlink(missing_ok=True)
         yield
 
 
@@ -770,6 +787,5 @@ def _waiting(git: Git, found: store.SyncState, ref: str | None) -> int:
         offset = found.offsets.get(name, (0, ""))[0]
         if size <= offset:
             continue
-        blob = git.run("cat-file", "blob", parts[2]).stdout.encode()
-        count += blob[offset:].count(b"\n")
+        count += git.blob(parts[2])[offset:].count(b"\n")
     return count
