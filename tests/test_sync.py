@@ -347,6 +347,26 @@ def test_a_garbage_line_is_refused_naming_file_and_line_and_nothing_is_applied(
     assert b.sync()["received"] == 2  # the file changed before the offset: read whole again
 
 
+def test_a_record_that_cannot_be_applied_is_refused_naming_file_and_line(
+    replicas: list[Replica], remote: Path, tmp_path: Path
+) -> None:
+    a, b, _c = replicas
+    a.promise("Send the numbers")
+    a.promise("Review the RFC", "bob", "mon")
+    a.sync()
+    name = f"events/{a.replica_id()}/2026-11.jsonl"
+    whole = remote_files(remote)[name].splitlines(keepends=True)
+    wrong = {**json.loads(whole[1]), "clock": "yesterday"}
+
+    def edit(clone: Path) -> None:
+        (clone / name).write_text(whole[0] + json.dumps(wrong) + "\n")
+
+    push_by_hand(remote, tmp_path, edit)
+    before = b.export()
+    one_line_error(b("sync"), f"{name} line 2", "clock", "Nothing was applied")
+    assert b.export() == before
+
+
 def test_a_copied_ledger_file_is_told_to_take_a_new_replica_id(
     pk: Pk, replicas: list[Replica], remote: Path, tmp_path: Path
 ) -> None:
@@ -517,3 +537,49 @@ def test_auto_sync_must_be_true_or_false(pk: Pk) -> None:
     one_line_error(pk("today"), "sync.auto must be true or false")
     Path(os.environ["PK_CONFIG"]).write_text("[sync]\nautomatic = true\n", encoding="utf-8")
     one_line_error(pk("today"), "unknown setting 'sync.automatic'")
+
+
+# -------------------------------------------------------------------------------------------------
+# Convergence: three ledgers, conflicting changes, several orders
+# -------------------------------------------------------------------------------------------------
+ORDERS = [
+    ("a", "b", "c", "a", "b"),
+    ("c", "b", "a", "c", "b"),
+    ("b", "c", "a", "b", "c"),
+]
+
+
+@pytest.mark.parametrize("order", ORDERS, ids=lambda o: "".join(o))
+def test_three_replicas_with_conflicting_changes_converge(
+    replicas: list[Replica], order: tuple[str, ...]
+) -> None:
+    a, b, c = replicas
+    by_name = dict(zip("abc", replicas, strict=True))
+    a.promise("Send the numbers")
+    a.promise("Review the RFC", "bob", "mon")
+    a.promise("Book the venue", "carol", "tue")
+    a.ok("person", "alice", "--email", "alice@example.com")
+    for replica in (a, b, c):
+        replica.sync()
+    # Move vs keep; edit vs edit; delete vs note; an undo on one.
+    a.ok("move", str(a.id_of("Send the numbers")), "next friday", "--reason", "late data")
+    b.ok("keep", str(b.id_of("Send the numbers")))
+    a.ok("edit", str(a.id_of("Review the RFC")), "--what", "Review the RFC (a)")
+    c.ok("edit", str(c.id_of("Review the RFC")), "--what", "Review the RFC (c)")
+    b.ok("delete", str(b.id_of("Book the venue")), "--yes")
+    c.ok("note", str(c.id_of("Book the venue")), "called the venue")
+    a.ok("note", str(a.id_of("Book the venue")), "taken back")
+    a.ok("undo", "--yes")
+    c.promise("Made on c")
+    for name in order:
+        by_name[name].sync()
+    exports = [r.export() for r in replicas]
+    assert exports[0] == exports[1] == exports[2]
+    whats = {p["what"] for p in exports[0]["promises"].values()}
+    assert "Made on c" in whats
+    for replica in replicas:
+        assert_sound(replica.db)
+    # Nothing more to exchange: another round changes nothing.
+    for replica in replicas:
+        assert replica.sync()["received"] == 0
+    assert [r.export() for r in replicas] == exports

@@ -255,6 +255,7 @@ def app_for(args: list[str]) -> typer.Typer:
     while index < len(args) and (args[index] == "--db" or args[index].startswith("--db=")):
         index += 1 if "=" in args[index] else 2
     wanted = []
+    groups = []
     if index < len(args):
         wanted = [
             info
@@ -262,9 +263,11 @@ def app_for(args: list[str]) -> typer.Typer:
             if info.callback is not None
             and (info.name or info.callback.__name__.lower().replace("_", "-")) == args[index]
         ]
-        if not wanted:
+        groups = [info for info in app.registered_groups if info.name == args[index]]
+        if not wanted and not groups:
             return app
     slim = copy.copy(app)
     slim.registered_commands = wanted
+    slim.registered_groups = groups  # `pk sync ...`: that group alone
     slim._add_completion = False  # its options come before any command, so never here
     return slim

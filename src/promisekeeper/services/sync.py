@@ -491,6 +491,21 @@ def _bad(name: str, number: int, what: str) -> BadRecord:
     )
 
 
+def _refused(message: str, places: list[tuple[str, int]]) -> BadRecord:
+    """merge's refusal of record N (its message starts "record N: ..."), with its file and
+    line."""
+    import re
+
+    found = re.match(r"record (\d+): (.*?)(; nothing merged)?$", message)
+    if found and int(found.group(1)) < len(places):
+        name, number = places[int(found.group(1))]
+        return _bad(name, number, f"not a record pk can apply ({found.group(2)})")
+    return BadRecord(
+        f"a record in the repository cannot be applied ({message}): was it edited by hand? "
+        "Nothing was applied"
+    )
+
+
 def other_files(repo: Path, replica: str) -> list[str]:
     found = []
     events = repo / EVENTS
@@ -698,9 +713,11 @@ def _receive(ledger: Ledger, git: Git, found: store.SyncState, done: Synced) -> 
         if reading is not None:
             readings.append(reading)
     records: list[dict[str, Any]] = []
+    places: list[tuple[str, int]] = []  # (file, line) of each record, for a refusal
     for reading in readings:
         new = parse(reading)
         records.extend(new)
+        places.extend((reading.name, reading.first_line + n) for n in range(len(new)))
         source = reading.name.split("/")[1]
         done.received_from[source] = done.received_from.get(source, 0) + len(new)
     offsets = {r.name: (r.offset, r.tail) for r in readings}
@@ -715,10 +732,7 @@ def _receive(ledger: Ledger, git: Git, found: store.SyncState, done: Synced) -> 
             try:
                 done.merged = merge(ledger, records)
             except InvalidInput as exc:
-                raise BadRecord(
-                    f"a record in the repository cannot be applied ({exc}): was it edited by "
-                    "hand? Nothing was applied"
-                ) from None
+                raise _refused(str(exc), places) from None
         if not ran[0]:
             ledger.bookkeeping(progress)  # the merge wrote nothing: the progress alone
     done.received, done.files_read = len(records), len(readings)
