@@ -181,6 +181,18 @@ def test_repo_option_puts_the_clone_where_asked(pk: Pk, tmp_path: Path, remote: 
     assert list((place / "events").iterdir())
 
 
+def test_a_new_empty_remote_gets_everything_again(pk: Pk, tmp_path: Path, remote: Path) -> None:
+    a = Replica(pk, tmp_path / "a.db")
+    a.ok("sync", "init", str(remote))
+    a.promise("Send the numbers")
+    a.sync()
+    other = tmp_path / "other.git"
+    git("init", "-q", "--bare", str(other))
+    a.ok("sync", "init", str(other), "--repo", str(tmp_path / "clone2"))
+    assert a.sync()["sent"] == 1
+    assert remote_files(other).keys() == remote_files(remote).keys()
+
+
 def test_status_says_what_waits_in_each_direction(replicas: list[Replica]) -> None:
     a, b, _c = replicas
     status = b.ok("sync", "status", "--json").json

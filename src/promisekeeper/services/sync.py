@@ -8,8 +8,9 @@ git never meets a conflict: every merge is a fast-forward or touches different f
 One sync: append this replica's records written since the marker to its files and commit
 them; fetch, merge and push (again, a few times, while another replica pushes in between);
 then read every other replica's files from where the last sync stopped and apply the records in
-one transaction together with the new read offsets (services.replica.merge, idempotent). The
-marker moves once the commit holding its records exists, the offsets only with the records they
+one transaction together with the new read offsets (services.replica.merge, idempotent). What
+went out is what this replica's committed files hold (the clock of their last line; the marker
+in meta records it once the commit exists), and the offsets move only with the records they
 read: a sync killed at any point leaves the ledger sound, and the next one finishes the job.
 
 Git runs through its command line, with an argument list (never a shell), no terminal
@@ -125,6 +126,8 @@ class Git:
             "commit.gpgsign=false",
             "-c",
             "core.autocrlf=false",
+            "-c",
+            "core.fsync=committed",  # a commit is on disk before the marker moves past it
             "-c",
             "init.defaultBranch=main",
             *args,
@@ -616,7 +619,9 @@ def start_in_background(ledger: Ledger) -> bool:
 def _send(ledger: Ledger, git: Git, found: store.SyncState, done: Synced) -> None:
     from promisekeeper.services.replica import outgoing
 
-    after = max(found.marker, written_so_far(git, found.replica, ledger))
+    # The files are the truth of what went out: the marker in meta follows them (a new clone
+    # of an empty remote, or a commit lost with a crash, has the records written again).
+    after = written_so_far(git, found.replica, ledger)
     records, marker = outgoing(ledger, after)
     if records:
         written = append_records(git.repo, found.replica, records)
@@ -769,7 +774,7 @@ def status(ledger: Ledger, *, fetch: bool = False) -> Status:
         if fetch:
             _fetch(git, found.remote)
             result.fetched = True
-        after = max(found.marker, written_so_far(git, found.replica, ledger))
+        after = written_so_far(git, found.replica, ledger)
         result.outgoing = len(outgoing(ledger, after)[0])
         branch = git.branch()
         theirs = git.ref(f"refs/remotes/origin/{branch}")
