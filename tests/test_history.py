@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from promisekeeper.model.events import Event
+from promisekeeper.model.events import Event, Unreadable
 from promisekeeper.model.history import apply, fold
 
 AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -77,7 +77,8 @@ def test_edit_reopen_delete() -> None:
     assert promise.closed_at is None and promise.deleted_at == AT
 
 
-def test_no_history_is_no_promise_and_events_need_a_made() -> None:
+def test_no_history_is_no_promise_and_events_before_a_made_change_nothing() -> None:
     assert fold([]) is None
+    assert apply(None, Event("kept", AT, {})) is None
     with pytest.raises(ValueError):
-        apply(None, Event("kept", AT, {}))
+        apply(None, Event("kept", AT, {}, detail=Unreadable("damaged")))

@@ -832,9 +832,16 @@ class Ledger:
                     f"{format_day_time(promise.made, self.now)}"
                 )
             from promisekeeper.model.events import CheckpointKept
+            from promisekeeper.model.history import fold
 
-            done = CheckpointKept(number, when, note=clean_text(note, "note") if note else "")
-            return self._record(conn, change, promise, done)
+            # The tick names the checkpoint by the event that added it (the row does not keep
+            # it): its number can differ on a replica that added another one meanwhile.
+            folded = fold(queries.events_for(conn, promise_id)) or promise
+            ref = folded.checkpoints[number - 1].ref
+            done = CheckpointKept(
+                number, when, note=clean_text(note, "note") if note else "", checkpoint=ref
+            )
+            return self._record(conn, change, replace(folded, id=promise_id), done)
 
     def delete(self, promise_id: int) -> Promise:
         with self.change("delete", promise_id) as (conn, change):
@@ -870,7 +877,8 @@ class Ledger:
                     f"the last change is now change {plan.change_id} (`pk {plan.command}`), "
                     f"not change {expect}; nothing undone: pk undo --list shows the changes"
                 )
-            queries.undo_change(conn, plan.change_id, self.now)
+            gone = [step.promise_id for step in plan.steps if step.after is None]
+            queries.undo_change(conn, plan.change_id, self.now, gone)
             for step in plan.steps:
                 if step.after is None:
                     # Its making was undone: reminders recorded since go with it.
@@ -912,7 +920,7 @@ class Ledger:
                 known = queries.get_person(conn, incoming.name)
                 merged = merge(known, incoming) if merge else None
                 if merged is not None:
-                    queries.save_person(conn, merged)
+                    queries.save_person(conn, merged, self.now)
             # Series are merged by uuid: a new one is added, a stop is taken over (the
             # earlier stop wins); their occurrences come with the promises.
             for incoming_series in series or []:
@@ -1290,7 +1298,7 @@ class Ledger:
             for key, value in details.items():
                 if value is not None:
                     setattr(person, key, value.strip() or None)
-            queries.save_person(conn, person)
+            queries.save_person(conn, person, self.now)
         return person
 
     def _open_promise(self, conn: Connection, promise_id: int, verb: str) -> Promise:
