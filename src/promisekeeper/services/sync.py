@@ -681,7 +681,18 @@ def _merge(git: Git, theirs: str, replica: str) -> None:
     if head == theirs:
         return
     if head is not None:
-        others = git.out("rev-list", "--count", f"HEAD..{theirs}", "--", f"{EVENTS}/{replica}")
+        # Commits (not merges: those only bring in what replicas wrote) that reach the remote
+        # without passing through this clone and touch this replica's files: another ledger
+        # writes as this one.
+        others = git.out(
+            "rev-list",
+            "--count",
+            "--no-merges",
+            "--full-history",
+            f"HEAD..{theirs}",
+            "--",
+            f"{EVENTS}/{replica}",
+        )
         if others != "0":
             raise _seen_twice(replica, git.repo)
         base = git.run("merge-base", "--is-ancestor", theirs, "HEAD", check=False)
