@@ -43,6 +43,7 @@ GIT_TIMEOUT = 120.0  # seconds for one git command that talks to the remote
 LOCAL_TIMEOUT = 60.0  # seconds for one that does not
 PUSH_TRIES = 5
 LOCK_WAIT = 10.0  # seconds to wait for another pk sync on the same repository
+BIG_PUSH = 4 << 20  # bytes appended, past which a push does not look for deltas
 TAIL = 32  # bytes before a read offset kept to recognise the file was not rewritten
 
 README_TEXT = """\
@@ -110,12 +111,18 @@ class Git:
     replica: str
 
     def run(
-        self, *args: str, check: bool = True, remote: bool = False, what: str = ""
+        self,
+        *args: str,
+        check: bool = True,
+        remote: bool = False,
+        what: str = "",
+        config: tuple[str, ...] = (),
     ) -> subprocess.CompletedProcess[str]:
         command = [
             "git",
             "-C",
             str(self.repo),
+            *(part for setting in config for part in ("-c", setting)),
             "-c",
             "user.name=pk sync",
             "-c",
@@ -345,8 +352,23 @@ def month_of(record: dict[str, Any]) -> str:
     return datetime.fromtimestamp(millis / 1000, UTC).strftime("%Y-%m")
 
 
+def _months(records: list[dict[str, Any]]) -> Iterator[str]:
+    """month_of each record, reckoned once per run of records with the same millisecond
+    prefix (records come in clock order: a first sync has thousands a month)."""
+    last_prefix, last_month = None, ""
+    for record in records:
+        clock = record.get("clock")
+        prefix = clock[:14] if isinstance(clock, str) else None
+        if prefix is None or prefix != last_prefix:
+            last_prefix, last_month = prefix, month_of(record)
+        yield last_month
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def line_of(record: dict[str, Any]) -> bytes:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+    return _encode(record).encode() + b"\n"
 
 
 def _own_files(repo: Path, replica: str) -> list[Path]:
@@ -414,22 +436,27 @@ def _seen_twice(replica: str, repo: Path) -> ReplicaSeenTwice:
     )
 
 
-def append_records(repo: Path, replica: str, records: list[dict[str, Any]]) -> list[str]:
-    """Append records to this replica's files (by month); the files written, relative."""
+def append_records(
+    repo: Path, replica: str, records: list[dict[str, Any]]
+) -> tuple[list[str], int]:
+    """Append records to this replica's files (by month): the files written (relative) and
+    the bytes."""
     by_month: dict[str, list[bytes]] = {}
-    for record in records:
-        by_month.setdefault(month_of(record), []).append(line_of(record))
+    for record, month in zip(records, _months(records), strict=True):
+        by_month.setdefault(month, []).append(line_of(record))
     directory = repo / EVENTS / replica
     directory.mkdir(parents=True, exist_ok=True)
-    written = []
+    written, size = [], 0
     for month, lines in sorted(by_month.items()):
         path = directory / f"{month}.jsonl"
+        data = b"".join(lines)
         with open(path, "ab") as file:
-            file.write(b"".join(lines))
+            file.write(data)
             file.flush()
             os.fsync(file.fileno())
         written.append(str(path.relative_to(repo)))
-    return written
+        size += len(data)
+    return written, size
 
 
 @dataclass
@@ -538,6 +565,7 @@ class Synced:
     pushed: bool = False
     retries: int = 0
     files_read: int = 0
+    bytes_sent: int = 0
 
 
 @contextmanager
@@ -624,7 +652,8 @@ def _send(ledger: Ledger, git: Git, found: store.SyncState, done: Synced) -> Non
     after = written_so_far(git, found.replica, ledger)
     records, marker = outgoing(ledger, after)
     if records:
-        written = append_records(git.repo, found.replica, records)
+        written, size = append_records(git.repo, found.replica, records)
+        done.bytes_sent = size
         kinds: dict[str, int] = {}
         for record in records:
             kinds[str(record.get("type"))] = kinds.get(str(record.get("type")), 0) + 1
@@ -658,8 +687,17 @@ def _exchange(git: Git, remote: str, replica: str, done: Synced) -> None:
         head = git.ref("HEAD")
         if head is None or head == theirs:
             return
+        # A large push (a first sync) skips the search for deltas, which takes most of its
+        # time on a big file and finds nothing: the file is new.
+        big = ("pack.window=0",) if done.bytes_sent > BIG_PUSH else ()
         pushed = git.run(
-            "push", "-q", "origin", f"HEAD:refs/heads/{branch}", check=False, remote=True
+            "push",
+            "-q",
+            "origin",
+            f"HEAD:refs/heads/{branch}",
+            check=False,
+            remote=True,
+            config=big,
         )
         if pushed.returncode == 0:
             done.pushed, done.retries = True, attempt
