@@ -217,6 +217,22 @@ def test_status_says_what_waits_in_each_direction(replicas: list[Replica]) -> No
     assert after["last_sync"] is not None
 
 
+def test_sync_says_what_it_sent_and_what_it_applied(replicas: list[Replica]) -> None:
+    a, b, _c = replicas
+    a.promise("Send the numbers")
+    a.promise("Review the RFC", "bob", "mon")
+    a.ok("person", "bob", "--email", "bob@example.com")
+    assert "sent 3 records, nothing new from the other copies." in a.ok("sync").stdout
+    out = b.ok("sync").stdout
+    assert "nothing new to send, applied 3 records from 1 other copy" in out
+    assert "(2 new promises, 1 person's details)" in out
+    a.ok("keep", "1")
+    a.sync()
+    merged = b.sync()["merged"]
+    assert (merged["events"], merged["promises"], merged["changed"]) == (1, 0, 1)
+    assert b.ok("show", str(b.id_of("Send the numbers")), "--json").json["status"] == "kept"
+
+
 def test_sync_before_init_says_how_to_set_it_up(pk: Pk, tmp_path: Path) -> None:
     a = Replica(pk, tmp_path / "a.db")
     one_line_error(a("sync"), "not set up", "pk sync init REMOTE")

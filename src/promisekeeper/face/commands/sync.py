@@ -69,7 +69,37 @@ def synced_json(done: Synced) -> dict[str, Any]:
         "received_from": done.received_from,
         "pushed": done.pushed,
         "push_retries": done.retries,
+        "merged": _merged_json(done.merged),
     }
+
+
+def _merged_json(merged: Any) -> dict[str, Any] | None:
+    """What the merge changed in this ledger (services.replica.Merged), None when nothing came."""
+    if merged is None:
+        return None
+    from dataclasses import asdict
+
+    found = asdict(merged)
+    found.pop("nothing", None)
+    return found
+
+
+def _merged_words(merged: Any) -> str:
+    if merged is None:
+        return ""
+    words = []
+    for attribute, one, many in (
+        ("promises", "new promise", "new promises"),
+        ("changed", "promise changed", "promises changed"),
+        ("removed", "promise taken back", "promises taken back"),
+    ):
+        n = getattr(merged, attribute, 0)
+        if n:
+            words.append(_plural(n, one, many))
+    people = getattr(merged, "people", [])
+    if people:
+        words.append(_plural(len(people), "person's details", "people's details"))
+    return f" ({', '.join(words)})" if words else ""
 
 
 def synced_lines(done: Synced) -> list[str]:
@@ -80,6 +110,7 @@ def synced_lines(done: Synced) -> list[str]:
         copies = len(done.received_from)
         source = _plural(copies, "other copy", "other copies")
         got = f"applied {_plural(done.received, 'record')} from {source}"
+        got += _merged_words(done.merged)
     else:
         got = "nothing new from the other copies"
     lines = [f"Synced with {one_line(done.remote)}: {sent}, {got}."]
