@@ -57,11 +57,15 @@ class Merged:
     people: list[str] = field(default_factory=list)  # people whose details were taken over
     series: int = 0  # series taken over
     waiting: int = 0  # events waiting for the making of their promise
+    # The uuids of the events that waited before the merge, and after it.
+    waited: set[str] = field(default_factory=set, repr=False, compare=False)
+    waits: set[str] = field(default_factory=set, repr=False, compare=False)
 
     @property
     def nothing(self) -> bool:
         return not (
-            self.events
+            self.waited != self.waits
+            or self.events
             or self.promises
             or self.changed
             or self.removed
@@ -361,9 +365,12 @@ def _apply(
         folded.id = promise_id
         queries.save_promise(conn, folded)
         result.changed += 1
+    waiting_now = {row[0]: row for row in still_waiting}
     if held or still_waiting:
-        replica.set_waiting(conn, list({row[0]: row for row in still_waiting}.values()))
-    result.waiting = len(still_waiting)
+        replica.set_waiting(conn, list(waiting_now.values()))
+    result.waiting = len(waiting_now)
+    result.waited = {row[0] for row in held}
+    result.waits = set(waiting_now)
     # People and series: the winning snapshot.
     for snapshot in people.values():
         stamp = replica.person_stamp(conn, snapshot.person.name)
