@@ -99,6 +99,13 @@ def outgoing(ledger: Ledger, after: int) -> tuple[list[dict[str, Any]], int]:
             record = {"type": "event", "promise": promise}
             record.update(_event_object(at, kind, data, uuid, who, clock))
             found.append((clock, 0, uuid, record))
+        # This replica's events that wait for a making (the one they had was taken back):
+        # another replica may hold a making of that promise still.
+        for _uuid, _promise, text in replica.waiting(conn):
+            record = json.loads(text)
+            clock = clock_from_text(record["clock"])
+            if record["replica"] == me and clock > after:
+                found.append((clock, 0, record["uuid"], record))
         for undo, clock, events in replica.own_undos(conn, me, after):
             record = {
                 "type": "undo",
