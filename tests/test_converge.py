@@ -563,3 +563,16 @@ def test_undo_after_a_sync_takes_back_this_machines_last_change(
         texts = [e["details"].get("text") for e in numbers["history"]]
         assert texts == [None, "from A"]
     assert "sync" not in ok("--db", str(b), "undo", "--list").stdout
+
+
+def test_a_name_left_by_an_undone_promise_is_in_no_export(
+    ok: Pk, pk: Pk, three: list[Path]
+) -> None:
+    a, b, _c = three
+    ok("--db", str(a), "promise", "Oops", "--to", "greta", "--due", "fri")
+    ok("--db", str(a), "person", "dave", "--note", "met at the offsite", now=at(1))
+    ok("--db", str(a), "undo", "--change", "1", "--yes", now=at(2))
+    merged = send(a, b)
+    assert merged.tombstones == 1 and not merged.nothing  # B never saw the event: noted
+    same(exported(pk, a), exported(pk, b))
+    assert [p["name"] for p in exported(pk, b)["people"]] == ["dave"]

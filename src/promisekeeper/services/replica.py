@@ -54,6 +54,7 @@ class Merged:
     changed: int = 0  # promises it held that changed (folded again)
     removed: int = 0  # promises whose making was taken back
     undone: int = 0  # events taken back by tombstones
+    tombstones: int = 0  # undone events newly known as undone (held here or not)
     people: list[str] = field(default_factory=list)  # people whose details were taken over
     series: int = 0  # series taken over
     waiting: int = 0  # events waiting for the making of their promise
@@ -70,6 +71,7 @@ class Merged:
             or self.changed
             or self.removed
             or self.undone
+            or self.tombstones
             or self.people
             or self.series
         )
@@ -308,7 +310,7 @@ def _apply(
     queries.advance_clock(conn, last)
     # Tombstones first: what they name is never stored, and goes where it was stored.
     rows = [(uuid, u.uuid, u.replica, u.clock) for u in undos for uuid in u.events]
-    replica.add_tombstones(conn, rows)
+    result.tombstones = replica.add_tombstones(conn, rows)
     undone = sorted({uuid for u in undos for uuid in u.events})
     touched, result.undone = replica.take_back(conn, undone)
     # The events: those waiting for their promise's making join the new ones.

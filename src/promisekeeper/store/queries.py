@@ -463,8 +463,15 @@ def _people(conn: sqlite3.Connection, where: str) -> list[Person]:
 
 
 def all_people(conn: sqlite3.Connection) -> list[Person]:
-    """Every person row, whatever became of their promises."""
-    return _people(conn, "1")
+    """Everyone a promise names (whatever became of it), or added with `pk person` (here or
+    on another replica): not a name left behind by a promise whose making was undone, which
+    another replica never saw."""
+    return _people(
+        conn,
+        "EXISTS (SELECT 1 FROM promise_people pp WHERE pp.person_id = pe.id)"
+        " OR pe.clock IS NOT NULL"
+        " OR coalesce(pe.email, pe.handle, pe.channel, pe.note) IS NOT NULL",
+    )
 
 
 def known_people(conn: sqlite3.Connection) -> list[Person]:
