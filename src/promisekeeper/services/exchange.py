@@ -530,11 +530,16 @@ def build_events(record: Any, now: datetime) -> list[Event]:
 def _events_from_history(history: Any, record: dict[str, Any]) -> list[Event]:
     if not isinstance(history, list):
         raise InvalidInput("history must be a list")
-    events = []
+    events: list[Event] = []
     for position, item in enumerate(history):
-        if isinstance(item, dict) and (item.get("kind") == "made") != (position == 0):
-            raise InvalidInput("history must start with a 'made' event, and have only one")
-        events.append(event_from_json(item, position, record.get("uuid")))
+        if isinstance(item, dict) and position == 0 and item.get("kind") != "made":
+            raise InvalidInput("history must start with a 'made' event")
+        event = event_from_json(item, position, record.get("uuid"))
+        # A second making of the same promise is history only (a series occurrence made on
+        # two synced machines has one uuid); one of another promise is refused.
+        if position and event.kind == "made" and event.data["uuid"] != events[0].data["uuid"]:
+            raise InvalidInput("history must start with a 'made' event, and make one promise")
+        events.append(event)
     return events
 
 

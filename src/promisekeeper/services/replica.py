@@ -54,18 +54,24 @@ class Merged:
     changed: int = 0  # promises it held that changed (folded again)
     removed: int = 0  # promises whose making was taken back
     undone: int = 0  # events taken back by tombstones
+    tombstones: int = 0  # undone events newly known as undone (held here or not)
     people: list[str] = field(default_factory=list)  # people whose details were taken over
     series: int = 0  # series taken over
     waiting: int = 0  # events waiting for the making of their promise
+    # The uuids of the events that waited before the merge, and after it.
+    waited: set[str] = field(default_factory=set, repr=False, compare=False)
+    waits: set[str] = field(default_factory=set, repr=False, compare=False)
 
     @property
     def nothing(self) -> bool:
         return not (
-            self.events
+            self.waited != self.waits
+            or self.events
             or self.promises
             or self.changed
             or self.removed
             or self.undone
+            or self.tombstones
             or self.people
             or self.series
         )
@@ -95,6 +101,13 @@ def outgoing(ledger: Ledger, after: int) -> tuple[list[dict[str, Any]], int]:
             record = {"type": "event", "promise": promise}
             record.update(_event_object(at, kind, data, uuid, who, clock))
             found.append((clock, 0, uuid, record))
+        # This replica's events that wait for a making (the one they had was taken back):
+        # another replica may hold a making of that promise still.
+        for _uuid, _promise, text in replica.waiting(conn):
+            record = json.loads(text)
+            clock = clock_from_text(record["clock"])
+            if record["replica"] == me and clock > after:
+                found.append((clock, 0, record["uuid"], record))
         for undo, clock, events in replica.own_undos(conn, me, after):
             record = {
                 "type": "undo",
@@ -297,7 +310,7 @@ def _apply(
     queries.advance_clock(conn, last)
     # Tombstones first: what they name is never stored, and goes where it was stored.
     rows = [(uuid, u.uuid, u.replica, u.clock) for u in undos for uuid in u.events]
-    replica.add_tombstones(conn, rows)
+    result.tombstones = replica.add_tombstones(conn, rows)
     undone = sorted({uuid for u in undos for uuid in u.events})
     touched, result.undone = replica.take_back(conn, undone)
     # The events: those waiting for their promise's making join the new ones.
@@ -361,9 +374,12 @@ def _apply(
         folded.id = promise_id
         queries.save_promise(conn, folded)
         result.changed += 1
+    waiting_now = {row[0]: row for row in still_waiting}
     if held or still_waiting:
-        replica.set_waiting(conn, list({row[0]: row for row in still_waiting}.values()))
-    result.waiting = len(still_waiting)
+        replica.set_waiting(conn, list(waiting_now.values()))
+    result.waiting = len(waiting_now)
+    result.waited = {row[0] for row in held}
+    result.waits = set(waiting_now)
     # People and series: the winning snapshot.
     for snapshot in people.values():
         stamp = replica.person_stamp(conn, snapshot.person.name)

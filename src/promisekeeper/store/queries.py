@@ -463,8 +463,15 @@ def _people(conn: sqlite3.Connection, where: str) -> list[Person]:
 
 
 def all_people(conn: sqlite3.Connection) -> list[Person]:
-    """Every person row, whatever became of their promises."""
-    return _people(conn, "1")
+    """Everyone a promise names (whatever became of it), or added with `pk person` (here or
+    on another replica): not a name left behind by a promise whose making was undone, which
+    another replica never saw."""
+    return _people(
+        conn,
+        "EXISTS (SELECT 1 FROM promise_people pp WHERE pp.person_id = pe.id)"
+        " OR pe.clock IS NOT NULL"
+        " OR coalesce(pe.email, pe.handle, pe.channel, pe.note) IS NOT NULL",
+    )
 
 
 def known_people(conn: sqlite3.Connection) -> list[Person]:
@@ -875,8 +882,10 @@ def histories(conn: sqlite3.Connection) -> list[tuple[Promise, list[Event]]]:
     return [(p, events) for p, events in all_histories(conn) if p.deleted_at is None]
 
 
-# The changes undo can take back: not undone, with events, not cron's reminders.
-_UNDOABLE = """c.undone_ts IS NULL AND c.command NOT IN ('remind', 'repeat')
+# The changes undo can take back: not undone, with events, not cron's reminders, nor what a
+# sync brought from other replicas (each is taken back where it was made, and that undo
+# travels).
+_UNDOABLE = """c.undone_ts IS NULL AND c.command NOT IN ('remind', 'repeat', 'sync')
              AND EXISTS (SELECT 1 FROM events e WHERE e.change_id = c.id)"""
 
 
@@ -946,10 +955,12 @@ def undoable_changes(
 
 def later_change_on(conn: sqlite3.Connection, change_id: int) -> tuple[int, str, int] | None:
     """The first change after `change_id`, not undone, that touched one of its promises:
-    (its id, its command, the promise). Reminders recorded by cron do not count."""
+    (its id, its command, the promise). Reminders recorded by cron, and what a sync brought,
+    do not count."""
     row = conn.execute(
         """SELECT c.id, c.command, e.promise_id FROM events e JOIN changes c ON c.id = e.change_id
-           WHERE c.id > ? AND c.undone_ts IS NULL AND c.command NOT IN ('remind', 'repeat')
+           WHERE c.id > ? AND c.undone_ts IS NULL
+             AND c.command NOT IN ('remind', 'repeat', 'sync')
              AND e.promise_id IN (SELECT promise_id FROM events WHERE change_id = ?)
            ORDER BY c.id, e.promise_id LIMIT 1""",
         (change_id, change_id),
