@@ -74,13 +74,18 @@ def synced_json(done: Synced) -> dict[str, Any]:
 
 
 def _merged_json(merged: Any) -> dict[str, Any] | None:
-    """What the merge changed in this ledger (services.replica.Merged), None when nothing came."""
+    """What the merge changed in this ledger (services.replica.Merged): its counts and the
+    names of the people whose details it took over; None when nothing came."""
     if merged is None:
         return None
-    from dataclasses import asdict
+    from dataclasses import fields
 
-    found = asdict(merged)
-    found.pop("nothing", None)
+    found: dict[str, Any] = {}
+    for item in fields(merged):
+        value = getattr(merged, item.name)
+        if isinstance(value, bool) or not isinstance(value, int | list):
+            continue  # bookkeeping (the uuids of waiting events), not a summary
+        found[item.name] = value
     return found
 
 
