@@ -60,6 +60,10 @@ EXTRA: dict[str, list[str]] = {
     "checkpoint": ["checkpoint", "1", "draft", "--by", "fri"],
     "keep --checkpoint": ["keep", "1", "--checkpoint", "1"],
     "edit --includes": ["edit", "1", "--includes", "x", "--source", "y"],
+    "sync": ["sync"],
+    "sync status": ["sync", "status", "--fetch"],
+    "sync init": ["sync", "init", "/nonexistent/remote.git"],
+    "remind --sync": ["remind", "--sync"],
 }
 # Commands that never open the ledger (`pk cron` prints a crontab line naming its path).
 NO_LEDGER = {"cron"}

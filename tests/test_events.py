@@ -353,13 +353,16 @@ MADE = {
 }
 
 
-def test_a_history_whose_clocks_put_its_making_later_is_refused(
-    ok: Pk, pk: Pk, tmp_path: Path
+def test_an_event_whose_clock_puts_it_before_the_making_is_history_only(
+    ok: Pk, tmp_path: Path
 ) -> None:
+    """Two replicas' histories can hold one (model.history's rules): it changes nothing."""
     kept = {"at": "2026-11-21T09:00:00+00:00", "kind": "kept", "details": {}}
-    result = _import_one(pk, tmp_path, [MADE, {**kept, "clock": "00000000000001.00000"}])
-    assert result.exit_code == 1 and "before the promise was made" in result.stderr
-    assert ok("list", "--status", "all", "--json").json == []
+    _import_one(ok, tmp_path, [MADE, {**kept, "clock": "00000000000001.00000"}])
+    [promise] = ok("list", "--status", "all", "--json").json
+    assert promise["status"] == "open"
+    history = ok("show", str(promise["id"]), "--json").json["history"]
+    assert [e["kind"] for e in history] == ["kept", "made"]
 
 
 def test_clocks_and_times_beyond_what_the_clock_holds(ok: Pk, pk: Pk, tmp_path: Path) -> None:

@@ -346,6 +346,8 @@ def test_hostile_text_never_reaches_the_terminal(ok: Pk, hostile: int) -> None:
         ["restore", HOSTILE, "--yes"],
         ["--db", "/nonexistent/" + HOSTILE, "today"],
         ["--db", "/nonexistent/" + HOSTILE, "config"],
+        ["sync", "init", HOSTILE],
+        ["sync", "init", "/nonexistent/" + HOSTILE],
     ],
     ids=lambda a: a[0].split("\x1b")[0][:12] or "arg",
 )

@@ -437,3 +437,54 @@ def test_terms_and_checkpoints_after_an_upgrade(
     ok("checkpoint", str(made), "draft", "--by", "tue", now=FIXTURE_NOW)
     assert "checkpoint 1 missed" in ok("today", now="2026-11-25T10:00:00+01:00").stdout
     assert_sound(ledger)
+
+
+# -------------------------------------------------------------------------------------------------
+# m009: sync (tombstones, waiting events, people's and series' stamps, the clock in meta)
+# -------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("fixture", before("m009_sync"), ids=lambda p: p.stem)
+def test_sync_after_an_upgrade(
+    fixture: Path, ok: Pk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every older ledger gains the sync tables with its data intact; what it knew (every
+    event, the people with details) is this replica's to send, and a fresh ledger that merges
+    it holds the same promises."""
+    import json
+    from datetime import datetime
+
+    from promisekeeper.services.ledger import Ledger
+    from promisekeeper.services.replica import merge, outgoing
+
+    ledger = tmp_path / "old" / "ledger.db"
+    ledger.parent.mkdir()
+    shutil.copy(fixture, ledger)
+    monkeypatch.setenv("PK_DB", str(ledger))
+    before_promises = ok("export", now=FIXTURE_NOW).json["promises"]
+    assert user_version(ledger) == schema.SCHEMA_VERSION
+    now = datetime.fromisoformat(FIXTURE_NOW)
+    records, marker = outgoing(Ledger(ledger, now=now), 0)
+    kinds = [r["type"] for r in records]
+    assert kinds.count("event") == sum(len(p["history"]) for p in before_promises)
+    people = [r for r in records if r["type"] == "person"]
+    assert [(p["name"], p["email"]) for p in people] == [("alice", "alice@example.com")]
+    assert "undo" not in kinds  # undos made before the upgrade left no tombstone to send
+    conn = sqlite3.connect(ledger)
+    assert conn.execute("SELECT count(*) FROM tombstones").fetchone() == (0,)
+    assert int(conn.execute("SELECT value FROM meta WHERE key = 'clock'").fetchone()[0]) == marker
+    conn.close()
+    fresh = tmp_path / "fresh.db"
+    merge(Ledger(fresh, now=now), json.loads(json.dumps(records)))
+    monkeypatch.setenv("PK_DB", str(fresh))
+    merged = ok("export", now=FIXTURE_NOW).json["promises"]
+
+    def by_uuid(promises: list[dict[str, Any]]) -> dict[str, Any]:
+        return {p["uuid"]: {k: v for k, v in p.items() if k != "id"} for p in promises}
+
+    assert by_uuid(merged) == by_uuid(before_promises)
+    assert_sound(fresh)
+    # The upgraded ledger records after every stamp it holds, and sends only that next.
+    monkeypatch.setenv("PK_DB", str(ledger))
+    ok("note", "1", "after the upgrade", now=FIXTURE_NOW)
+    later, newer = outgoing(Ledger(ledger, now=now), marker)
+    assert [r["kind"] for r in later] == ["note"] and newer > marker
+    assert_sound(ledger)

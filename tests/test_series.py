@@ -212,7 +212,12 @@ def test_undo_takes_back_a_stop_and_a_series(ok: Pk, isolated: Path) -> None:
     ok("undo", "--yes")
     assert series_rows(isolated)[0][2] is None  # running again
     ok("undo", "--yes")
-    assert series_rows(isolated) == []
+    # The series is gone; its row stays, marked removed, so the undo travels to the other
+    # replicas and an import cannot bring it back.
+    conn = sqlite3.connect(isolated)
+    assert conn.execute("SELECT removed FROM series").fetchall() == [(1,)]
+    conn.close()
+    assert ok("list", "--series", "--json").json == []
     assert listed(ok) == []
     assert_sound(isolated)
 

@@ -12,7 +12,7 @@ from promisekeeper.model.errors import LedgerError
 from promisekeeper.store import connection, schema
 
 EXPECTED_TABLES = {
-    "people": ["id", "name", "name_key", "email", "handle", "channel", "note"],
+    "people": ["id", "name", "name_key", "email", "handle", "channel", "note", "replica", "clock"],
     "promises": [
         "id",
         "uuid",
@@ -68,7 +68,13 @@ EXPECTED_TABLES = {
         "stopped_ts",
         "change_id",
         "stopped_change",
+        "replica",
+        "clock",
+        "reopened",
+        "removed",
     ],
+    "tombstones": ["uuid", "promise_uuid", "undo_uuid", "replica", "clock", "change_id"],
+    "waiting": ["uuid", "promise_uuid", "record"],
 }
 EXPECTED_INDEXES = {
     "promises_status_due",
@@ -88,6 +94,8 @@ EXPECTED_INDEXES = {
     "events_moved",
     "events_notified",
     "promises_track",
+    "tombstones_clock",
+    "events_replica_clock",
 }
 
 

@@ -27,6 +27,7 @@ from promisekeeper.face.commands import (
     reminders,
     report,
     series,
+    sync,
     tell,
 )
 from promisekeeper.face.commands.common import State, fail, state
@@ -220,6 +221,18 @@ app.command()(maintenance.doctor)
 app.command()(maintenance.backup)
 app.command()(maintenance.restore)
 
+sync_app = PkTyper(
+    name="sync",
+    cls=PkGroup,
+    rich_markup_mode=None,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+sync_app.callback(invoke_without_command=True)(sync.sync_now)
+sync_app.command()(sync.init)
+sync_app.command()(sync.status)
+app.add_typer(sync_app, name="sync")
+
 
 def main() -> None:
     """Console-script entry point."""
@@ -254,6 +267,7 @@ def app_for(args: list[str]) -> typer.Typer:
     while index < len(args) and (args[index] == "--db" or args[index].startswith("--db=")):
         index += 1 if "=" in args[index] else 2
     wanted = []
+    groups = []
     if index < len(args):
         wanted = [
             info
@@ -261,9 +275,11 @@ def app_for(args: list[str]) -> typer.Typer:
             if info.callback is not None
             and (info.name or info.callback.__name__.lower().replace("_", "-")) == args[index]
         ]
-        if not wanted:
+        groups = [info for info in app.registered_groups if info.name == args[index]]
+        if not wanted and not groups:
             return app
     slim = copy.copy(app)
     slim.registered_commands = wanted
+    slim.registered_groups = groups  # `pk sync ...`: that group alone
     slim._add_completion = False  # its options come before any command, so never here
     return slim

@@ -109,10 +109,24 @@ def finish(code: int = 0) -> None:
             stream.flush()
         except (OSError, ValueError):
             return
+    _sync_in_the_background()
     close_ledgers()
     if _atexit_handlers():
         return
     os._exit(code)
+
+
+def _sync_in_the_background() -> None:
+    """`[sync] auto = true`: after a run that recorded a change, start `pk sync` as a detached
+    process (its own session, no terminal, output discarded), so the command does not wait
+    for git. A sync started by that is never followed by another (PK_SYNC_CHILD)."""
+    wanted = [ledger for ledger in _opened if ledger.changed and ledger.config.sync_auto]
+    if not wanted or os.environ.get("PK_SYNC_CHILD"):
+        return
+    from promisekeeper.services.sync import start_in_background
+
+    for ledger in wanted:
+        start_in_background(ledger)
 
 
 def close_ledgers() -> None:

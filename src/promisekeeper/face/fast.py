@@ -188,6 +188,8 @@ def _remind(db: str | None, v: Values) -> int:
 
     if v["output_format"] not in ("text", "json"):
         raise NeedsTheApp  # a usage error
+    if v["sync"]:
+        raise NeedsTheApp  # pk sync first: git and the network take longer than the app
     return remind(
         _ledger(db),
         within=v["within"],

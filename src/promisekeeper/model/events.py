@@ -455,12 +455,16 @@ class CheckpointAdded:
 @dataclass
 class CheckpointKept:
     """Checkpoint `number` (from 1, in the order they were added) was done at `done_at`
-    (else the event's time): it does not keep the promise."""
+    (else the event's time): it does not keep the promise. `checkpoint` names it without
+    doubt: the uuid of the event that added it (concurrent adds on two replicas can change
+    which number a checkpoint has); ticks recorded before it existed have "" and are read by
+    number."""
 
     kind: ClassVar[str] = "checkpoint_kept"
     number: int
     done_at: datetime | None = None
     note: str = ""
+    checkpoint: str = ""
 
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"number": self.number}
@@ -468,6 +472,8 @@ class CheckpointKept:
             data["done_at"] = iso(self.done_at)
         if self.note:
             data["note"] = self.note
+        if self.checkpoint:
+            data["checkpoint"] = self.checkpoint
         return data
 
     @classmethod
@@ -479,7 +485,12 @@ class CheckpointKept:
             or not 1 <= number <= MAX_CHECKPOINTS
         ):
             raise InvalidInput(f"'number' must be a checkpoint number, 1 to {MAX_CHECKPOINTS}")
-        return cls(number=number, done_at=_optional_time(data, "done_at"), note=_text(data, "note"))
+        return cls(
+            number=number,
+            done_at=_optional_time(data, "done_at"),
+            note=_text(data, "note"),
+            checkpoint=_text(data, "checkpoint", limit=MAX_WORD),
+        )
 
 
 @dataclass

@@ -39,6 +39,9 @@ class Checkpoint:
     what: str
     by: datetime
     done_at: datetime | None = None
+    # The uuid of the event that added it, which a tick names (set by the fold; "" on a row
+    # read from the ledger, which does not keep it): not part of what it is.
+    ref: str = field(default="", compare=False)
 
 
 @dataclass

@@ -41,6 +41,7 @@ class Config:
     load_threshold: int = 3
     learn_from_record: bool = True
     date_order: str = DEFAULT_DATE_ORDER
+    sync_auto: bool = False  # [sync] auto: pk sync in the background after each change
     path: Path | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 

@@ -28,8 +28,10 @@ SETTINGS = (
     "notify",
     "smtp",
     "trust",
+    "sync",
 )
 TABLE_KEYS = {
+    "sync": ("auto",),
     "notify": ("via", "command", "timeout"),
     "smtp": ("host", "port", "user", "password", "from", "starttls"),
 }
@@ -73,6 +75,7 @@ def load(path: Path) -> Config:
         trust=_trust_weights(raw, path),
         load_threshold=_count_setting(raw, "load_threshold", default.load_threshold, path),
         learn_from_record=_bool_setting(raw, "learn_from_record", default.learn_from_record, path),
+        sync_auto=_sync_auto(raw, path),
         path=path,
         raw=raw,
     )
@@ -295,11 +298,18 @@ def _count_setting(raw: dict[str, Any], key: str, default: int, path: Path) -> i
     return value
 
 
-def _bool_setting(raw: dict[str, Any], key: str, default: bool, path: Path) -> bool:
+def _bool_setting(raw: dict[str, Any], key: str, default: bool, path: Path, name: str = "") -> bool:
     value = raw.get(key, default)
     if not isinstance(value, bool):
-        raise ConfigError(f"config {path}: {key} must be true or false")
+        raise ConfigError(f"config {path}: {name or key} must be true or false")
     return value
+
+
+def _sync_auto(raw: dict[str, Any], path: Path) -> bool:
+    table = raw.get("sync", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"config {path}: sync must be a table ([sync])")
+    return _bool_setting(table, "auto", False, path, "sync.auto")
 
 
 def settings_in_use(cfg: Config) -> dict[str, Any]:
@@ -326,4 +336,5 @@ def settings_in_use(cfg: Config) -> dict[str, Any]:
         },
         "smtp": smtp,
         "trust": {**DEFAULT_WEIGHTS, **cfg.trust},
+        "sync": {"auto": cfg.sync_auto},
     }

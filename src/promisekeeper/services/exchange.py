@@ -530,50 +530,66 @@ def build_events(record: Any, now: datetime) -> list[Event]:
 def _events_from_history(history: Any, record: dict[str, Any]) -> list[Event]:
     if not isinstance(history, list):
         raise InvalidInput("history must be a list")
-    events = []
+    events: list[Event] = []
     for position, item in enumerate(history):
-        if not isinstance(item, dict):
-            raise InvalidInput(f"history[{position}] must be an object")
-        kind = item.get("kind")
-        if kind not in EVENT_KINDS:
-            raise InvalidInput(f"history[{position}] has unknown kind {kind!r}")
-        details = item.get("details", {})
-        if not isinstance(details, dict):
-            raise InvalidInput(f"history[{position}].details must be an object")
-        if (kind == "made") != (position == 0):
-            raise InvalidInput("history must start with a 'made' event, and have only one")
-        details = dict(details)
-        try:
-            if kind == "made":
-                details.setdefault("uuid", record.get("uuid") or str(uuidlib.uuid4()))
-                _check_made(details)
-            elif kind == "edited":
-                details = {"changes": _check_changes(details.get("changes"), position)}
-            at = _when(item.get("at"), "at")
-            # The typed event model is the one judge of what a detail may hold.
-            detail = decode(kind, details)
-        except InvalidInput as exc:
-            raise InvalidInput(f"event {position} ({kind}): {exc}") from None
-        events.append(Event.of(detail, at, **_identity(item, position)))
+        if isinstance(item, dict) and position == 0 and item.get("kind") != "made":
+            raise InvalidInput("history must start with a 'made' event")
+        event = event_from_json(item, position, record.get("uuid"))
+        # A second making of the same promise is history only (a series occurrence made on
+        # two synced machines has one uuid); one of another promise is refused.
+        if position and event.kind == "made" and event.data["uuid"] != events[0].data["uuid"]:
+            raise InvalidInput("history must start with a 'made' event, and make one promise")
+        events.append(event)
     return events
 
 
-def _identity(item: dict[str, Any], position: int) -> dict[str, Any]:
+def event_from_json(
+    item: Any, position: int, promise_uuid: Any = None, *, label: str | None = None
+) -> Event:
+    """One exported event, checked as an import checks it (the typed event model is the one
+    judge of what a detail may hold), with its identity when it has one; a made event
+    without a uuid gets `promise_uuid` (else a new one). InvalidInput names what is wrong,
+    as history[position] (or `label`)."""
+    where = label or f"history[{position}]"
+    if not isinstance(item, dict):
+        raise InvalidInput(f"{where} must be an object")
+    kind = item.get("kind")
+    if kind not in EVENT_KINDS:
+        raise InvalidInput(f"{where} has unknown kind {kind!r}")
+    details = item.get("details", {})
+    if not isinstance(details, dict):
+        raise InvalidInput(f"{where}.details must be an object")
+    details = dict(details)
+    try:
+        if kind == "made":
+            details.setdefault("uuid", promise_uuid or str(uuidlib.uuid4()))
+            _check_made(details)
+        elif kind == "edited":
+            details = {"changes": _check_changes(details.get("changes"), position, where)}
+        at = _when(item.get("at"), "at")
+        detail = decode(kind, details)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{label or f'event {position}'} ({kind}): {exc}") from None
+    return Event.of(detail, at, **_identity(item, position, where))
+
+
+def _identity(item: dict[str, Any], position: int, where: str = "") -> dict[str, Any]:
     """An exported event's uuid, replica and clock, kept so that the same event is the same
     everywhere; an event without them (an older export) gets this ledger's when stored."""
+    where = where or f"history[{position}]"
     found: dict[str, Any] = {}
     for key in ("uuid", "replica"):
         value = item.get(key)
         if value is None:
             continue
         if not isinstance(value, str) or not value.strip() or len(value) > 100:
-            raise InvalidInput(f"history[{position}].{key} must be a short non-empty string")
+            raise InvalidInput(f"{where}.{key} must be a short non-empty string")
         found[key] = value
     if item.get("clock") is not None:
         try:
             found["clock"] = clock_from_text(item["clock"])
         except InvalidInput as exc:
-            raise InvalidInput(f"history[{position}]: {exc}") from None
+            raise InvalidInput(f"{where}: {exc}") from None
     return found
 
 
@@ -665,9 +681,9 @@ def _check_field(name: str, value: Any) -> Any:
     return clean_people(value) if name == "to" else clean_tags(value)
 
 
-def _check_changes(changes: Any, position: int) -> dict[str, list[Any]]:
+def _check_changes(changes: Any, position: int, at: str = "") -> dict[str, list[Any]]:
     """The `changes` of an edited event: {field: [old, new]} for the fields pk edit changes."""
-    where = f"history[{position}].details.changes"
+    where = f"{at or f'history[{position}]'}.details.changes"
     if not isinstance(changes, dict) or not changes:
         raise InvalidInput(f"{where} must be a non-empty object")
     checked: dict[str, list[Any]] = {}

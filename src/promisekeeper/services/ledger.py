@@ -164,6 +164,8 @@ class Ledger:
         self._effort_rule: EffortRule | None = None
         self._writable = False
         self._write_first = False
+        self._riders: list[Callable[[Connection], None]] = []
+        self.changed = False  # a change was recorded by this run ([sync] auto follows it)
 
     # -- connection ---------------------------------------------------------------------------
     def will_write(self) -> None:
@@ -206,6 +208,44 @@ class Ledger:
         conn = self._writer()
         with connection.guarded(self.path), connection.transaction(conn):
             yield conn, queries.begin_change(conn, command, self.now)
+            self._ride(conn)
+        self.changed = True
+
+    @contextmanager
+    def riding(self, write: Callable[[Connection], None]) -> Iterator[list[bool]]:
+        """Inside the block, the next transaction of this ledger (a change or bookkeeping) also
+        runs `write(conn)` just before it commits: sync's read offsets land with the records
+        they read, or not at all. Yields [ran]: whether it did."""
+        ran = [False]
+
+        def rider(conn: Connection) -> None:
+            write(conn)
+            ran[0] = True
+
+        self._riders.append(rider)
+        try:
+            yield ran
+        finally:
+            if rider in self._riders:
+                self._riders.remove(rider)
+
+    def _ride(self, conn: Connection) -> None:
+        riders, self._riders = self._riders, []
+        for write in riders:
+            write(conn)
+
+    def bookkeeping(self, write: Callable[[Connection], Any]) -> Any:
+        """Run `write(conn)` in a transaction of its own that records no change (pk undo never
+        sees it): sync's settings and progress in the meta table."""
+        conn = self._writer()
+        with connection.guarded(self.path), connection.transaction(conn):
+            result = write(conn)
+            self._ride(conn)
+            return result
+
+    def read(self, fn: Callable[[Connection], Any], default: Any = None) -> Any:
+        """A read of the ledger through a store function (`default` when it does not exist)."""
+        return self._query(fn, default=default)
 
     def _query(self, fn: Any, *args: Any, default: Any = None, **kwargs: Any) -> Any:
         """Run a read against the ledger; a missing ledger reads as empty."""
@@ -860,9 +900,16 @@ class Ledger:
                     f"{format_day_time(promise.made, self.now)}"
                 )
             from promisekeeper.model.events import CheckpointKept
+            from promisekeeper.model.history import fold
 
-            done = CheckpointKept(number, when, note=clean_text(note, "note") if note else "")
-            return self._record(conn, change, promise, done)
+            # The tick names the checkpoint by the event that added it (the row does not keep
+            # it): its number can differ on a replica that added another one meanwhile.
+            folded = fold(queries.events_for(conn, promise_id)) or promise
+            ref = folded.checkpoints[number - 1].ref
+            done = CheckpointKept(
+                number, when, note=clean_text(note, "note") if note else "", checkpoint=ref
+            )
+            return self._record(conn, change, replace(folded, id=promise_id), done)
 
     def delete(self, promise_id: int) -> Promise:
         with self.change("delete", promise_id) as (conn, change):
@@ -898,7 +945,8 @@ class Ledger:
                     f"the last change is now change {plan.change_id} (`pk {plan.command}`), "
                     f"not change {expect}; nothing undone: pk undo --list shows the changes"
                 )
-            queries.undo_change(conn, plan.change_id, self.now)
+            gone = [step.promise_id for step in plan.steps if step.after is None]
+            queries.undo_change(conn, plan.change_id, self.now, gone)
             for step in plan.steps:
                 if step.after is None:
                     # Its making was undone: reminders recorded since go with it.
@@ -940,7 +988,7 @@ class Ledger:
                 known = queries.get_person(conn, incoming.name)
                 merged = merge(known, incoming) if merge else None
                 if merged is not None:
-                    queries.save_person(conn, merged)
+                    queries.save_person(conn, merged, self.now)
             # Series are merged by uuid: a new one is added, a stop is taken over (the
             # earlier stop wins); their occurrences come with the promises.
             for incoming_series in series or []:
@@ -1318,7 +1366,7 @@ class Ledger:
             for key, value in details.items():
                 if value is not None:
                     setattr(person, key, value.strip() or None)
-            queries.save_person(conn, person)
+            queries.save_person(conn, person, self.now)
         return person
 
     def _open_promise(self, conn: Connection, promise_id: int, verb: str) -> Promise:

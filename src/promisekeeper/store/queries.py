@@ -463,8 +463,15 @@ def _people(conn: sqlite3.Connection, where: str) -> list[Person]:
 
 
 def all_people(conn: sqlite3.Connection) -> list[Person]:
-    """Every person row, whatever became of their promises."""
-    return _people(conn, "1")
+    """Everyone a promise names (whatever became of it), or added with `pk person` (here or
+    on another replica): not a name left behind by a promise whose making was undone, which
+    another replica never saw."""
+    return _people(
+        conn,
+        "EXISTS (SELECT 1 FROM promise_people pp WHERE pp.person_id = pe.id)"
+        " OR pe.clock IS NOT NULL"
+        " OR coalesce(pe.email, pe.handle, pe.channel, pe.note) IS NOT NULL",
+    )
 
 
 def known_people(conn: sqlite3.Connection) -> list[Person]:
@@ -472,13 +479,19 @@ def known_people(conn: sqlite3.Connection) -> list[Person]:
     return _people(conn, KNOWN_PERSON)
 
 
-def save_person(conn: sqlite3.Connection, person: Person) -> None:
-    """Insert or update a person's contact details (the name's case may change too)."""
+def save_person(conn: sqlite3.Connection, person: Person, at: datetime | None = None) -> None:
+    """Insert or update a person's contact details (the name's case may change too); with
+    `at`, stamped as this replica's snapshot of them at that time (so they travel)."""
     person.id = person_id(conn, person.name)
     conn.execute(
         "UPDATE people SET name = ?, email = ?, handle = ?, channel = ?, note = ? WHERE id = ?",
         (person.name, person.email, person.handle, person.channel, person.note, person.id),
     )
+    if at is not None:
+        replica, clock = new_stamp(conn, at)
+        conn.execute(
+            "UPDATE people SET replica = ?, clock = ? WHERE id = ?", (replica, clock, person.id)
+        )
 
 
 # The columns of a promise row, in the order of _promise_values, written out in each statement
@@ -576,8 +589,33 @@ def replica_id(conn: sqlite3.Connection) -> str:
 
 
 def last_clock(conn: sqlite3.Connection) -> int:
-    """The latest clock stamp in the ledger (0 when it has no events)."""
-    return int(conn.execute("SELECT coalesce(max(clock), 0) FROM events").fetchone()[0])
+    """The latest clock stamp the ledger has seen (0 when none): its events' and the `clock`
+    in meta, which holds the stamps no event row keeps (undos, people, series, and events
+    taken back since)."""
+    row = conn.execute(
+        "SELECT max(coalesce((SELECT max(clock) FROM events), 0),"
+        " coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'clock'), 0))"
+    ).fetchone()
+    return int(row[0])
+
+
+def advance_clock(conn: sqlite3.Connection, clock: int) -> None:
+    """Keep the ledger's clock at or past `clock`, a stamp it has seen."""
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('clock', ?) ON CONFLICT (key) DO UPDATE"
+        " SET value = CAST(max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER)) AS TEXT)",
+        (str(int(clock)),),
+    )
+
+
+def new_stamp(conn: sqlite3.Connection, at: datetime) -> tuple[str, int]:
+    """This replica and its next clock stamp at wall time `at`, for a record that is not an
+    event (an undo, a person's details, a series): the ledger's clock moves past it."""
+    from promisekeeper.model.events import tick
+
+    clock = tick(at, last_clock(conn))
+    advance_clock(conn, clock)
+    return replica_id(conn), clock
 
 
 def stamp(conn: sqlite3.Connection, events: list[Event]) -> None:
@@ -886,8 +924,10 @@ def histories(conn: sqlite3.Connection) -> list[tuple[Promise, list[Event]]]:
     return [(p, events) for p, events in all_histories(conn) if p.deleted_at is None]
 
 
-# The changes undo can take back: not undone, with events, not cron's reminders.
-_UNDOABLE = """c.undone_ts IS NULL AND c.command NOT IN ('remind', 'repeat')
+# The changes undo can take back: not undone, with events, not cron's reminders, nor what a
+# sync brought from other replicas (each is taken back where it was made, and that undo
+# travels).
+_UNDOABLE = """c.undone_ts IS NULL AND c.command NOT IN ('remind', 'repeat', 'sync')
              AND EXISTS (SELECT 1 FROM events e WHERE e.change_id = c.id)"""
 
 
@@ -957,10 +997,12 @@ def undoable_changes(
 
 def later_change_on(conn: sqlite3.Connection, change_id: int) -> tuple[int, str, int] | None:
     """The first change after `change_id`, not undone, that touched one of its promises:
-    (its id, its command, the promise). Reminders recorded by cron do not count."""
+    (its id, its command, the promise). Reminders recorded by cron, and what a sync brought,
+    do not count."""
     row = conn.execute(
         """SELECT c.id, c.command, e.promise_id FROM events e JOIN changes c ON c.id = e.change_id
-           WHERE c.id > ? AND c.undone_ts IS NULL AND c.command NOT IN ('remind', 'repeat')
+           WHERE c.id > ? AND c.undone_ts IS NULL
+             AND c.command NOT IN ('remind', 'repeat', 'sync')
              AND e.promise_id IN (SELECT promise_id FROM events WHERE change_id = ?)
            ORDER BY c.id, e.promise_id LIMIT 1""",
         (change_id, change_id),
@@ -1054,21 +1096,43 @@ def histories_of_change(
     return found
 
 
-def undo_change(conn: sqlite3.Connection, change_id: int, at: datetime) -> list[int]:
-    """Remove a change's events and mark it undone; returns the promises it touched."""
+def undo_change(
+    conn: sqlite3.Connection, change_id: int, at: datetime, gone: Sequence[int] = ()
+) -> list[int]:
+    """Remove a change's events (and every event of the promises `gone`, whose making it
+    took back) and mark it undone; returns the promises it touched. Each event taken back
+    leaves a tombstone with this undo's uuid, replica and clock, so the undo travels to the
+    other replicas and the event is never stored again."""
+    import uuid
+
     touched = [
         int(row[0])
         for row in conn.execute(
             "SELECT DISTINCT promise_id FROM events WHERE change_id = ?", (change_id,)
         )
     ]
+    replica, clock = new_stamp(conn, at)
+    undo = str(uuid.uuid4())
+    marks = ", ".join("?" for _ in gone) or "NULL"
+    conn.execute(
+        "INSERT OR IGNORE INTO tombstones (uuid, promise_uuid, undo_uuid, replica, clock,"
+        " change_id) SELECT e.uuid, p.uuid, ?, ?, ?, ? FROM events e"
+        " LEFT JOIN promises p ON p.id = e.promise_id"
+        f" WHERE (e.change_id = ? OR e.promise_id IN ({marks})) AND e.uuid IS NOT NULL",
+        (undo, replica, clock, change_id, change_id, *gone),
+    )
     conn.execute("DELETE FROM events WHERE change_id = ?", (change_id,))
     conn.execute("UPDATE changes SET undone_ts = ? WHERE id = ?", (ts(at), change_id))
-    # A series begun by the change goes with it; one it stopped runs again.
-    conn.execute("DELETE FROM series WHERE change_id = ?", (change_id,))
+    # A series begun by the change goes with it (marked removed, so the removal travels and
+    # it is never added again); one it stopped runs again (reopened past the stop it saw).
     conn.execute(
-        "UPDATE series SET stopped_ts = NULL, stopped_change = NULL WHERE stopped_change = ?",
-        (change_id,),
+        "UPDATE series SET removed = 1, replica = ?, clock = ? WHERE change_id = ?",
+        (replica, clock, change_id),
+    )
+    conn.execute(
+        "UPDATE series SET stopped_ts = NULL, stopped_change = NULL,"
+        " reopened = coalesce(clock, 0), replica = ?, clock = ? WHERE stopped_change = ?",
+        (replica, clock, change_id),
     )
     return touched
 
@@ -1195,7 +1259,9 @@ def _select_series(
     conn: sqlite3.Connection, where: str, params: Sequence[Any] = ()
 ) -> list[Series]:
     rows = conn.execute(
-        f"SELECT {_SERIES_COLUMNS} FROM series WHERE {where} ORDER BY made_ts, id", params
+        f"SELECT {_SERIES_COLUMNS} FROM series WHERE removed = 0 AND {where}"
+        " ORDER BY made_ts, id",
+        params,
     ).fetchall()
     found = (_series(row) for row in rows)
     return [s for s in found if s is not None]
@@ -1216,7 +1282,8 @@ def get_series(conn: sqlite3.Connection, uuid: str) -> Series | None:
 
 
 def add_series(conn: sqlite3.Connection, series: Series, change_id: int | None) -> bool:
-    """Store a series unless its uuid is known; whether it was added."""
+    """Store a series unless its uuid is known (an undone one included); whether it was
+    added, stamped as this replica's."""
     cursor = conn.execute(
         "INSERT OR IGNORE INTO series (uuid, what, people, tags, note, rule, start, until_ts,"
         " count, made_ts, stopped_ts, change_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -1235,16 +1302,25 @@ def add_series(conn: sqlite3.Connection, series: Series, change_id: int | None) 
             change_id,
         ),
     )
+    if cursor.rowcount > 0:
+        _stamp_series(conn, series.uuid, series.made)
     return cursor.rowcount > 0
+
+
+def _stamp_series(conn: sqlite3.Connection, uuid: str, at: datetime) -> None:
+    replica, clock = new_stamp(conn, at)
+    conn.execute("UPDATE series SET replica = ?, clock = ? WHERE uuid = ?", (replica, clock, uuid))
 
 
 def stop_series(conn: sqlite3.Connection, uuid: str, at: datetime, change_id: int | None) -> bool:
     """End a series at `at` (the earlier stop wins); whether it changed."""
     cursor = conn.execute(
         "UPDATE series SET stopped_ts = ?, stopped_change = ?"
-        " WHERE uuid = ? AND (stopped_ts IS NULL OR stopped_ts > ?)",
+        " WHERE uuid = ? AND removed = 0 AND (stopped_ts IS NULL OR stopped_ts > ?)",
         (ts(at), change_id, uuid, ts(at)),
     )
+    if cursor.rowcount > 0:
+        _stamp_series(conn, uuid, at)
     return cursor.rowcount > 0
 
 

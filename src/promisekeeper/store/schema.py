@@ -264,6 +264,55 @@ def m008_index_for_the_track_record(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m009_sync(conn: sqlite3.Connection) -> None:
+    # Convergence between replicas (issue 15). `pk undo` leaves a tombstone for each event it
+    # takes back (the undo's uuid, replica and clock, the change it undid, the promise's uuid),
+    # so the undo travels and an undone event is never stored again; events of a promise that
+    # arrived before its making are kept aside in `waiting` until it comes. People and series
+    # get the replica and clock of the snapshot they hold (the latest wins); the `clock` in
+    # meta keeps the ledger's clock past every stamp it has seen that no event row holds.
+    for statement in (
+        """CREATE TABLE tombstones (
+            uuid TEXT PRIMARY KEY,
+            promise_uuid TEXT,
+            undo_uuid TEXT NOT NULL,
+            replica TEXT NOT NULL,
+            clock INTEGER NOT NULL,
+            change_id INTEGER
+        )""",
+        "CREATE INDEX tombstones_clock ON tombstones (replica, clock)",
+        """CREATE TABLE waiting (
+            uuid TEXT PRIMARY KEY,
+            promise_uuid TEXT NOT NULL,
+            record TEXT NOT NULL
+        )""",
+        "ALTER TABLE people ADD COLUMN replica TEXT",
+        "ALTER TABLE people ADD COLUMN clock INTEGER",
+        "ALTER TABLE series ADD COLUMN replica TEXT",
+        "ALTER TABLE series ADD COLUMN clock INTEGER",
+        "ALTER TABLE series ADD COLUMN reopened INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE series ADD COLUMN removed INTEGER NOT NULL DEFAULT 0",
+        "CREATE INDEX events_replica_clock ON events (replica, clock)",
+    ):
+        conn.execute(statement)
+    # What this ledger knew before is its own snapshot: people with details and every series
+    # are stamped as this replica's, after every event, so they travel on the first sync.
+    replica = conn.execute("SELECT value FROM meta WHERE key = 'replica'").fetchone()[0]
+    last = conn.execute("SELECT coalesce(max(clock), 0) FROM events").fetchone()[0]
+    for table, where in (
+        ("people", "coalesce(email, handle, channel, note) IS NOT NULL"),
+        ("series", "1"),
+    ):
+        ids = [row[0] for row in conn.execute(f"SELECT id FROM {table} WHERE {where} ORDER BY id")]
+        for row_id in ids:
+            last += 1
+            conn.execute(
+                f"UPDATE {table} SET replica = ?, clock = ? WHERE id = ?", (replica, last, row_id)
+            )
+    conn.execute("INSERT INTO meta (key, value) VALUES ('clock', ?)", (str(last),))
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -46,6 +46,14 @@ def remind(
             "(default: only when run without a terminal, as from cron).",
         ),
     ] = None,
+    sync: Annotated[
+        bool,
+        typer.Option(
+            "--sync",
+            help="Run pk sync first, so the digest has every copy's promises (a failed sync: "
+            "one line on stderr, the digest all the same, exit 1).",
+        ),
+    ] = False,
 ) -> None:
     """What needs you now, for cron: never asks anything, prints nothing when all is well.
 
@@ -57,20 +65,25 @@ def remind(
     it got worse; a run on a terminal shows all that needs you and records nothing, so it
     never uses up cron's reminder. --format json always
     lists all that needs you, each marked "new" or not. Exit status 0 (or 3 with
-    --fail-if-due when something needs you), 1 on an error.
+    --fail-if-due when something needs you), 1 on an error. With --sync it first syncs
+    with your other copies (pk sync); when that fails it says why in one line on stderr,
+    still prints the digest of this ledger, and exits 1.
 
     \b
     Examples:
       pk remind
       pk remind --within 2d --desktop
       pk remind --format json --fail-if-due
+      pk remind --sync --desktop
     """
     if output_format not in ("text", "json"):
         ctx.fail(f"--format must be text or json, not {output_format!r}")
     from promisekeeper.face.acts import remind as remind_now
 
+    ledger = state(ctx).ledger()
+    synced = _sync_first(ledger) if sync else True
     code = remind_now(
-        state(ctx).ledger(),
+        ledger,
         within=within,
         quiet=quiet,
         desktop=desktop,
@@ -78,8 +91,25 @@ def remind(
         fail_if_due=fail_if_due,
         record=record,
     )
+    if not synced:
+        code = 1
     if code:
         raise typer.Exit(code)
+
+
+def _sync_first(ledger: Any) -> bool:
+    """pk sync before the digest; a failure is one line on stderr, and the digest follows."""
+    from promisekeeper.services import sync
+    from promisekeeper.telling.text import one_line
+
+    try:
+        sync.sync(ledger)
+    except sync.SyncError as exc:  # the ledger's own troubles stop the digest too
+        typer.echo(
+            f"pk: sync failed, the digest is this ledger's alone: {one_line(str(exc))}", err=True
+        )
+        return False
+    return True
 
 
 def cron(
