@@ -446,7 +446,7 @@ def test_ids_that_cannot_be_ids_are_usage_errors(ident: str, pk: Pk, filled: Pat
     for command in ("show", "keep", "delete", "notify", "nudge"):
         result = pk(command, "--", ident)
         one_line_error(result, code=2)
-        assert result.stderr.startswith(f"pk: {ident!r} is not a promise id"), result.stderr
+        assert result.stderr == f"pk: {ident!r} is not a promise id\n"
         assert not FORBIDDEN.search(result.stderr), result.stderr
     assert snapshot(filled.parent) == before
 

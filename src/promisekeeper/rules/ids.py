@@ -43,15 +43,14 @@ class IdText:
 
 
 def read_id(text: str) -> IdText:
-    """The id in `text`; NotAnId when it cannot be one (the message names the forms)."""
+    """The id in `text`; NotAnId when it cannot be one (`pk show --help` names the forms)."""
     typed = str(text)
     body = typed.strip()
     if body.removeprefix("#").isascii() and body.removeprefix("#").isdigit():
         number = int(body.removeprefix("#"))
         if 1 <= number <= LARGEST_ID:
             return IdText(typed, local=number)
-        hint = f" (u:{body.removeprefix('#')} is the start of a uuid)" if len(body) >= 4 else ""
-        raise NotAnId(f"{typed!r} is not a promise id{hint}")
+        raise NotAnId(f"{typed!r} is not a promise id")
     explicit = body[:2].lower() == "u:"
     if explicit:
         body = body[2:]
@@ -60,15 +59,7 @@ def read_id(text: str) -> IdText:
         return IdText(typed, digits=digits)
     if explicit and body and body.isprintable() and len(body) <= 200:
         return IdText(typed, whole=body)
-    if digits is not None and len(digits) < FEWEST_TYPED:
-        raise NotAnId(
-            f"{typed!r} is not a promise id: the start of a uuid needs at least {FEWEST_TYPED} "
-            "hex digits"
-        )
-    raise NotAnId(
-        f"{typed!r} is not a promise id: type the local id (5 or #5) or the start of the "
-        "promise's uuid, as pk show shows it"
-    )
+    raise NotAnId(f"{typed!r} is not a promise id")
 
 
 def hex_digits(text: str) -> str | None:
