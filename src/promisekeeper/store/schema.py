@@ -300,16 +300,20 @@ def m009_sync(conn: sqlite3.Connection) -> None:
     # are stamped as this replica's, after every event, so they travel on the first sync.
     replica = conn.execute("SELECT value FROM meta WHERE key = 'replica'").fetchone()[0]
     last = conn.execute("SELECT coalesce(max(clock), 0) FROM events").fetchone()[0]
-    for table, where in (
-        ("people", "coalesce(email, handle, channel, note) IS NOT NULL"),
-        ("series", "1"),
-    ):
-        ids = [row[0] for row in conn.execute(f"SELECT id FROM {table} WHERE {where} ORDER BY id")]
-        for row_id in ids:
-            last += 1
-            conn.execute(
-                f"UPDATE {table} SET replica = ?, clock = ? WHERE id = ?", (replica, last, row_id)
-            )
+    people = conn.execute(
+        "SELECT id FROM people WHERE coalesce(email, handle, channel, note) IS NOT NULL"
+        " ORDER BY id"
+    ).fetchall()
+    for (row_id,) in people:
+        last += 1
+        conn.execute(
+            "UPDATE people SET replica = ?, clock = ? WHERE id = ?", (replica, last, row_id)
+        )
+    for (row_id,) in conn.execute("SELECT id FROM series ORDER BY id").fetchall():
+        last += 1
+        conn.execute(
+            "UPDATE series SET replica = ?, clock = ? WHERE id = ?", (replica, last, row_id)
+        )
     conn.execute("INSERT INTO meta (key, value) VALUES ('clock', ?)", (str(last),))
 
 
