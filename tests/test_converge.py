@@ -576,3 +576,24 @@ def test_a_name_left_by_an_undone_promise_is_in_no_export(
     assert merged.tombstones == 1 and not merged.nothing  # B never saw the event: noted
     same(exported(pk, a), exported(pk, b))
     assert [p["name"] for p in exported(pk, b)["people"]] == ["dave"]
+
+
+def test_an_older_export_imported_here_is_sent_on_the_next_sync(
+    ok: Pk, pk: Pk, three: list[Path], tmp_path: Path
+) -> None:
+    """Promises imported without an identity (an older export, a plain list) become this
+    replica's: stamped after everything it has sent, so the next sync sends them."""
+    a, b, _c = three
+    ok("--db", str(a), "promise", "Send the numbers", "--to", "alice", "--due", "fri", now=at(60))
+    _records, marker = outgoing(Ledger(a, now=START), 0)
+    plain = tmp_path / "plain.json"
+    plain.write_text(
+        json.dumps([{"what": "Old one", "to": "bob", "due": "2026-11-30T17:00:00+01:00",
+                     "made": "2026-10-01T09:00:00+01:00"}]),  # fmt: skip
+        encoding="utf-8",
+    )
+    ok("--db", str(a), "import", str(plain), now=at(61))
+    later, _newer = outgoing(Ledger(a, now=START), marker)
+    assert [(r["kind"], r["details"]["what"]) for r in later] == [("made", "Old one")]
+    send(a, b)
+    same(exported(pk, a), exported(pk, b))

@@ -36,7 +36,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from promisekeeper.model.errors import InvalidInput, PkError
+from promisekeeper.model.errors import InvalidInput, LedgerError, PkError
 from promisekeeper.model.events import Event, Made, clock_from_text, clock_text
 from promisekeeper.model.promise import Person, name_key
 from promisekeeper.model.series import Series
@@ -360,7 +360,13 @@ def _apply(
     histories = queries.histories_of(conn, sorted(touched))
     for promise_id in sorted(touched):
         history = histories.get(promise_id, [])
-        folded = fold(history)
+        try:
+            folded = fold(history)
+        except ValueError as exc:  # an event this ledger holds cannot be read (damage)
+            raise LedgerError(
+                f"promise #{promise_id} holds an event that cannot be read ({exc}); "
+                "run pk doctor; nothing merged"
+            ) from None
         if folded is None:
             # Its making was taken back: no row; the rest waits for a making that may come.
             uuid = replica.promise_uuid(conn, promise_id)

@@ -704,10 +704,18 @@ class HistoryWriter:
             if self._replica is None:
                 self.flush()
                 self._replica, self._last = replica_id(self.conn), last_clock(self.conn)
+            # A history without any identity (an older export, a plain record: no replica,
+            # clocks in the order given) is this replica's from now on: stamped past every
+            # stamp the ledger holds, in the same order, so that the next sync sends it (a
+            # sync sends what is past its marker).
+            anew = not any(e.replica for e in events) and all(
+                one.clock < two.clock for one, two in zip(events, events[1:], strict=False)
+            )
             for event in events:
                 event.uuid = event.uuid or str(uuid.uuid4())
                 event.replica = event.replica or self._replica
-                event.clock = event.clock or tick(event.at, self._last)
+                if anew or not event.clock:
+                    event.clock = tick(event.at, self._last)
                 self._last = max(self._last, event.clock)
         elif self._replica is not None:
             self._last = max(self._last, *(e.clock for e in events))
