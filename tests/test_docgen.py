@@ -21,6 +21,12 @@ from promisekeeper.face.cli import app
 ROOT = Path(__file__).resolve().parent.parent
 HINT = "run python -m promisekeeper.face.docgen"
 COMMANDS = list(get_command(app).commands)  # type: ignore[attr-defined]
+# Sub-commands of command groups (`pk sync init`), each with a usage line of its own.
+SUBCOMMANDS = [
+    f"{name} {sub}"
+    for name, command in get_command(app).commands.items()  # type: ignore[attr-defined]
+    for sub in getattr(command, "commands", {})
+]
 
 
 @pytest.mark.parametrize("relative", [docgen.MARKDOWN, docgen.MAN_PAGE], ids=str)
@@ -71,7 +77,7 @@ def test_names_are_the_same_in_help_and_docs(ok: Pk) -> None:
     """Typer's `{promise_id}` style never shows: arguments are written as in the README."""
     reference = (ROOT / docgen.MARKDOWN).read_text(encoding="utf-8")
     usages = re.findall(r"```text\n(pk .*)\n```", reference)
-    assert len(usages) == len(COMMANDS) + 1
+    assert len(usages) == len(COMMANDS) + len(SUBCOMMANDS) + 1
     assert not [u for u in usages if "{" in u or "promise_id" in u]
     assert "pk move [OPTIONS] ID WHEN" in usages
     assert ok("move", "--help").stdout.startswith("Usage: pk move [OPTIONS] ID WHEN\n")
