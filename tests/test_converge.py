@@ -597,3 +597,36 @@ def test_an_older_export_imported_here_is_sent_on_the_next_sync(
     assert [(r["kind"], r["details"]["what"]) for r in later] == [("made", "Old one")]
     send(a, b)
     same(exported(pk, a), exported(pk, b))
+
+
+def test_one_taskwarrior_export_imported_on_two_ledgers_converges(
+    ok: Pk, pk: Pk, three: list[Path], tmp_path: Path
+) -> None:
+    """A task's promise and events have uuids made from the task's, so two ledgers importing
+    the same `task export` hold the same events, each stamped by its own ledger: the lower
+    stamp stands on both, and their exports agree."""
+    a, b, _c = three
+    tasks = [
+        {
+            "id": 1, "uuid": "a0000000-0000-4000-8000-000000000001", "status": "pending",
+            "description": "Send the Q3 numbers", "entry": "20261120T090000Z",
+            "due": "20261127T160000Z", "tags": ["alice"],
+            "annotations": [{"entry": "20261121T080000Z", "description": "figures in"}],
+        },
+        {
+            "id": 0, "uuid": "a0000000-0000-4000-8000-000000000002", "status": "completed",
+            "description": "Book the venue", "entry": "20261119T090000Z",
+            "due": "20261122T160000Z", "end": "20261121T120000Z", "tags": ["carol"],
+        },
+    ]  # fmt: skip
+    export = tmp_path / "tasks.json"
+    export.write_text(json.dumps(tasks), encoding="utf-8")
+    for ledger, minutes in ((a, 0), (b, 5)):
+        ok("--db", str(ledger), "import", "--from", "taskwarrior", str(export), "--person",
+           "tag", now=at(minutes))  # fmt: skip
+    assert exported(pk, a) != exported(pk, b)  # the same events, stamped apart
+    send(a, b)
+    send(b, a)
+    same(exported(pk, a), exported(pk, b))
+    # And nothing more to exchange.
+    assert send(a, b).nothing and send(b, a).nothing

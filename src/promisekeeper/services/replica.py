@@ -16,7 +16,8 @@ A record is a JSON object, one a line in the sync files:
 `merge` gives the same ledger whatever order records arrive in, and however often:
 
 - an event is stored once (by uuid), never when it is tombstoned; a tombstone deletes the event
-  wherever it is, so an undone event never comes back;
+  wherever it is, so an undone event never comes back; one event that two replicas stamped
+  (the same taskwarrior export imported on both) keeps the lower (clock, replica) stamp;
 - every promise an event reached is folded again from all its events in the one order
   (model.history, whose rules decide between concurrent changes); a promise left with no
   `made` has no row, and its other events wait (like events that arrive before the making of
@@ -326,7 +327,18 @@ def _apply(
             fresh.setdefault(event.uuid, (promise, event))
     uuids = list(pool) + list(fresh)
     dead = replica.tombstoned(conn, uuids)
-    stored = queries.known_event_uuids(conn, list(fresh))
+    # One event held with two stamps (two ledgers imported the same taskwarrior export, whose
+    # event uuids come from the tasks): the lower (clock, replica) stands everywhere.
+    stamps = replica.event_stamps(conn, list(fresh))
+    stored = set(stamps)
+    lower = []
+    for uuid in stored:
+        held_clock, held_replica, held_promise = stamps[uuid]
+        event = fresh[uuid][1]
+        if (event.clock, event.replica) < (held_clock, held_replica):
+            lower.append((event.clock, event.replica, uuid))
+            touched.add(held_promise)
+    replica.restamp(conn, lower)
     new = [item for uuid, item in fresh.items() if uuid not in dead and uuid not in stored]
     kept_waiting = [item for uuid, item in pool.items() if uuid not in dead]
     by_promise: dict[str, list[Event]] = {}

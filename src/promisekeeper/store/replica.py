@@ -185,6 +185,23 @@ def tombstoned(conn: sqlite3.Connection, uuids: Sequence[str]) -> set[str]:
     return found
 
 
+def event_stamps(conn: sqlite3.Connection, uuids: Sequence[str]) -> dict[str, tuple[int, str, int]]:
+    """The events the ledger holds among these uuids: uuid -> (clock, replica, promise id)."""
+    found: dict[str, tuple[int, str, int]] = {}
+    for chunk in _chunks(list(uuids)):
+        marks = ", ".join("?" for _ in chunk)
+        rows = conn.execute(
+            f"SELECT uuid, clock, replica, promise_id FROM events WHERE uuid IN ({marks})", chunk
+        )
+        found.update({str(r[0]): (int(r[1]), str(r[2]), int(r[3])) for r in rows})
+    return found
+
+
+def restamp(conn: sqlite3.Connection, rows: list[tuple[int, str, str]]) -> None:
+    """Give held events another stamp: (clock, replica, event uuid) rows."""
+    conn.executemany("UPDATE events SET clock = ?, replica = ? WHERE uuid = ?", rows)
+
+
 def take_back(conn: sqlite3.Connection, uuids: Sequence[str]) -> tuple[set[int], int]:
     """Delete the events with these uuids the ledger holds: the promises they were of, and
     how many there were."""
