@@ -241,6 +241,14 @@ FORMS = {
         ["remind", "--desktop"],
         ["remind", "--quiet=1"],
     ],
+    "sync": [
+        ["sync"],  # not set up: the one-line error, both ways
+        ["sync", "--json"],
+        ["sync", "--db", "{missing}"],
+        ["sync", "status"],
+        ["sync", "init"],
+        ["sync", "--bogus"],
+    ],
 }
 CASES = [args for forms in FORMS.values() for args in forms]
 
@@ -289,6 +297,8 @@ def answered_by(args: list[str], seed: Path, tmp_path: Path) -> str:
         ["keep", "3F9A1C"],  # the start of a uuid, found by the fast path
         ["keep", "u:3141"],
         ["keep", "3f9a"],  # ambiguous: the one-line error, from the fast path too
+        ["sync"],
+        ["sync", "--json"],
     ],
 )
 def test_plain_forms_are_answered_without_the_app(seed: Path, tmp_path: Path, args) -> None:
@@ -305,9 +315,46 @@ def test_plain_forms_are_answered_without_the_app(seed: Path, tmp_path: Path, ar
         ["promise", "X"],
         ["keep", "1", "--tell"],
         ["remind", "--version"],
+        ["sync", "status"],
+        ["sync", "init", "x"],
+        ["sync", "--help"],
     ],
 )
 def test_what_the_fast_path_does_not_understand_goes_to_the_app(
     seed: Path, tmp_path: Path, args
 ) -> None:
     assert answered_by(args, seed, tmp_path) == "APP"
+
+
+def test_a_plain_sync_says_the_same_both_ways(seed: Path, tmp_path: Path) -> None:
+    """`pk sync` with a real remote (nothing new, then one new promise to send), answered by
+    the fast path and by the app: the same bytes."""
+    db = tmp_path / "ledger.db"
+    shutil.copy(seed, db)
+    env = environment(db)
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    assert run(ENTRY, ["sync", "init", str(remote)], env).returncode == 0
+    assert run(ENTRY, ["sync"], env).returncode == 0
+    said = []
+    for code in (PROBE, APP):
+        for args in (["sync"], ["sync", "--json"]):
+            done = run(code, args, env)
+            stderr = done.stderr
+            if code == PROBE:
+                assert stderr.decode().splitlines()[-1] == "FAST"
+                stderr = stderr[: stderr.rstrip(b"\n").rfind(b"\n") + 1]
+            said.append((done.returncode, done.stdout, stderr))
+        made = ["promise", f"Made before {len(said)}", "--to", "erin", "--due", "fri"]
+        assert run(ENTRY, made, env).returncode == 0
+        done = run(code, ["sync"], env)
+        said.append((done.returncode, done.stdout, done.stderr.count(b"pk:")))
+    fast, whole = said[:3], said[3:]
+    assert fast == whole
+    assert fast[0] == (
+        0,
+        f"Synced with {remote}: nothing new to send, nothing new from the other copies.\n".encode(),
+        b"",
+    )
+    assert fast[2][1].startswith(f"Synced with {remote}: sent 1 record".encode())

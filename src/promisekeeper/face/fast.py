@@ -201,6 +201,22 @@ def _remind(db: str | None, v: Values) -> int:
     )
 
 
+def _sync(db: str | None, v: Values) -> int:
+    """A plain `pk sync` (its sub-commands, init and status, are the app's)."""
+    from promisekeeper.face.acts import out
+    from promisekeeper.face.daily import json_text
+    from promisekeeper.face.synced import synced_json, synced_lines
+    from promisekeeper.services import sync
+
+    done = sync.sync(_ledger(db))
+    if v["as_json"]:
+        out(json_text(synced_json(done)))
+    else:
+        for line in synced_lines(done):
+            out(line)
+    return 0
+
+
 _held: list[Any] = []
 
 
@@ -214,7 +230,13 @@ def _ledger(db: str | None) -> Any:
     return ledger
 
 
-_RUNS = {"promise": _promise, "keep": _keep, "list": _list, "remind": _remind}
+_RUNS = {
+    "promise": _promise,
+    "keep": _keep,
+    "list": _list,
+    "remind": _remind,
+    "sync": _sync,
+}
 
 
 class _AskTheApp:

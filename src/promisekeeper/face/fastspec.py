@@ -96,5 +96,9 @@ COMMANDS = {'keep': {'arguments': [('promise_id', 1, 'promise_id')],
             'options': {'--db': ('db', 'str', False),
                         '--format': ('output_format', 'str', False),
                         '--within': ('within', 'str', False),
-                        '-f': ('output_format', 'str', False)}}}
+                        '-f': ('output_format', 'str', False)}},
+ 'sync': {'arguments': [],
+          'defaults': {'as_json': False, 'db': None},
+          'flags': {'--json': ('as_json', True)},
+          'options': {'--db': ('db', 'str', False)}}}
 # fmt: on

@@ -19,7 +19,6 @@ prompts, no hooks and a timeout; its complaint is summarised in the one-line err
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -196,6 +195,8 @@ def default_repo(ledger: Ledger, replica: str) -> Path:
     """Where the repository of this ledger lives by default: in the user data directory, one
     per ledger (by replica id and the ledger's path, so two ledgers on one machine, even a
     copied one, never share a clone)."""
+    import hashlib  # only where a clone is placed (init): not on every sync
+
     from promisekeeper.services.paths import default_db_path
 
     place = hashlib.sha256(str(ledger.path.resolve()).encode()).hexdigest()[:8]

@@ -9,13 +9,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from promisekeeper.face.commands.common import JsonOption, print_json, say, state
+from promisekeeper.face.synced import plural, synced_json, synced_lines
 
 if TYPE_CHECKING:
-    from promisekeeper.services.sync import Status, Synced
-
-
-def _plural(n: int, one: str, many: str = "") -> str:
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+    from promisekeeper.services.sync import Status
 
 
 def sync_now(
@@ -56,75 +53,6 @@ def sync_now(
         return
     for line in synced_lines(done):
         say(line)
-
-
-def synced_json(done: Synced) -> dict[str, Any]:
-    return {
-        "remote": done.remote,
-        "repository": str(done.repo),
-        "replica": done.replica,
-        "sent": done.sent,
-        "sent_kinds": done.sent_kinds,
-        "received": done.received,
-        "received_from": done.received_from,
-        "pushed": done.pushed,
-        "push_retries": done.retries,
-        "merged": _merged_json(done.merged),
-    }
-
-
-def _merged_json(merged: Any) -> dict[str, Any] | None:
-    """What the merge changed in this ledger (services.replica.Merged): its counts and the
-    names of the people whose details it took over; None when nothing came."""
-    if merged is None:
-        return None
-    from dataclasses import fields
-
-    found: dict[str, Any] = {}
-    for item in fields(merged):
-        value = getattr(merged, item.name)
-        if isinstance(value, bool) or not isinstance(value, int | list):
-            continue  # bookkeeping (the uuids of waiting events), not a summary
-        found[item.name] = value
-    return found
-
-
-def _merged_words(merged: Any) -> str:
-    if merged is None:
-        return ""
-    words = []
-    for attribute, one, many in (
-        ("promises", "new promise", "new promises"),
-        ("changed", "promise changed", "promises changed"),
-        ("removed", "promise taken back", "promises taken back"),
-    ):
-        n = getattr(merged, attribute, 0)
-        if n:
-            words.append(_plural(n, one, many))
-    people = getattr(merged, "people", [])
-    if people:
-        words.append(_plural(len(people), "person's details", "people's details"))
-    return f" ({', '.join(words)})" if words else ""
-
-
-def synced_lines(done: Synced) -> list[str]:
-    from promisekeeper.telling.text import one_line
-
-    sent = f"sent {_plural(done.sent, 'record')}" if done.sent else "nothing new to send"
-    if done.received:
-        copies = len(done.received_from)
-        source = _plural(copies, "other copy", "other copies")
-        got = f"applied {_plural(done.received, 'record')} from {source}"
-        got += _merged_words(done.merged)
-    else:
-        got = "nothing new from the other copies"
-    lines = [f"Synced with {one_line(done.remote)}: {sent}, {got}."]
-    if done.retries:
-        lines.append(
-            f"  The push was retried {_plural(done.retries, 'time')}: another copy pushed in "
-            "between."
-        )
-    return lines
 
 
 def init(
@@ -255,8 +183,8 @@ def status_lines(found: Status) -> list[str]:
         f"Repository  {one_line(str(found.repo))}",
         f"Replica     {found.replica}",
         f"Last sync   {last or 'never'}",
-        f"To send     {_plural(found.outgoing, 'record')}",
-        f"To receive  {_plural(found.incoming_records, 'record')} in "
-        f"{_plural(found.incoming_commits, 'commit')} "
+        f"To send     {plural(found.outgoing, 'record')}",
+        f"To receive  {plural(found.incoming_records, 'record')} in "
+        f"{plural(found.incoming_commits, 'commit')} "
         + ("(just fetched)" if found.fetched else f"(as of the last fetch, {fetched or 'never'})"),
     ]
