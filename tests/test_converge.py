@@ -630,3 +630,28 @@ def test_one_taskwarrior_export_imported_on_two_ledgers_converges(
     same(exported(pk, a), exported(pk, b))
     # And nothing more to exchange.
     assert send(a, b).nothing and send(b, a).nothing
+
+
+def test_a_move_the_fold_passes_by_is_no_move_to_the_track_record(
+    ok: Pk, pk: Pk, three: list[Path]
+) -> None:
+    """Kept on one machine, moved later on another that had not seen the keep: the promise
+    stays kept on the date in force (the move is history only), and `pk stats` and the trust
+    bank count no move either, from SQL and from the fold alike."""
+    a, b, _c = three
+    ok("--db", str(a), "promise", "Send the numbers", "--to", "alice", "--due", "fri")
+    send(a, b)
+    ok("--db", str(a), "keep", "1", now=at(10))
+    ok("--db", str(b), "move", "1", "next monday", "--reason", "late data", now=at(20))
+    send(a, b)
+    send(b, a)
+    for ledger in (a, b):
+        shown = pk("--db", str(ledger), "show", "1", "--json").json
+        assert (shown["status"], shown["moves"]) == ("kept", 0)
+        stats = pk("--db", str(ledger), "stats", "--json").json
+        assert stats["moved"] == 0, stats
+        trust = pk("--db", str(ledger), "trust", "alice", "--json").json
+        assert "moved" not in json.dumps(trust["recent"] if "recent" in trust else trust)
+    # The history still holds the move.
+    history = pk("--db", str(a), "show", "1", "--json").json["history"]
+    assert [e["kind"] for e in history] == ["made", "kept", "moved"]

@@ -77,13 +77,22 @@ class Outcome:
 
 def outcome(promise: Promise, events: list[Event], now: datetime) -> Outcome:
     from promisekeeper.model.events import Moved, Notified
+    from promisekeeper.model.history import apply, in_order
     from promisekeeper.rules.notice import counts_as_notice
 
     result = Outcome(promise)
-    for event in events:
+    state: Promise | None = None
+    for event in in_order(events):
         detail = event.detail
+        before = state
+        try:
+            state = apply(state, event)
+        except ValueError:
+            continue  # an event that cannot be read is no event to the track record
         if isinstance(detail, Moved):
-            result.moves.append((event.at, detail))
+            # Only a move the fold applied counts: one after a close is history only.
+            if before is not None and state is not None and state.moves > before.moves:
+                result.moves.append((event.at, detail))
         elif isinstance(detail, Notified) and counts_as_notice(detail):
             result.told_before_deadline.append(event.at)
     if promise.status == "kept":

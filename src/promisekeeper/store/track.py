@@ -79,6 +79,15 @@ SLIPS = (
     f"(CASE WHEN {ODD_MOVE} THEN e.id IN (SELECT value FROM json_each(:odd_slips))"
     f" ELSE {_TO} > {_FROM} END)"
 )
+# model.history.apply: a move ordered after a close, with no reopen between (a move and a close
+# made on two machines before they synced), leaves the promise as it is: history only, so no
+# move to the track record either.
+MOVE_APPLIED = (
+    "(coalesce((SELECT c.kind FROM events c WHERE c.promise_id = e.promise_id"
+    " AND c.kind IN ('kept', 'broken', 'released', 'reopened')"
+    " AND (c.clock, c.replica, c.uuid) < (e.clock, e.replica, e.uuid)"
+    " ORDER BY c.clock DESC, c.replica DESC, c.uuid DESC LIMIT 1), 'reopened') = 'reopened')"
+)
 # model.events.Moved.before_deadline (true unless recorded false)
 MOVED_BEFORE_DEADLINE = f"(coalesce(json_type({_DATA}, '$.before_deadline'), 'true') = 'true')"
 # rules.notice.counts_as_notice
@@ -97,7 +106,8 @@ _EVENT_FACTS = f"""
         WHERE n = 1),
     slipped_by_move AS (
         SELECT DISTINCT e.promise_id FROM events e
-        WHERE e.kind = 'moved' AND {READABLE_EVENT} AND {READABLE_MOVE} AND {SLIPS})"""
+        WHERE e.kind = 'moved' AND {READABLE_EVENT} AND {READABLE_MOVE} AND {MOVE_APPLIED}
+            AND {SLIPS})"""
 # rules.track.Outcome.slipped (with the joins of _EVENT_FACTS as `s` and `n`)
 SLIPPED = f"(s.promise_id IS NOT NULL OR {KEPT_LATE} OR {OVERDUE} OR p.status = 'broken')"
 TOLD_EARLY = "(n.at_ts IS NOT NULL)"  # rules.track.Outcome.told_early
@@ -228,7 +238,8 @@ def moves(conn: sqlite3.Connection, scope: Scope) -> tuple[int, int]:
     row = conn.execute(
         f"""SELECT count(*), sum({MOVED_BEFORE_DEADLINE})
         FROM events e JOIN promises p ON p.id = e.promise_id
-        WHERE e.kind = 'moved' AND {READABLE_EVENT} AND {READABLE_MOVE} AND {where}""",
+        WHERE e.kind = 'moved' AND {READABLE_EVENT} AND {READABLE_MOVE} AND {MOVE_APPLIED}
+            AND {where}""",
         scope.params(),
     ).fetchone()
     return int(row[0] or 0), int(row[1] or 0)
@@ -290,7 +301,7 @@ _ENTRIES_TAIL = f"""),
             1, e.clock, e.replica, e.uuid
         FROM events e
         WHERE e.kind = 'moved' AND e.promise_id IN (SELECT id FROM scoped)
-            AND {READABLE_EVENT} AND {READABLE_MOVE} AND {SLIPS}
+            AND {READABLE_EVENT} AND {READABLE_MOVE} AND {MOVE_APPLIED} AND {SLIPS}
         UNION ALL
         SELECT id, closed,
             CASE WHEN on_time THEN 'kept_on_time'
