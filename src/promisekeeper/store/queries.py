@@ -1289,26 +1289,31 @@ def get_series(conn: sqlite3.Connection, uuid: str) -> Series | None:
     return found[0] if found else None
 
 
+def series_row(series: Series) -> tuple[Any, ...]:
+    """A series as the columns (what, people, tags, note, rule, start, until_ts, count,
+    made_ts, stopped_ts) store it: one encoding for adding one here and for another
+    replica's snapshot (store.replica)."""
+    return (
+        series.what,
+        json.dumps(series.to, ensure_ascii=False),
+        json.dumps(series.tags, ensure_ascii=False),
+        series.note,
+        series.rule,
+        series.start.isoformat(timespec="minutes"),
+        None if series.until is None else ts(series.until),
+        series.count,
+        ts(series.made),
+        None if series.stopped_at is None else ts(series.stopped_at),
+    )
+
+
 def add_series(conn: sqlite3.Connection, series: Series, change_id: int | None) -> bool:
     """Store a series unless its uuid is known (an undone one included); whether it was
     added, stamped as this replica's."""
     cursor = conn.execute(
         "INSERT OR IGNORE INTO series (uuid, what, people, tags, note, rule, start, until_ts,"
         " count, made_ts, stopped_ts, change_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            series.uuid,
-            series.what,
-            json.dumps(series.to, ensure_ascii=False),
-            json.dumps(series.tags, ensure_ascii=False),
-            series.note,
-            series.rule,
-            series.start.isoformat(timespec="minutes"),
-            None if series.until is None else ts(series.until),
-            series.count,
-            ts(series.made),
-            None if series.stopped_at is None else ts(series.stopped_at),
-            change_id,
-        ),
+        (series.uuid, *series_row(series), change_id),
     )
     if cursor.rowcount > 0:
         _stamp_series(conn, series.uuid, series.made)

@@ -4,7 +4,6 @@ series with the stamp that decides which wins (services.replica says how they ar
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -131,22 +130,7 @@ def put_series(
     removed: bool,
 ) -> None:
     """Store another replica's snapshot of a series, as it is there."""
-    values = (
-        series.what,
-        json.dumps(series.to, ensure_ascii=False),
-        json.dumps(series.tags, ensure_ascii=False),
-        series.note,
-        series.rule,
-        series.start.isoformat(timespec="minutes"),
-        None if series.until is None else queries.ts(series.until),
-        series.count,
-        queries.ts(series.made),
-        None if series.stopped_at is None else queries.ts(series.stopped_at),
-        replica,
-        clock,
-        reopened,
-        int(removed),
-    )
+    values = (*queries.series_row(series), replica, clock, reopened, int(removed))
     conn.execute(
         "INSERT INTO series (uuid, what, people, tags, note, rule, start, until_ts, count,"
         " made_ts, stopped_ts, replica, clock, reopened, removed)"
