@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Any
 from weakref import WeakSet
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import Any
 
     from promisekeeper.model.promise import Promise
     from promisekeeper.services.ledger import Ledger

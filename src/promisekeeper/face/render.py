@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TextIO
 
 from promisekeeper.face.paint import Painter
 from promisekeeper.rules.dates import (
@@ -34,7 +33,10 @@ from promisekeeper.telling.words import (
     timing,
 )
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
 if TYPE_CHECKING:
+    from typing import Any, TextIO
+
     from rich.console import Console
 
     from promisekeeper.model.events import Event

@@ -14,7 +14,6 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any
 
 from promisekeeper.model.errors import DateParseError
 from promisekeeper.model.settings import (
@@ -26,7 +25,10 @@ from promisekeeper.model.settings import (
 from promisekeeper.model.times import MAX_YEAR, MIN_YEAR, YEARS
 from promisekeeper.rules.worktime import working_day_end
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
 if TYPE_CHECKING:
+    from typing import Any
+
     from dateutil.relativedelta import relativedelta as RelativeDelta
 
 

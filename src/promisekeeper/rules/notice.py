@@ -8,11 +8,11 @@ delivery is recorded as what it was, and earns nothing on its own.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from promisekeeper.model.promise import Promise
 from promisekeeper.rules.timing import past_due
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
 if TYPE_CHECKING:  # the daily view reads rows, never typed events
     from promisekeeper.model.events import Moved, Notified
 

@@ -18,16 +18,18 @@ Definitions (the README's "How reliable am I?" repeats them):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
 
 from promisekeeper.model.promise import Promise, name_key
+from promisekeeper.rules.lead import MIN_RECORD, percentile
 from promisekeeper.rules.timing import early_by, kept_on_time, lateness, past_due
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
 if TYPE_CHECKING:
+    from typing import Any
+
     from promisekeeper.model.events import Event, Moved
 
 # The trust bank's weights: deposits positive, withdrawals negative. Override any of them
@@ -116,27 +118,6 @@ def outcomes(
 # -------------------------------------------------------------------------------------------------
 # pk stats
 # -------------------------------------------------------------------------------------------------
-def percentile_ranks(count: int, q: float) -> tuple[int, int, float]:
-    """Where the q-th percentile (0..100) of `count` ordered values lies: the positions of the
-    two values around it and how far between them (linear interpolation)."""
-    rank = (count - 1) * q / 100
-    low, high = math.floor(rank), math.ceil(rank)
-    return low, high, rank - low
-
-
-def interpolate(low_value: float, high_value: float, fraction: float) -> float:
-    return low_value + (high_value - low_value) * fraction
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    """The q-th percentile (0..100) by linear interpolation; None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    low, high, fraction = percentile_ranks(len(ordered), q)
-    return interpolate(ordered[low], ordered[high], fraction)
-
-
 def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
@@ -414,8 +395,6 @@ class Record:
     slip_factor: float | None  # the 80th percentile of (time taken / time promised)
 
 
-MIN_RECORD = 3
-
 
 def slip_ratios(spans: Sequence[tuple[float, float]]) -> list[float]:
     """(time taken / time promised) for each (seconds promised, seconds taken) of a kept
@@ -472,15 +451,3 @@ def suggested_due(made: datetime, due: datetime, record: Record | None) -> datet
     if record is None or record.slip_factor is None or record.slip_factor <= 1.05:
         return None
     return made + (due - made) * record.slip_factor
-
-
-MAX_LEAD = timedelta(hours=72)
-
-
-def learned_lead_from(late_seconds: list[float]) -> timedelta:
-    """How much earlier promises should count as at risk: the median of these latenesses
-    (with at least three), capped at MAX_LEAD. The ledger passes its latest late promises."""
-    if len(late_seconds) < MIN_RECORD:
-        return timedelta(0)
-    median = percentile(late_seconds, 50) or 0
-    return min(timedelta(seconds=median), MAX_LEAD)

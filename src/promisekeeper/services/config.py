@@ -6,7 +6,6 @@ import os
 from collections.abc import Mapping
 from datetime import time, timedelta
 from pathlib import Path
-from typing import Any
 
 from promisekeeper.model.errors import PkError
 from promisekeeper.model.settings import (
@@ -15,6 +14,10 @@ from promisekeeper.model.settings import (
     Config,
     NotifySettings,
 )
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 # Every key config.toml may hold: a key not here is a mistake, and is named as one.
 SETTINGS = (

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from promisekeeper.model.errors import AmbiguousId, InvalidInput, PkError, PromiseNotFound
 from promisekeeper.model.promise import Person, Promise, name_key
@@ -31,7 +30,10 @@ from promisekeeper.rules.worktime import EffortRule, local_day, local_month_star
 from promisekeeper.store import connection, queries
 from promisekeeper.store.connection import Connection
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
 if TYPE_CHECKING:
+    from typing import Any
+
     from promisekeeper.model.events import Detail, Event
     from promisekeeper.rules.ids import IdText
 
@@ -373,11 +375,11 @@ class Ledger:
         return self._risk_window
 
     def learned_lead(self) -> timedelta:
-        """Your median lateness over recent late promises (see rules.track.learned_lead_from):
+        """Your median lateness over recent late promises (see rules.lead.learned_lead_from):
         promises start counting as at risk that much earlier. Off with learn_from_record = false."""
         if not self.config.learn_from_record:
             return timedelta(0)
-        from promisekeeper.rules import track
+        from promisekeeper.rules.lead import learned_lead_from
 
         since = self.now - timedelta(days=180)
         late = [
@@ -386,7 +388,7 @@ class Ledger:
             if not kept_on_time(p)
         ]
         seconds = [lateness(p, self.now).total_seconds() for p in late]
-        return track.learned_lead_from(seconds)
+        return learned_lead_from(seconds)
 
     def effort_rule(self, promise: Promise) -> EffortRule | None:
         """Working hours and slip factor, for promises that have an effort (else None)."""
@@ -1205,7 +1207,7 @@ class Ledger:
     ) -> dict[str, Any]:
         """The figures of `pk stats` (rules.track.stats) for promises to `to`, made since
         `since`: counted by SQLite, in memory that does not grow with the ledger."""
-        from promisekeeper.rules import track
+        from promisekeeper.rules import lead, track
 
         def read(conn: Connection) -> dict[str, Any]:
             from promisekeeper.store import track as sql
@@ -1220,9 +1222,9 @@ class Ledger:
             def at(q: float) -> float | None:
                 if not late:
                     return None
-                low, high, fraction = track.percentile_ranks(late, q)
+                low, high, fraction = lead.percentile_ranks(late, q)
                 values = sql.lateness_at(conn, scope, low, high - low + 1)
-                return track.interpolate(values[0], values[-1], fraction)
+                return lead.interpolate(values[0], values[-1], fraction)
 
             starts = track.week_starts(self.now, weeks)
             by_day = {

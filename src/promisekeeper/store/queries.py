@@ -11,7 +11,6 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
 
 from promisekeeper.model.errors import PkError
 from promisekeeper.model.promise import (
@@ -25,7 +24,10 @@ from promisekeeper.model.promise import (
 from promisekeeper.model.times import from_iso, from_timestamp, in_range
 from promisekeeper.store.schema import LEDGER_TABLES
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
 if TYPE_CHECKING:
+    from typing import Any
+
     from promisekeeper.model.events import Event
     from promisekeeper.model.series import Series
 
@@ -879,7 +881,7 @@ def _event(row: Sequence[Any]) -> Event:
 
 # An event as an export writes it, read without decoding its details into a typed event:
 # (at, kind, details, uuid, replica, clock), with _event_fields' readings of what pk never writes.
-StoredEvent = tuple[datetime, str, dict[str, Any], "str | None", "str | None", int]
+StoredEvent = tuple[datetime, str, "dict[str, Any]", "str | None", "str | None", int]
 
 
 def export_histories(conn: sqlite3.Connection) -> Iterator[tuple[Promise, list[StoredEvent]]]:

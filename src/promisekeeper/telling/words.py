@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from promisekeeper.model.promise import Checkpoint, Promise
 from promisekeeper.rules.dates import (
@@ -15,6 +14,10 @@ from promisekeeper.rules.dates import (
 )
 from promisekeeper.rules.timing import early_by, kept_on_time, lateness, past_due
 from promisekeeper.telling.text import safe
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 STANDING_WORDS = {
     "overdue": "overdue",
