@@ -164,6 +164,8 @@ def test_the_daily_view_answers_without_the_cli_framework(ledger_with_promises: 
         ("list",),
         ("list", "--status", "all", "--json"),
         ("--db", "{db}", "list", "--to", "alice"),
+        ("status",),
+        ("status", "--all", "--json"),
     ],
     ids=[
         "promise",
@@ -175,13 +177,16 @@ def test_the_daily_view_answers_without_the_cli_framework(ledger_with_promises: 
         "list",
         "list-json",
         "db-list",
+        "status",
+        "status-json",
     ],
 )
 def test_the_hot_commands_answer_without_the_cli_framework(
     ledger_with_promises: Path, args
 ) -> None:
-    """Off a terminal `pk promise`, `keep`, `remind` and `list` are face.fast's: the app is
-    never built (its output is the app's: test_fast), neither Typer, click nor rich loaded."""
+    """Off a terminal `pk promise`, `keep`, `remind`, `list` and `status` are face.fast's: the
+    app is never built (its output is the app's: test_fast), neither Typer, click nor rich
+    loaded."""
     db = str(ledger_with_promises / "ledger.db")
     modules = imported(ledger_with_promises, *[a.replace("{db}", db) for a in args])
     for name in (

@@ -1,4 +1,5 @@
-"""The bodies of `pk promise`, `pk keep`, `pk list` and `pk remind`, without the CLI framework.
+"""The bodies of `pk promise`, `pk keep`, `pk list`, `pk status` and `pk remind`, without the CLI
+framework.
 
 The Typer commands (face.commands) parse the options, ask on a terminal, and call these; so
 does face.fast, which answers the plain forms of these commands without loading Typer (as
@@ -255,6 +256,34 @@ def list_output(
     from promisekeeper.face.render import list_lines, terminal_width
 
     return "\n".join(list_lines(found, ledger, painter(), terminal_width()))
+
+
+# -------------------------------------------------------------------------------------------------
+# pk status
+# -------------------------------------------------------------------------------------------------
+def status_output(ledger: Ledger, *, as_json: bool, everything: bool) -> str:
+    """What `pk status` prints (before any walk): each group's first rows as lines (tables on
+    a terminal) with the rest counted, every row with --all; complete as JSON."""
+    from promisekeeper.face.render import STATUS_ROWS
+
+    limit = None if as_json or everything else STATUS_ROWS
+    view = ledger.status(limit=limit)
+    if as_json:
+        groups = ("overdue", "at_risk", "on_track", "recently_kept", "owed")
+        result: dict[str, Any] = {
+            group: [promise_object(ledger, p) for p in getattr(view, group)] for group in groups
+        }
+        result["summary"] = {
+            "open": len(view.overdue) + len(view.at_risk) + len(view.on_track),
+            "at_risk": len(view.at_risk),
+            "overdue": len(view.overdue),
+            "kept_on_time_this_month": view.kept_on_time_this_month,
+            "owed_to_you": view.owed_total,
+        }
+        return json_text(result)
+    from promisekeeper.face.render import status_lines, terminal_width
+
+    return "\n".join(status_lines(view, ledger, painter(), terminal_width(), limit))
 
 
 # -------------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""`pk promise`, `pk keep`, `pk list` and `pk remind` without the CLI framework.
+"""`pk promise`, `pk keep`, `pk list`, `pk status` and `pk remind` without the CLI framework.
 
 Loading Typer and click and building the command costs more than these commands' work. In
 their plain forms they are answered here, by the same functions the Typer commands call
@@ -183,6 +183,15 @@ def _list(db: str | None, v: Values) -> int:
     return 0
 
 
+def _status(db: str | None, v: Values) -> int:
+    from promisekeeper.face.acts import out, status_output
+
+    if sys.stdout.isatty():
+        raise NeedsTheApp  # tables laid out for the terminal, and the walk that may follow
+    out(status_output(_ledger(db), as_json=v["as_json"], everything=v["show_all"]))
+    return 0
+
+
 def _remind(db: str | None, v: Values) -> int:
     from promisekeeper.face.acts import remind
 
@@ -234,6 +243,7 @@ _RUNS = {
     "promise": _promise,
     "keep": _keep,
     "list": _list,
+    "status": _status,
     "remind": _remind,
     "sync": _sync,
 }

@@ -2,7 +2,7 @@
 
 The Typer commands stay the one place that defines options and help; face.fast reads only
 this generated table of them (names, flag or value, repeatable, defaults). After changing an
-option of `promise`, `keep`, `list`, `remind` or `sync`, regenerate it:
+option of `promise`, `keep`, `list`, `status`, `remind` or `sync`, regenerate it:
 
     python -m promisekeeper.face.fastgen
 
@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-FAST_COMMANDS = ("promise", "keep", "list", "remind", "sync")
+FAST_COMMANDS = ("promise", "keep", "list", "status", "remind", "sync")
 SPEC_FILE = Path(__file__).with_name("fastspec.py")
 
 HEADER = '''"""The options of the commands face.fast answers, as the Typer app defines them.

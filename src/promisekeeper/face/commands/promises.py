@@ -287,28 +287,10 @@ def status(
       pk status
       pk status --json
     """
-    from promisekeeper.face.render import STATUS_ROWS
+    from promisekeeper.face.acts import status_output
 
     ledger = state(ctx).ledger()
-    limit = None if as_json or show_all else STATUS_ROWS
-    view = ledger.status(limit=limit)
-    if as_json:
-        groups = ("overdue", "at_risk", "on_track", "recently_kept", "owed")
-        result: dict[str, Any] = {
-            group: [promise_object(ledger, p) for p in getattr(view, group)] for group in groups
-        }
-        result["summary"] = {
-            "open": len(view.overdue) + len(view.at_risk) + len(view.on_track),
-            "at_risk": len(view.at_risk),
-            "overdue": len(view.overdue),
-            "kept_on_time_this_month": view.kept_on_time_this_month,
-            "owed_to_you": view.owed_total,
-        }
-        print_json(result)
-        return
-    from promisekeeper.face.render import status_lines, terminal_width
-
-    say("\n".join(status_lines(view, ledger, painter(), terminal_width(), limit)))
+    say(status_output(ledger, as_json=as_json, everything=show_all))
     if tell.should_walk(no_prompt, as_json):
         tell.walk(ledger)
 
