@@ -199,6 +199,10 @@ def test_the_hot_commands_answer_without_the_cli_framework(
         "platformdirs",
     ):
         assert not loaded(modules, name), name
+    if not any("json" in a for a in args):  # JSON: the exchange of typed events
+        # Annotations only (under TYPE_CHECKING); no series module without a series.
+        for name in ("typing", "promisekeeper.services.series", "promisekeeper.model.series"):
+            assert not loaded(modules, name), name
 
 
 @pytest.mark.parametrize(

@@ -13,26 +13,26 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Protocol
 
 from promisekeeper.face.daily import json_text, promise_object
 from promisekeeper.model.errors import NotAnId as NotAnId
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
 if TYPE_CHECKING:
     from datetime import datetime, timedelta
+    from typing import Any, Protocol
 
     from promisekeeper.model.promise import Promise
     from promisekeeper.rules.ids import IdText
     from promisekeeper.services.ledger import Ledger
     from promisekeeper.services.remind import Reminder
 
+    class Ask(Protocol):
+        """What a command may need from a person at a terminal."""
 
-class Ask(Protocol):
-    """What a command may need from a person at a terminal."""
-
-    def say(self, text: str) -> None: ...
-    def confirm(self, text: str, default: bool) -> bool: ...
-    def fail(self, message: str) -> None: ...
+        def say(self, text: str) -> None: ...
+        def confirm(self, text: str, default: bool) -> bool: ...
+        def fail(self, message: str) -> None: ...
 
 
 def out(text: str) -> None:

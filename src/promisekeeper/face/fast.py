@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 from promisekeeper.face.daily import NeedsTheApp, answer
 
-Values = dict[str, Any]
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
+if TYPE_CHECKING:
+    from typing import Any
+
+Values = dict[str, "Any"]
 
 
 def fast_command(args: list[str]) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
 
 from promisekeeper.model.errors import InvalidInput, PkError
 from promisekeeper.model.promise import (
@@ -27,6 +26,10 @@ from promisekeeper.model.promise import (
     effort_in_bounds,
 )
 from promisekeeper.model.times import YEARS, from_iso, in_range, iso
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 # -------------------------------------------------------------------------------------------------
@@ -106,7 +109,7 @@ def _seconds(value: Any, key: str) -> int | None:
 class Made:
     """The promise is made: everything it says, and when it is due."""
 
-    kind: ClassVar[str] = "made"
+    kind = "made"
     uuid: str
     what: str
     to: list[str]
@@ -192,7 +195,7 @@ def _direction(data: dict[str, Any]) -> str:
 class Moved:
     """The due date was renegotiated; `before_deadline` says whether it was honest notice."""
 
-    kind: ClassVar[str] = "moved"
+    kind = "moved"
     from_due: datetime
     to_due: datetime
     before_deadline: bool = True
@@ -222,7 +225,7 @@ class Moved:
 class Closed:
     """Kept, broken (you couldn't) or released (they let you off), at `closed_at`."""
 
-    kind: ClassVar[str] = "closed"
+    kind = "closed"
     status: str
     closed_at: datetime | None = None  # else the event's time
     reason: str = ""
@@ -250,7 +253,7 @@ class Closed:
 
 @dataclass
 class Reopened:
-    kind: ClassVar[str] = "reopened"
+    kind = "reopened"
     previous: str = ""
 
     def to_data(self) -> dict[str, Any]:
@@ -269,7 +272,7 @@ EDITABLE = ("what", "to", "note", "tags", "effort", "includes", "excludes", "sou
 class Edited:
     """Fields changed by `pk edit`: {field: (old, new)}; effort in seconds (or None)."""
 
-    kind: ClassVar[str] = "edited"
+    kind = "edited"
     changes: dict[str, tuple[Any, Any]]
 
     def to_data(self) -> dict[str, Any]:
@@ -307,7 +310,7 @@ def _edited_value(name: str, value: Any, side: str) -> Any:
 
 @dataclass
 class Deleted:
-    kind: ClassVar[str] = "deleted"
+    kind = "deleted"
 
     def to_data(self) -> dict[str, Any]:
         return {}
@@ -319,7 +322,7 @@ class Deleted:
 
 @dataclass
 class Noted:
-    kind: ClassVar[str] = "note"
+    kind = "note"
     text: str
 
     def to_data(self) -> dict[str, Any]:
@@ -334,7 +337,7 @@ class Noted:
 class Notified:
     """The people were told: who, how, which message, and whether before the deadline."""
 
-    kind: ClassVar[str] = "notified"
+    kind = "notified"
     to: list[str]
     channel: str
     template: str
@@ -368,7 +371,7 @@ class Notified:
 class Snoozed:
     """ "Skip for today": not asked about again until `until`."""
 
-    kind: ClassVar[str] = "snoozed"
+    kind = "snoozed"
     until: datetime
 
     def to_data(self) -> dict[str, Any]:
@@ -385,7 +388,7 @@ class Reminded:
     it is not repeated the same day and the next reminder can say what changed. Reminders
     recorded before the due time was kept have `due` None."""
 
-    kind: ClassVar[str] = "reminded"
+    kind = "reminded"
     standing: str
     due: datetime | None = None
 
@@ -405,7 +408,7 @@ class Nudged:
     """You reminded them of what they promised you (`pk nudge`): who, how, which message, and
     the reason you gave (what depends on it), if any."""
 
-    kind: ClassVar[str] = "nudged"
+    kind = "nudged"
     to: list[str]
     channel: str
     subject: str
@@ -438,7 +441,7 @@ class Nudged:
 class CheckpointAdded:
     """A dated milestone inside the promise (`pk checkpoint`)."""
 
-    kind: ClassVar[str] = "checkpoint"
+    kind = "checkpoint"
     what: str
     by: datetime
 
@@ -460,7 +463,7 @@ class CheckpointKept:
     which number a checkpoint has); ticks recorded before it existed have "" and are read by
     number."""
 
-    kind: ClassVar[str] = "checkpoint_kept"
+    kind = "checkpoint_kept"
     number: int
     done_at: datetime | None = None
     note: str = ""
@@ -498,7 +501,7 @@ class Unreadable:
     """A stored event whose details cannot be decoded (a damaged or tampered ledger): kept so
     the history can still be shown and exported, refused by the fold."""
 
-    kind: ClassVar[str] = "unreadable"
+    kind = "unreadable"
     problem: str
 
     def to_data(self) -> dict[str, Any]:

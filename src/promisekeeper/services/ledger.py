@@ -635,10 +635,10 @@ class Ledger:
         change of their own (`repeat`, which undo passes by: the next run would make them
         again). Reads only, and writes nothing, when none is due; a ledger that cannot be
         written is shown as it is."""
+        if not self._query(queries.active_series, default=[]):
+            return []  # no series: nothing of theirs is loaded
         from promisekeeper.services import series
 
-        if not self._query(queries.active_series, default=[]):
-            return []
         if not self._query(series.pending, self.now, self.risk_window, default=False):
             return []
         try:

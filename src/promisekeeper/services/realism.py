@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from promisekeeper.rules import track
 from promisekeeper.rules.fields import clean_people, clean_tags
 from promisekeeper.rules.worktime import next_end_of_working_day
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
 if TYPE_CHECKING:
     from promisekeeper.services.ledger import Ledger
 

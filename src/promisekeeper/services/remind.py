@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
 
 from promisekeeper.model.promise import Promise
 from promisekeeper.rules.worktime import end_of_working_day, local_day
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
 if TYPE_CHECKING:
+    from typing import Any
+
     from promisekeeper.model.events import Event, Reminded
     from promisekeeper.services.ledger import Ledger
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
 
 from promisekeeper.model.errors import InvalidInput, PkError
 from promisekeeper.model.series import Series, occurrence_uuid
@@ -25,7 +24,10 @@ from promisekeeper.model.times import in_range, iso
 from promisekeeper.rules import recurrence
 from promisekeeper.store import queries
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
 if TYPE_CHECKING:
+    from typing import Any
+
     from promisekeeper.model.promise import Promise
     from promisekeeper.store.connection import Connection
 

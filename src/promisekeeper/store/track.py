@@ -17,11 +17,13 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
 
 from promisekeeper.model.times import MAX_YEAR, MIN_YEAR
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
 if TYPE_CHECKING:
+    from typing import Any
+
     from promisekeeper.model.events import Moved
 
 # -------------------------------------------------------------------------------------------------
