@@ -238,7 +238,7 @@ def _to(promise: Promise) -> str:
 
 def _plain(promise: Promise, due: str, *rest: str) -> str:
     """One promise on one line: '#5  Plan offsite → eve · due Wed 18 Nov 17:00 · overdue'."""
-    tail = "".join(f" · {part}" for part in rest if part)
+    tail = "".join([f" · {part}" for part in rest if part])
     return f"#{promise.id}  {_what(promise)} {arrow(promise)} · due {due}{tail}"
 
 

@@ -780,7 +780,7 @@ def format_relative(dt: datetime, now: datetime) -> str:
     seconds = (dt - now).total_seconds()
     if abs(seconds) < 60:
         return "now"
-    words = format_amount(timedelta(seconds=seconds))
+    words = _count(*_relative_amount(abs(seconds)))  # format_amount's words, for 60 s or more
     return f"in {words}" if seconds > 0 else f"{words} ago"
 
 
