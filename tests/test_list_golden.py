@@ -177,3 +177,50 @@ def test_listings_are_as_they_were(ledger: Path, name: str, args: list[str], now
     assert shown == gold.read_bytes()
     if name in ("list", "list-all", "list-all-later", "status", "today"):
         assert shown.count(b"\n") > 100  # many rows, not a handful
+
+
+def on_terminal(args: list[str], env: dict[str, str], columns: int) -> bytes:
+    """`pk ARGS` with stdout and stderr on a pseudo-terminal `columns` wide: its output."""
+    import fcntl
+    import struct
+    import termios
+
+    controller, terminal = os.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    chunks: list[bytes] = []
+    try:
+        child = subprocess.Popen(
+            [sys.executable, "-c", ENTRY, *args],
+            env={**env, "TERM": "xterm-256color"},
+            stdin=subprocess.DEVNULL,
+            stdout=terminal,
+            stderr=terminal,
+        )
+        os.close(terminal)
+        terminal = -1
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # the last writer closed its side
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        assert child.wait(timeout=120) == 0, b"".join(chunks).decode()
+    finally:
+        os.close(controller)
+        if terminal >= 0:
+            os.close(terminal)
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize("columns", [160, 90, 50])
+def test_the_table_on_a_terminal_is_as_it_was(ledger: Path, columns: int) -> None:
+    """On a terminal `pk list` is a table (short forms when narrow, plain lines when too
+    narrow for one), with colour."""
+    shown = on_terminal(["list", "--status", "all"], environment(ledger, LATER), columns)
+    gold = GOLD / f"terminal-{columns}.txt"
+    if os.environ.get("PK_REGOLD"):
+        gold.write_bytes(shown)
+    assert shown == gold.read_bytes()
+    assert shown.count(b"\n") > 400
