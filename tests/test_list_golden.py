@@ -224,3 +224,32 @@ def test_the_table_on_a_terminal_is_as_it_was(ledger: Path, columns: int) -> Non
         gold.write_bytes(shown)
     assert shown == gold.read_bytes()
     assert shown.count(b"\n") > 400
+
+
+def test_a_listing_reads_each_promise_as_a_single_read_does(ledger: Path, tmp_path: Path) -> None:
+    """pk list reads who was told, the date they heard and a snooze only for the promises whose
+    history has such events (store.queries, `many`): the same promises as one read at a time."""
+    import shutil
+    import sqlite3
+    from datetime import datetime, timedelta
+
+    from promisekeeper.services.ledger import Ledger
+    from promisekeeper.store import queries
+
+    copy = tmp_path / "ledger.db"
+    shutil.copy(ledger, copy)
+    now = datetime.fromisoformat(NOW)
+    book = Ledger(copy, now=now)
+    for promise_id in (1, 17, 34):  # told; never told nor moved (twice)
+        book.snooze(promise_id)
+    later = Ledger(copy, now=now + timedelta(hours=1))
+    later.move(18, now + timedelta(days=9), reason="after they were told")
+    conn = sqlite3.connect(copy)
+    listed = queries.list_promises(
+        conn, to_key=None, status="all", tag=None, due_before=None, include_deleted=True
+    )
+    assert len(listed) > 400
+    assert listed == [queries.get_promise(conn, p.id or 0) for p in listed]
+    assert sum(p.snoozed_until is not None for p in listed) == 3
+    assert sum(p.told_at is not None for p in listed) >= 60
+    assert sum(p.heard_due is not None for p in listed) >= 30
