@@ -138,6 +138,7 @@ def _count(value: Any, most: int) -> int:
 
 
 _MOST_SECONDS = 9000 * 366 * 24 * 3600  # longer than any span between two times in range
+_NO_SPAN = timedelta(0)  # shared by the rows never moved late (a timedelta never changes)
 
 
 def _direction(value: Any) -> str:
@@ -180,39 +181,41 @@ def _checkpoints_text(checkpoints: list[Checkpoint]) -> str:
 
 def _promise(row: Sequence[Any]) -> Promise:
     """A promise row, typed; _UnreadableRow when a value is not one pk writes."""
-    if not isinstance(row[2], str) or not isinstance(row[3], str):
+    (
+        promise_id, uuid, what, note, tags, made, due, original_due, status, closed, moves,
+        late_moves, deleted, to, _told, _heard, snoozed, effort, late_s, direction, series,
+        occurrence, includes, excludes, source, checkpoints, *_more,  # pk doctor reads one more
+    ) = row  # fmt: skip
+    if not isinstance(what, str) or not isinstance(note, str) or not isinstance(source, str):
         raise _UnreadableRow
-    effort = row[17]
     if effort is not None and not effort_in_bounds(effort):
         raise _UnreadableRow
     promise = Promise(
-        id=row[0],
-        uuid=row[1],
-        what=row[2],
-        note=row[3],
-        tags=_strings(row[4]),
-        made=_time(row[5]),
-        due=_time(row[6]),
-        original_due=_time(row[7]),
-        status=row[8],
-        closed_at=_optional_time(row[9]),
-        moves=_count(row[10], 2**62),
-        late_moves=_count(row[11], 2**62),
-        deleted_at=_optional_time(row[12]),
-        to=_strings(row[13]),
-        snoozed_until=None if row[16] is None else _history_time(row[16]),
+        id=promise_id,
+        uuid=uuid,
+        what=what,
+        note=note,
+        tags=_strings(tags),
+        made=_time(made),
+        due=_time(due),
+        original_due=_time(original_due),
+        status=status,
+        closed_at=_optional_time(closed),
+        moves=_count(moves, 2**62),
+        late_moves=_count(late_moves, 2**62),
+        deleted_at=_optional_time(deleted),
+        to=_strings(to),
+        snoozed_until=None if snoozed is None else _history_time(snoozed),
         effort=None if effort is None else timedelta(seconds=effort),
-        moved_late_by=timedelta(seconds=_count(row[18], _MOST_SECONDS)),
-        direction=_direction(row[19]),
-        series=row[20] if isinstance(row[20], str) else None,
-        occurrence=None if row[21] is None else _time(row[21]),
-        includes=_strings(row[22]),
-        excludes=_strings(row[23]),
-        source=row[24],
-        checkpoints=[] if row[25] == "[]" else _checkpoints(row[25]),
+        moved_late_by=_NO_SPAN if not _count(late_s, _MOST_SECONDS) else timedelta(seconds=late_s),
+        direction=_direction(direction),
+        series=series if isinstance(series, str) else None,
+        occurrence=None if occurrence is None else _time(occurrence),
+        includes=_strings(includes),
+        excludes=_strings(excludes),
+        source=source,
+        checkpoints=[] if checkpoints == "[]" else _checkpoints(checkpoints),
     )
-    if not isinstance(promise.source, str):
-        raise _UnreadableRow
     if row[14] is not None:
         try:
             clock, at, before = json.loads(row[14])
