@@ -253,3 +253,28 @@ def test_a_listing_reads_each_promise_as_a_single_read_does(ledger: Path, tmp_pa
     assert sum(p.snoozed_until is not None for p in listed) == 3
     assert sum(p.told_at is not None for p in listed) >= 60
     assert sum(p.heard_due is not None for p in listed) >= 30
+
+
+def test_the_open_listing_is_read_along_an_index(ledger: Path) -> None:
+    """The plan of pk list's query (status open, soonest due first): promises found and
+    ordered by an index, never a scan of them or a sort; the events with a notice, a move or
+    a snooze gathered once (MATERIALIZE), not looked up on every row."""
+    import sqlite3
+
+    from promisekeeper.store import queries
+
+    conn = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True)
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    queries.list_promises(
+        conn, to_key=None, status="open", tag=None, due_before=None, include_deleted=False
+    )
+    conn.set_trace_callback(None)
+    (sql,) = [s for s in statements if "FROM promises p" in s]
+    plan = conn.execute("EXPLAIN QUERY PLAN " + sql).fetchall()
+    details = [detail for _id, _parent, _unused, detail in plan]
+    assert details.count("MATERIALIZE noted") == 1, plan
+    assert sum(d.startswith("SCAN h") for d in details) == 1, plan  # the events, once
+    top = [detail for _id, parent, _unused, detail in plan if parent == 0]
+    assert any(d.startswith("SEARCH p USING INDEX") for d in top), plan
+    assert not any(d.startswith("SCAN p") or "TEMP B-TREE" in d for d in top), plan
