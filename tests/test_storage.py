@@ -228,3 +228,57 @@ def test_the_statements_that_write_a_promise_row_name_the_same_columns() -> None
     assert update is not None
     assert names(update.group(1)) == [f"{c} = ?" for c in queries._ROW_COLUMNS]
     assert set(EXPECTED_TABLES["promises"]) - {"id"} == set(queries._ROW_COLUMNS)
+
+
+# -------------------------------------------------------------------------------------------------
+# Lists of strings (tags, people, terms) are read as JSON reads them, however they are written
+# -------------------------------------------------------------------------------------------------
+def _as_json_reads(text: object) -> list[str] | None:
+    import json
+
+    try:
+        value = json.loads(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError, RecursionError):
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return None
+    return value
+
+
+def _read_strings(text: object) -> list[str] | None:
+    from promisekeeper.store import queries
+
+    try:
+        return queries._strings(text)
+    except queries._UnreadableRow:
+        return None
+
+
+STRINGS_SEEN = [
+    "[]", '[""]', '["a"]', '["a", "b"]', '["a","b"]', '["a","b", "c"]', '["]', '["]"]',
+    '[ "a" ]', '["a\\"b"]', '["a\\nb"]', '["a\nb"]', '["\u2028"]', '["é", "ü"]', '["a"],["b"]',
+    '["a", 1]', '{"a": 1}', '"a"', "", "[", '["a\\u0041"]', '["\x1b[31m"]', '["a" , "b"]',
+    '["Zoë \u200bW"]', '["a", "b", ""]', '["", ""]', '["a"]x', 'x["a"]', None, 5,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", STRINGS_SEEN)
+def test_a_list_of_strings_reads_as_json_reads_it(text: object) -> None:
+    assert _read_strings(text) == _as_json_reads(text)
+
+
+def test_any_list_of_strings_reads_back_as_written() -> None:
+    import json
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(st.text(max_size=6), max_size=4), st.sampled_from([", ", ","]), st.booleans())
+    def check(items: list[str], separator: str, ascii_only: bool) -> None:
+        text = json.dumps(items, ensure_ascii=ascii_only, separators=(separator, ":"))
+        assert _read_strings(text) == items
+        mangled = text.replace('"', "", 1)  # no longer JSON, or not a list of strings
+        assert _read_strings(mangled) == _as_json_reads(mangled)
+
+    check()

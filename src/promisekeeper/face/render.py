@@ -20,6 +20,9 @@ from promisekeeper.rules.dates import (
     format_short_relative,
     format_span,
     format_when,
+    short_day_words,
+    to_local,
+    when_words,
 )
 from promisekeeper.rules.timing import past_due
 from promisekeeper.telling.text import one_line, safe
@@ -237,7 +240,7 @@ def _to(promise: Promise) -> str:
 
 def _plain(promise: Promise, due: str, *rest: str) -> str:
     """One promise on one line: '#5  Plan offsite → eve · due Wed 18 Nov 17:00 · overdue'."""
-    tail = "".join(f" · {part}" for part in rest if part)
+    tail = "".join([f" · {part}" for part in rest if part])
     return f"#{promise.id}  {_what(promise)} {arrow(promise)} · due {due}{tail}"
 
 
@@ -256,14 +259,25 @@ def _columns(last: str, tags: bool) -> list[Any]:
     return columns
 
 
-def _add(columns: list[Any], promise: Promise, now: datetime, due_long: str, *last: Any) -> None:
+def _add(
+    columns: list[Any],
+    promise: Promise,
+    now: datetime,
+    due_long: str,
+    *last: Any,
+    short_day: str | None = None,
+) -> None:
+    """A row of a listing's table; `short_day`: format_short_day(promise.due, now), when the
+    caller has it."""
     from promisekeeper.face.tables import Cell
 
+    if short_day is None:
+        short_day = format_short_day(promise.due, now)
     cells = [
         Cell(str(promise.id)),
         Cell(_to(promise)),
         Cell(_what(promise)),
-        Cell(due_long, format_short_day(promise.due, now)),
+        Cell(due_long, short_day),
         *last,
     ]
     for column, cell in zip(columns, cells, strict=False):
@@ -390,32 +404,37 @@ def list_lines(
 ) -> list[str]:
     """`pk list`: promises with their standings (computed once, by the command), as a table at
     the terminal's width or as plain lines, then the summary line."""
-    from promisekeeper.face.tables import Cell
-
     if not promises:
         return ["No promises match."]
     now = ledger.now
-    columns = _columns("Standing", tags=any(p.tags for p, _standing in promises))
-    for promise, standing in promises:
-        style = STANDING_STYLE[standing]
-        _add(
-            columns,
-            promise,
-            now,
-            format_when(promise.due, now),
-            Cell(
-                STANDING_WORDS[standing] + told_marker(promise, now),
-                short_standing(standing, promise, now) + told_short(promise, now),
-                style,
-            ),
-            Cell(safe(" ".join(promise.tags))),
-        )
-    lines = _table_lines(columns, width, paint)
-    if lines is None:
+    local_now = to_local(now)  # each row's times are converted once, and now once
+    lines = None
+    if width is not None:
+        from promisekeeper.face.tables import Cell
+
+        columns = _columns("Standing", tags=any(p.tags for p, _standing in promises))
+        for promise, standing in promises:
+            style = STANDING_STYLE[standing]
+            local = to_local(promise.due)
+            _add(
+                columns,
+                promise,
+                now,
+                when_words(promise.due, now, local, local_now),
+                Cell(
+                    STANDING_WORDS[standing] + told_marker(promise, now),
+                    short_standing(standing, promise, now) + told_short(promise, now),
+                    style,
+                ),
+                Cell(safe(" ".join(promise.tags))),
+                short_day=short_day_words(local, local_now),
+            )
+        lines = _table_lines(columns, width, paint)
+    if lines is None:  # off a terminal (no table to lay out), or one too narrow for a table
         lines = []
         for promise, standing in promises:
             tags = f"tags: {safe(' '.join(promise.tags))}" if promise.tags else ""
-            due = format_when(promise.due, now)
+            due = when_words(promise.due, now, to_local(promise.due), local_now)
             told = told_marker(promise, now)[3:]
             lines.append(_plain(promise, due, STANDING_WORDS[standing], told, tags))
         lines = _plain_lines(lines, width)

@@ -11,6 +11,8 @@ from promisekeeper.model.errors import DateParseError
 # UTC+14) such a time is at most a day outside, which every computation handles.
 MIN_YEAR, MAX_YEAR = 1900, 9998
 YEARS = f"years {MIN_YEAR}-{MAX_YEAR}"
+# The same range in Unix seconds: the first second of MIN_YEAR, the first after MAX_YEAR (UTC).
+_FIRST_TS, _AFTER_TS = -2208988800, 253370764800
 
 
 def in_range(moment: datetime) -> bool:
@@ -24,6 +26,8 @@ def in_range(moment: datetime) -> bool:
 def from_timestamp(value: object) -> datetime | None:
     """A stored Unix time (whole seconds) as an aware UTC datetime, or None when it is not one
     or lies out of range: a row written by an older or a tampered pk never breaks a read."""
+    if type(value) is int and _FIRST_TS <= value < _AFTER_TS:  # in range: the common case
+        return datetime.fromtimestamp(value, UTC)
     if not isinstance(value, int) or isinstance(value, bool):
         return None
     try:

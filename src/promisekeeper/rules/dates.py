@@ -729,27 +729,48 @@ def to_local(dt: datetime) -> datetime:
 
 def format_when(dt: datetime, now: datetime) -> str:
     """'Fri 27 Nov 17:00, in 4 days'; the year appears only when it is not this year."""
-    return f"{format_day_time(dt, now)}, {format_relative(dt, now)}"
+    return when_words(dt, now, to_local(dt), to_local(now))
 
 
 def format_day_time(dt: datetime, now: datetime) -> str:
     """'Fri 27 Nov 17:00' in local time, with the year only when it is not this year."""
-    return f"{format_day(dt, now)} {to_local(dt):%H:%M}"
+    return day_time_words(to_local(dt), to_local(now))
 
 
 def format_day(dt: datetime, now: datetime) -> str:
     """'Fri 27 Nov' (the short form for narrow tables), with the year when not this year."""
-    local, local_now = to_local(dt), to_local(now)
-    year = f" {local.year}" if local.year != local_now.year else ""
-    return f"{_DAY_NAMES[local.weekday()]} {local.day} {_MONTH_NAMES[local.month - 1]}{year}"
+    return day_words(to_local(dt), to_local(now))
 
 
 def format_short_day(dt: datetime, now: datetime) -> str:
     """'Fri 11 Dec', or 'today 11:00' on the day itself: a date for a narrow table."""
-    local = to_local(dt)
-    if local.date() == to_local(now).date():
-        return f"today {local:%H:%M}"
-    return format_day(dt, now)
+    return short_day_words(to_local(dt), to_local(now))
+
+
+# The same words from times already local (to_local), for a listing of thousands of rows that
+# converts each time once and `now` once: format_when, format_day_time, format_day and
+# format_short_day are these after the conversion, so each wording has one home.
+def when_words(dt: datetime, now: datetime, local: datetime, local_now: datetime) -> str:
+    """format_when(dt, now), given `local` = to_local(dt) and `local_now` = to_local(now)."""
+    return f"{day_time_words(local, local_now)}, {format_relative(dt, now)}"
+
+
+def day_time_words(local: datetime, local_now: datetime) -> str:
+    """format_day_time for local times."""
+    return f"{day_words(local, local_now)} {local.hour:02d}:{local.minute:02d}"
+
+
+def day_words(local: datetime, local_now: datetime) -> str:
+    """format_day for local times."""
+    year = f" {local.year}" if local.year != local_now.year else ""
+    return f"{_DAY_NAMES[local.weekday()]} {local.day} {_MONTH_NAMES[local.month - 1]}{year}"
+
+
+def short_day_words(local: datetime, local_now: datetime) -> str:
+    """format_short_day for local times."""
+    if local.date() == local_now.date():
+        return f"today {local.hour:02d}:{local.minute:02d}"
+    return day_words(local, local_now)
 
 
 def format_relative(dt: datetime, now: datetime) -> str:
@@ -761,7 +782,7 @@ def format_relative(dt: datetime, now: datetime) -> str:
     seconds = (dt - now).total_seconds()
     if abs(seconds) < 60:
         return "now"
-    words = format_amount(timedelta(seconds=seconds))
+    words = _count(*_relative_amount(abs(seconds)))  # format_amount's words, for 60 s or more
     return f"in {words}" if seconds > 0 else f"{words} ago"
 
 

@@ -22,6 +22,8 @@ _UNSAFE = re.compile(
 
 def safe(text: str) -> str:
     """`text` with every control character shown as a visible escape, never interpreted."""
+    if text.isprintable():  # holds none of them (all are unprintable): the common case, fast
+        return text
     return _UNSAFE.sub(_escape, text)
 
 
@@ -45,7 +47,8 @@ def json_for_terminal(text: str) -> str:
 
 def one_line(text: str, width: int = 0) -> str:
     """Safe text on one line (newlines shown as ⏎), cut to `width` characters when given."""
-    text = safe(text.replace("\r\n", "\n").replace("\n", " ⏎ "))
+    if not text.isprintable():  # printable text has no newline and is already safe
+        text = safe(text.replace("\r\n", "\n").replace("\n", " ⏎ "))
     if width and len(text) > width:
         return text[: width - 1] + "…"
     return text

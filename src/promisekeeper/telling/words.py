@@ -54,7 +54,7 @@ def checkpoint_words(checkpoint: Checkpoint, now: datetime) -> str:
 
 
 def people(promise: Promise) -> str:
-    return ", ".join(safe(name) for name in promise.to)
+    return ", ".join(map(safe, promise.to))
 
 
 def arrow(promise: Promise) -> str:
