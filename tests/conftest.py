@@ -7,6 +7,8 @@ clock's injection point; no test depends on the day it runs or touches the real 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,6 +22,20 @@ from promisekeeper.face.cli import app
 
 NOW = "2026-11-23T10:00:00+01:00"
 
+
+
+def run_code(
+    code: str, args: list[str], env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[bytes]:
+    """`python -c CODE ARGS...` in a fresh interpreter, as a console script runs: stdin
+    empty, stdout and stderr captured as bytes."""
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=timeout,
+    )
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:

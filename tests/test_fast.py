@@ -12,12 +12,12 @@ import re
 import shutil
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import NOW
+from conftest import run_code as run
 
 ENTRY = "import sys; sys.argv[0] = 'pk'; from promisekeeper.face.entry import main; main()"
 APP = "import sys; sys.argv[0] = 'pk'; from promisekeeper.face.cli import main; main()"
@@ -96,15 +96,6 @@ def environment(db: Path) -> dict[str, str]:
     env.pop("COLUMNS", None)
     return env
 
-
-def run(code: str, args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-c", code, *args],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        timeout=60,
-    )
 
 
 def snapshot(db: Path) -> dict[str, Any]:

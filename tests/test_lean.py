@@ -6,26 +6,16 @@ platformdirs' own without loading it. No timing here: bench/run.py measures time
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import NOW, Pk
+from conftest import run_code as run
 
 ENTRY = "import sys; sys.argv[0] = 'pk'; from promisekeeper.face.entry import main; main()"
 APP = "import sys; sys.argv[0] = 'pk'; from promisekeeper.face.cli import main; main()"
 
-
-def run(code: str, args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-c", code, *args],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        timeout=60,
-    )
 
 
 @pytest.fixture

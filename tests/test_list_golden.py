@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from conftest import NOW
+from conftest import run_code as run
 
 GOLD = Path(__file__).parent / "fixtures" / "listings"
 ENTRY = "import sys; sys.argv[0] = 'pk'; from promisekeeper.face.entry import main; main()"
@@ -92,15 +93,6 @@ def environment(db: Path, now: str = NOW) -> dict[str, str]:
     env.pop("LC_ALL", None)
     return env
 
-
-def run(code: str, args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-c", code, *args],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        timeout=120,
-    )
 
 
 def _uuid(n: int, kind: str) -> str:
