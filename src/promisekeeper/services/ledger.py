@@ -1303,13 +1303,17 @@ class Ledger:
 
         return self._query(sql.titles, promise_ids, default={})
 
-    def similar_histories(
-        self, to: list[str], tags: list[str], limit: int = 50
-    ) -> list[tuple[Promise, list[Event]]]:
-        """Finished promises to the same people or with the same tags, newest first: your
-        record for promises like a new one, read without scanning the whole ledger."""
+    def record_like(self, to: list[str], tags: list[str], limit: int = 50) -> Any:
+        """Your record (rules.track.Record, None with too few) over your latest `limit`
+        finished promises to the same people or with the same tags: read in one query of
+        the promise rows (store.track.finished_like), without scanning the whole ledger."""
+        from promisekeeper.rules import track
+        from promisekeeper.store.track import Scope, finished_like
+
         keys = [name_key(name) for name in to]
-        return self._query(queries.finished_histories_like, keys, tags, limit, default=[])
+        scope = Scope(now=self.now, notice_kinds=())
+        found = self._query(finished_like, scope, keys, tags, limit, default=[])
+        return track.record_from(found, to, tags)
 
     def open_due_on(self, due: datetime) -> int:
         """How many open promises are due on the same local day as `due`."""

@@ -377,28 +377,6 @@ def open_moved(conn: sqlite3.Connection) -> list[Promise]:
     return select_promises(conn, f"{OPEN} AND p.moves > 0")
 
 
-def finished_histories_like(
-    conn: sqlite3.Connection, keys: list[str], tags: list[str], limit: int
-) -> list[tuple[Promise, list[Event]]]:
-    """Kept or broken promises to the same people (case-folded names) or with the same tags,
-    newest first, with their histories: read without scanning the whole ledger."""
-    people = ", ".join("?" for _ in keys) or "NULL"
-    labels = ", ".join("?" for _ in tags) or "NULL"
-    tagged = (
-        f" OR EXISTS (SELECT 1 FROM json_each(p.tags) WHERE json_each.value IN ({labels}))"
-        if tags
-        else ""
-    )
-    # `+p.status` keeps SQLite from starting at the status index: the people are the
-    # narrow side.
-    where = f"""+p.status IN ('kept', 'broken') AND p.deleted_ts IS NULL AND {MINE} AND (
-        p.id IN (SELECT pp.promise_id FROM promise_people pp JOIN people pe
-                 ON pe.id = pp.person_id WHERE pe.name_key IN ({people})){tagged})"""
-    found = select_promises(conn, where, [*keys, *tags], "p.closed_ts DESC, p.id DESC", limit=limit)
-    events = _events_of(conn, [p.id or 0 for p in found])
-    return [(p, events.get(p.id or 0, [])) for p in found]
-
-
 def _events_of(
     conn: sqlite3.Connection, promise_ids: list[int], kind: str | None = None
 ) -> dict[int, list[Event]]:
