@@ -554,9 +554,7 @@ class Ledger:
             raise InvalidInput(
                 "that due time is in the past; use --force to record a promise after the fact"
             )
-        import uuid as uuidlib
-
-        from promisekeeper.model.events import Event, Made
+        from promisekeeper.model.events import Event, Made, new_uuid
         from promisekeeper.model.history import apply
 
         note = clean_text(note, "note", allow_empty=True)
@@ -564,7 +562,7 @@ class Ledger:
         effort_s = None if effort is None else effort_seconds(effort)
         with self.change("expect" if owed else "promise") as (conn, change):
             made = Made(
-                uuid=str(uuidlib.uuid4()),
+                uuid=new_uuid(),
                 what=what,
                 to=[queries.canonical_name(conn, name) for name in people],
                 due=due,
@@ -633,10 +631,10 @@ class Ledger:
         change of their own (`repeat`, which undo passes by: the next run would make them
         again). Reads only, and writes nothing, when none is due; a ledger that cannot be
         written is shown as it is."""
-        from promisekeeper.services import series
-
         if not self._query(queries.active_series, default=[]):
             return []
+        from promisekeeper.services import series
+
         if not self._query(series.pending, self.now, self.risk_window, default=False):
             return []
         try:
@@ -1352,10 +1350,10 @@ class Ledger:
 
     def similar_person(self, name: str) -> str | None:
         """An existing person whose name is a near-miss of `name` (a typo), if no exact match."""
-        import difflib
-
         if self.person(name) is not None:
             return None
+        import difflib
+
         known = {name_key(p.name): p.name for p in self._query(queries.all_people, default=[])}
         close = difflib.get_close_matches(name_key(name), list(known), n=1, cutoff=0.75)
         return known[close[0]] if close else None

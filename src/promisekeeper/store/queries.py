@@ -600,16 +600,14 @@ def stamp(conn: sqlite3.Connection, events: list[Event]) -> None:
     """Give events without an identity this replica's: a uuid and the next clock stamps, past
     every stamp the ledger holds (its own and those imported from other replicas), so the
     clock never goes back."""
-    import uuid
-
-    from promisekeeper.model.events import tick
+    from promisekeeper.model.events import new_uuid, tick
 
     if all(e.uuid and e.replica and e.clock for e in events):
         return
     replica = replica_id(conn)
     last = last_clock(conn)
     for event in events:
-        event.uuid = event.uuid or str(uuid.uuid4())
+        event.uuid = event.uuid or new_uuid()
         event.replica = event.replica or replica
         event.clock = event.clock or tick(event.at, last)
         last = max(last, event.clock)
