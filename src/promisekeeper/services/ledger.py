@@ -175,6 +175,13 @@ class Ledger:
         until the change is recorded."""
         self._write_first = True
 
+    def may_write(self) -> None:
+        """A command that records a change only sometimes (cron's `pk remind`): will_write,
+        when the ledger can be written; one that cannot is read as before, and only a change
+        to record says it cannot be."""
+        if self.path.exists() and connection.can_write(self.path):
+            self._write_first = True
+
     def _reader(self) -> Connection | None:
         if self._conn is None:
             if self._write_first and self.path.exists():
@@ -1164,12 +1171,27 @@ class Ledger:
         the next run the same day does not repeat it and a later one can say what changed."""
         if not reminded:
             return
-        from promisekeeper.model.events import Reminded
+        from promisekeeper.model.events import Event, Reminded
+        from promisekeeper.model.history import apply
 
         with self.change("remind") as (conn, change):
+            found = queries.promises_with_ids(conn, [p.id or 0 for p, _state in reminded])
+            events = []
             for promise, state in reminded:
-                current = self._load(conn, promise.id or 0)
-                self._record(conn, change, current, Reminded(state, promise.due))
+                current = found.get(promise.id or 0)
+                if current is None or current.deleted_at is not None:
+                    raise PromiseNotFound(f"no promise with id {promise.id}")
+                event = Event.of(
+                    Reminded(state, promise.due), self.now, promise_id=current.id, change_id=change
+                )
+                new = apply(current, event)
+                if new is not current:  # never, as the fold reads a reminder: history only
+                    assert new is not None
+                    new.id = current.id
+                    queries.save_promise(conn, new)
+                events.append(event)
+            # One batch, stamped in this order: the clocks, uuids and rows one append each gave.
+            queries.append_events(conn, events)
 
     # -- track record ------------------------------------------------------------------------
     def histories(self) -> list[tuple[Promise, list[Event]]]:
