@@ -98,12 +98,16 @@ class Expected:
         return f"pk nudge {self.promise.id}"
 
 
-def worth_a_nudge(ledger: Ledger, soon_until: datetime) -> list[Expected]:
+def worth_a_nudge(
+    ledger: Ledger, soon_until: datetime, looked_at: list[Promise] | None = None
+) -> list[Expected]:
     """Open promises owed to you that are overdue, or due by `soon_until` or at risk, soonest
-    due first, each with when you last asked."""
+    due first, each with when you last asked. `looked_at`: the daily view's `owed`, when the
+    caller has it already."""
     from promisekeeper.rules.owed import nudge_reason
 
-    candidates = {p.id: p for p in ledger.today().owed}
+    owed = ledger.today().owed if looked_at is None else looked_at
+    candidates = {p.id: p for p in owed}
     for promise in ledger.list(
         status="open", due_before=soon_until + timedelta(seconds=1), direction="owed"
     ):
