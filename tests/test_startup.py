@@ -339,7 +339,8 @@ def test_remind_leaves_heavy_modules_alone(ledger_with_promises: Path, args) -> 
 def test_recording_loads_no_more_than_it_uses(ledger_with_promises: Path, args) -> None:
     """A new promise and cron's reminders (recorded: `reminded` events) get their uuids
     without the uuid module (it loads platform); a ledger without series loads no series
-    code; a name pk knows is not compared with everyone else's (difflib)."""
+    code; a name pk knows is not compared with everyone else's (difflib); and neither
+    drafts a message."""
     import sqlite3
 
     modules = imported(ledger_with_promises, *args)
@@ -349,6 +350,7 @@ def test_recording_loads_no_more_than_it_uses(ledger_with_promises: Path, args) 
         "promisekeeper.services.series",
         "promisekeeper.model.series",
         "difflib",
+        "promisekeeper.telling.messages",  # the messages pk sends: notify and nudge
     ):
         assert not loaded(modules, name), name
     with sqlite3.connect(ledger_with_promises / "ledger.db") as conn:

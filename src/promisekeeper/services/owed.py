@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from promisekeeper.telling.messages import NotifyError
-
 if TYPE_CHECKING:
     from promisekeeper.model.events import Event
     from promisekeeper.model.promise import Promise
@@ -24,6 +22,7 @@ if TYPE_CHECKING:
 
 def check_nudge(promise: Promise) -> None:
     """A nudge is for an open promise owed to you; anything else says what to use instead."""
+    from promisekeeper.telling.messages import NotifyError
     from promisekeeper.telling.words import people
 
     if not promise.owed:
