@@ -387,3 +387,17 @@ def test_a_clock_with_digits_other_than_0_to_9_is_refused(text: str) -> None:
 
     with pytest.raises(InvalidInput, match="is not a clock stamp"):
         clock_from_text(text)
+
+
+def test_new_uuid_is_a_random_version_4_uuid() -> None:
+    """What uuid.uuid4() gives, as text, made without the uuid module (it loads platform)."""
+    import uuid
+
+    from promisekeeper.model.events import new_uuid
+
+    made = [new_uuid() for _ in range(2000)]
+    assert len(set(made)) == len(made)
+    for text in made:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122

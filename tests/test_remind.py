@@ -339,3 +339,67 @@ def test_a_terminal_run_records_nothing_cron_does(tmp_path: Path) -> None:
     code, out = _on_terminal(env, "remind", "--record", now="2026-11-23T10:30:00+01:00")
     assert "#2 plan → carol" in out and "#1 late" not in out
     assert _reminded(env, 2) == 1
+
+
+# -------------------------------------------------------------------------------------------------
+# Recording: one connection, history only
+# -------------------------------------------------------------------------------------------------
+def test_a_recording_run_reads_and_records_through_one_connection(
+    ok: Pk, ledger, isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cron's run (no terminal: it records) opens the ledger once, for writing, and records
+    its reminders as history only: one `reminded` event each, in one change, stamped in
+    order, the promise rows left as they were."""
+    import sqlite3
+
+    from promisekeeper.store import connection
+
+    opened: list[bool] = []
+    statements: list[str] = []
+    real = connection.connect
+
+    def connect(path: Path, *, write: bool, create_dirs: bool = False):  # noqa: ANN202
+        conn = real(path, write=write, create_dirs=create_dirs)
+        opened.append(write)
+        if conn is not None:
+            conn.set_trace_callback(statements.append)
+        return conn
+
+    with sqlite3.connect(isolated) as conn:
+        rows_before = conn.execute("SELECT * FROM promises ORDER BY id").fetchall()
+    conn.close()
+    monkeypatch.setattr(connection, "connect", connect)
+    assert "3 promises need you" in ok("remind", now=EARLY).stdout
+    assert opened == [True]
+    assert not [s for s in statements if s.startswith(("UPDATE promises", "DELETE"))]
+    with sqlite3.connect(isolated) as conn:
+        said = conn.execute(
+            "SELECT promise_id, change_id, data, clock, uuid FROM events"
+            " WHERE kind = 'reminded' ORDER BY id"
+        ).fetchall()
+        assert conn.execute("SELECT * FROM promises ORDER BY id").fetchall() == rows_before
+    conn.close()
+    assert [row[0] for row in said] == [ledger["late"], ledger["plan"], ledger["spec"]]
+    assert len({row[1] for row in said}) == 1  # one change: one `pk undo` takes it back
+    assert [json.loads(row[2])["standing"] for row in said] == ["overdue", "at_risk", "on_track"]
+    clocks = [row[3] for row in said]
+    assert clocks == sorted(clocks) and len(set(clocks)) == 3
+    assert len({row[4] for row in said}) == 3
+    opened.clear()
+    assert ok("remind", now=EARLY).stdout == ""  # said already: nothing new
+    assert opened == [True]
+
+
+def test_a_read_only_ledger_still_gets_its_digest(ok: Pk, pk: Pk, ledger, isolated: Path) -> None:
+    """A ledger that cannot be written is read as before: cron's run prints the digest, then
+    says in one line that it could not record it."""
+    from ledger_checks import read_only, snapshot
+
+    before = snapshot(isolated.parent)
+    with read_only(isolated):
+        result = pk("remind", now=EARLY)
+    assert result.exit_code == 1
+    assert "3 promises need you" in result.stdout
+    assert result.stderr.startswith("pk: ledger ") and "is read-only" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert snapshot(isolated.parent) == before

@@ -343,3 +343,34 @@ def test_remind_leaves_heavy_modules_alone(ledger_with_promises: Path, args) -> 
     modules = imported(ledger_with_promises, *args)
     assert not [name for name in HEAVY if loaded(modules, name)]
     assert not loaded(modules, "dateutil")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("promise", "Call the plumber", "--to", "alice", "--due", "fri"), ("remind",)],
+    ids=["promise", "remind"],
+)
+def test_recording_loads_no_more_than_it_uses(ledger_with_promises: Path, args) -> None:
+    """A new promise and cron's reminders (recorded: `reminded` events) get their uuids
+    without the uuid module (it loads platform); a ledger without series loads no series
+    code; a name pk knows is not compared with everyone else's (difflib); and neither
+    drafts a message."""
+    import sqlite3
+
+    modules = imported(ledger_with_promises, *args)
+    for name in (
+        "uuid",
+        "platform",
+        "promisekeeper.services.series",
+        "promisekeeper.model.series",
+        "difflib",
+        "promisekeeper.telling.messages",  # the messages pk sends: notify and nudge
+    ):
+        assert not loaded(modules, name), name
+    with sqlite3.connect(ledger_with_promises / "ledger.db") as conn:
+        kinds = {kind for (kind,) in conn.execute("SELECT kind FROM events")}
+        both = "SELECT uuid FROM events UNION ALL SELECT uuid FROM promises"
+        uuids = [u for (u,) in conn.execute(both)]
+    conn.close()
+    assert ("reminded" if args[0] == "remind" else "made") in kinds
+    assert all(len(u) == 36 for u in uuids) and len(set(uuids)) == len(uuids)

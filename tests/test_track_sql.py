@@ -8,6 +8,7 @@ commands use must not grow with the ledger.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import tempfile
 import tracemalloc
@@ -267,3 +268,84 @@ def test_memory_does_not_grow_with_the_ledger(ledgers: dict[int, Ledger], comman
         run()  # connection opened, modules imported
         peaks[size] = peak_of(run)
     assert peaks[20_000] < 1.5 * peaks[2_000], peaks
+
+
+# -------------------------------------------------------------------------------------------------
+# Being realistic (pk promise): your record for promises like a new one
+# -------------------------------------------------------------------------------------------------
+TAGS = ["reports", "ops", "q3"]
+
+
+def tagged(rng: random.Random, events: list[Event]) -> list[Event]:
+    """The same history, its promise tagged with some of TAGS (perhaps none)."""
+    made = events[0].detail
+    assert isinstance(made, Made)
+    tags = rng.sample(TAGS, rng.choice([0, 0, 1, 2]))
+    return [Event.of(dataclasses.replace(made, tags=tags), events[0].at), *events[1:]]
+
+
+def record_by_fold(ledger: Ledger, to: list[str], tags: list[str], limit: int) -> Any:
+    """rules.track.record_like over the latest `limit` finished promises like the new one,
+    folded from every history."""
+    people = {name.casefold() for name in to}
+    similar = [
+        o
+        for o in by_fold(ledger)
+        if o.promise.status in ("kept", "broken")
+        and ({n.casefold() for n in o.promise.to} & people or set(o.promise.tags) & set(tags))
+    ]
+    similar.sort(key=lambda o: (o.promise.closed_at or NOW, o.promise.id or 0), reverse=True)
+    return track.record_like(similar[:limit], to, tags)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32),
+    count=st.integers(0, 40),
+    to=st.sampled_from([["alice"], ["BOB", "carol"], ["alice", "Bob", "dan"], ["zoe"]]),
+    tags=st.sampled_from([[], ["reports"], ["ops", "q3"]]),
+    limit=st.sampled_from([3, 7, 50]),
+    owed=st.sampled_from([0.0, 0.3]),
+)
+def test_the_record_like_a_new_promise_is_the_one_the_rules_fold(
+    seed: int, count: int, to: list[str], tags: list[str], limit: int, owed: float
+) -> None:
+    """`pk promise` reads your record for promises like the new one (same people, or same
+    tags) from the promise rows in one query; it is the record rules.track.record_like makes
+    of the same latest finished promises, folded from their histories: on time, lateness,
+    the slip factor, the count, whoever they were made to and however many share a name."""
+    rng = random.Random(seed)
+    histories = [tagged(rng, h) for h in random_histories(rng, count, owed=owed)]
+    with tempfile.TemporaryDirectory() as tmp:
+        ledger = build(Path(tmp) / "ledger.db", histories)
+        assert ledger.record_like(to, tags, limit) == record_by_fold(ledger, to, tags, limit)
+        ledger.close()
+
+
+def test_the_record_like_a_new_promise_reads_no_history(tmp_path: Path) -> None:
+    """The record is read from the promise rows in one query, walking from the people to
+    their promises: no event is read, and SQLite does not walk your promises to find them."""
+    from promisekeeper.store.track import Scope, finished_like
+
+    ledger = build(tmp_path / "ledger.db", random_histories(random.Random(7), 60))
+    conn = ledger._reader()
+    assert conn is not None
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    ledger.record_like(["alice"], [], 50)
+    conn.set_trace_callback(None)
+    assert len(statements) == 1 and "events" not in statements[0], statements
+
+    class Explain:
+        plan: list[str] = []
+
+        def execute(self, sql: str, params: dict[str, Any]) -> list[Any]:
+            self.plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+            return []
+
+    explain = Explain()
+    finished_like(explain, Scope(now=NOW, notice_kinds=()), ["alice"], [], 50)  # type: ignore[arg-type]
+    assert "SEARCH p USING INTEGER PRIMARY KEY (rowid=?)" in explain.plan, explain.plan
+    walked = [step for step in explain.plan if step.startswith(("SCAN p", "SEARCH p USING INDEX"))]
+    assert not walked, explain.plan
+    ledger.close()

@@ -317,10 +317,12 @@ def remind(
         from promisekeeper.rules.dates import parse_duration
 
         span = parse_duration(within)
+    recording = unattended() if record is None else record
+    if recording:
+        ledger.may_write()  # what it reads and what it records: through one connection
     if record is not False:
         ledger.repeat_due()  # occurrences of series due to exist now; --no-record writes nothing
     reminders = reminding.due(ledger, span)
-    recording = unattended() if record is None else record
     # A recording run (cron) says only what is new; any other shows all that needs you.
     shown = [r for r in reminders if r.new] if recording else reminders
     if output_format == "json":

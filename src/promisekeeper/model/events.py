@@ -627,6 +627,19 @@ def tick(now: datetime, last: int) -> int:
     return max(wall, last + 1)
 
 
+def new_uuid() -> str:
+    """A new random identity (a version 4 uuid, as text: what str(uuid.uuid4()) gives), for a
+    promise or an event. Made here from os.urandom, as uuid4 makes it: the uuid module loads
+    `platform` on import, which every `pk promise` and `pk remind` would pay for."""
+    import os
+
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # the RFC 4122 variant
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def clock_text(stamp: int) -> str:
     """A stamp as JSON shows it: '<milliseconds>.<counter>', zero-padded so text order is
     clock order."""

@@ -409,6 +409,25 @@ def slip_factor(ratios: list[float], q: float) -> float | None:
     return percentile(ratios, q)
 
 
+# What the record of one finished promise is made of: (status, kept on time, lateness in
+# seconds, seconds promised, seconds taken). The fold gives it (`finished_facts`); the store
+# reads the same from the promise rows with the SQL twins of these rules
+# (store.track.finished_like).
+Finished = tuple[str, bool, float | None, float | None, float | None]
+
+
+def finished_facts(found: Outcome) -> Finished:
+    """The facts of one kept or broken promise the record is made of, from its outcome."""
+    p = found.promise
+    return (
+        p.status,
+        found.on_time,
+        None if found.lateness is None else found.lateness.total_seconds(),
+        (p.original_due - p.made).total_seconds(),
+        ((p.closed_at or p.due) - p.made).total_seconds(),
+    )
+
+
 def record_like(found: list[Outcome], to: list[str], tags: list[str]) -> Record | None:
     """Your record for finished promises to the same person or with the same tag."""
     people = {name_key(name) for name in to}
@@ -419,18 +438,18 @@ def record_like(found: list[Outcome], to: list[str], tags: list[str]) -> Record 
         if o.promise.status in ("kept", "broken")
         and ({name_key(n) for n in o.promise.to} & people or set(o.promise.tags) & wanted)
     ]
-    if len(similar) < MIN_RECORD:
+    return record_from([finished_facts(o) for o in similar], to, tags)
+
+
+def record_from(finished: Sequence[Finished], to: list[str], tags: list[str]) -> Record | None:
+    """The record made of these finished promises (kept or broken) to `to` or tagged `tags`:
+    None for fewer than MIN_RECORD."""
+    if len(finished) < MIN_RECORD:
         return None
-    kept = [o for o in similar if o.promise.status == "kept"]
-    spans = [
-        (
-            (o.promise.original_due - o.promise.made).total_seconds(),
-            ((o.promise.closed_at or o.promise.due) - o.promise.made).total_seconds(),
-        )
-        for o in kept
-    ]
-    late = [o.lateness.total_seconds() for o in kept if o.late and o.lateness is not None]
-    on_time = sum(1 for o in kept if o.on_time)
+    kept = [f for f in finished if f[0] == "kept"]
+    spans = [(f[3], f[4]) for f in kept if f[3] is not None and f[4] is not None]
+    late = [f[2] for f in kept if not f[1] and f[2] is not None]
+    on_time = sum(1 for f in kept if f[1])
     basis = " or ".join(
         part
         for part in (", ".join(sorted(to)) if to else "", " ".join(f"+{t}" for t in tags))
@@ -439,8 +458,8 @@ def record_like(found: list[Outcome], to: list[str], tags: list[str]) -> Record 
     median_late = percentile(late, 50)
     return Record(
         basis=basis,
-        count=len(similar),
-        on_time_rate=_ratio(on_time, len(similar)),
+        count=len(finished),
+        on_time_rate=_ratio(on_time, len(finished)),
         typical_lateness=None if median_late is None else timedelta(seconds=median_late),
         slip_factor=slip_factor(slip_ratios(spans), 80),
     )

@@ -177,6 +177,13 @@ class Ledger:
         until the change is recorded."""
         self._write_first = True
 
+    def may_write(self) -> None:
+        """A command that records a change only sometimes (cron's `pk remind`): will_write,
+        when the ledger can be written; one that cannot is read as before, and only a change
+        to record says it cannot be."""
+        if self.path.exists() and connection.can_write(self.path):
+            self._write_first = True
+
     def _reader(self) -> Connection | None:
         if self._conn is None:
             if self._write_first and self.path.exists():
@@ -556,9 +563,7 @@ class Ledger:
             raise InvalidInput(
                 "that due time is in the past; use --force to record a promise after the fact"
             )
-        import uuid as uuidlib
-
-        from promisekeeper.model.events import Event, Made
+        from promisekeeper.model.events import Event, Made, new_uuid
         from promisekeeper.model.history import apply
 
         note = clean_text(note, "note", allow_empty=True)
@@ -566,7 +571,7 @@ class Ledger:
         effort_s = None if effort is None else effort_seconds(effort)
         with self.change("expect" if owed else "promise") as (conn, change):
             made = Made(
-                uuid=str(uuidlib.uuid4()),
+                uuid=new_uuid(),
                 what=what,
                 to=[queries.canonical_name(conn, name) for name in people],
                 due=due,
@@ -1168,12 +1173,27 @@ class Ledger:
         the next run the same day does not repeat it and a later one can say what changed."""
         if not reminded:
             return
-        from promisekeeper.model.events import Reminded
+        from promisekeeper.model.events import Event, Reminded
+        from promisekeeper.model.history import apply
 
         with self.change("remind") as (conn, change):
+            found = queries.promises_with_ids(conn, [p.id or 0 for p, _state in reminded])
+            events = []
             for promise, state in reminded:
-                current = self._load(conn, promise.id or 0)
-                self._record(conn, change, current, Reminded(state, promise.due))
+                current = found.get(promise.id or 0)
+                if current is None or current.deleted_at is not None:
+                    raise PromiseNotFound(f"no promise with id {promise.id}")
+                event = Event.of(
+                    Reminded(state, promise.due), self.now, promise_id=current.id, change_id=change
+                )
+                new = apply(current, event)
+                if new is not current:  # never, as the fold reads a reminder: history only
+                    assert new is not None
+                    new.id = current.id
+                    queries.save_promise(conn, new)
+                events.append(event)
+            # One batch, stamped in this order: the clocks, uuids and rows one append each gave.
+            queries.append_events(conn, events)
 
     # -- track record ------------------------------------------------------------------------
     def histories(self) -> list[tuple[Promise, list[Event]]]:
@@ -1305,13 +1325,17 @@ class Ledger:
 
         return self._query(sql.titles, promise_ids, default={})
 
-    def similar_histories(
-        self, to: list[str], tags: list[str], limit: int = 50
-    ) -> list[tuple[Promise, list[Event]]]:
-        """Finished promises to the same people or with the same tags, newest first: your
-        record for promises like a new one, read without scanning the whole ledger."""
+    def record_like(self, to: list[str], tags: list[str], limit: int = 50) -> Any:
+        """Your record (rules.track.Record, None with too few) over your latest `limit`
+        finished promises to the same people or with the same tags: read in one query of
+        the promise rows (store.track.finished_like), without scanning the whole ledger."""
+        from promisekeeper.rules import track
+        from promisekeeper.store.track import Scope, finished_like
+
         keys = [name_key(name) for name in to]
-        return self._query(queries.finished_histories_like, keys, tags, limit, default=[])
+        scope = Scope(now=self.now, notice_kinds=())
+        found = self._query(finished_like, scope, keys, tags, limit, default=[])
+        return track.record_from(found, to, tags)
 
     def open_due_on(self, due: datetime) -> int:
         """How many open promises are due on the same local day as `due`."""
@@ -1350,10 +1374,10 @@ class Ledger:
 
     def similar_person(self, name: str) -> str | None:
         """An existing person whose name is a near-miss of `name` (a typo), if no exact match."""
-        import difflib
-
         if self.person(name) is not None:
             return None
+        import difflib
+
         known = {name_key(p.name): p.name for p in self._query(queries.all_people, default=[])}
         close = difflib.get_close_matches(name_key(name), list(known), n=1, cutoff=0.75)
         return known[close[0]] if close else None

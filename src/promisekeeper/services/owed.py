@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from promisekeeper.telling.messages import NotifyError
-
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
 if TYPE_CHECKING:
     from typing import Any
@@ -26,6 +24,7 @@ if TYPE_CHECKING:
 
 def check_nudge(promise: Promise) -> None:
     """A nudge is for an open promise owed to you; anything else says what to use instead."""
+    from promisekeeper.telling.messages import NotifyError
     from promisekeeper.telling.words import people
 
     if not promise.owed:
@@ -100,12 +99,16 @@ class Expected:
         return f"pk nudge {self.promise.id}"
 
 
-def worth_a_nudge(ledger: Ledger, soon_until: datetime) -> list[Expected]:
+def worth_a_nudge(
+    ledger: Ledger, soon_until: datetime, looked_at: list[Promise] | None = None
+) -> list[Expected]:
     """Open promises owed to you that are overdue, or due by `soon_until` or at risk, soonest
-    due first, each with when you last asked."""
+    due first, each with when you last asked. `looked_at`: the daily view's `owed`, when the
+    caller has it already."""
     from promisekeeper.rules.owed import nudge_reason
 
-    candidates = {p.id: p for p in ledger.today().owed}
+    owed = ledger.today().owed if looked_at is None else looked_at
+    candidates = {p.id: p for p in owed}
     for promise in ledger.list(
         status="open", due_before=soon_until + timedelta(seconds=1), direction="owed"
     ):

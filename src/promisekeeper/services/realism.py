@@ -39,8 +39,7 @@ def check(ledger: Ledger, to: list[str], due: datetime, tags: list[str]) -> Chec
             f"that day is already full: {load} open promises are due "
             f"{format_day_time(due, now).rsplit(' ', 1)[0]}"
         )
-    found = track.outcomes(ledger.similar_histories(to, tags), now)
-    record = track.record_like(found, to, tags)
+    record = ledger.record_like(to, tags)
     if record is None:
         return result
     suggested = track.suggested_due(now, due, record)

@@ -81,7 +81,7 @@ def due(ledger: Ledger, within: timedelta | None = None) -> list[Reminder]:
     # What others owe you that is overdue or due soon: a nudge is the next step.
     from promisekeeper.services.owed import worth_a_nudge
 
-    expected = worth_a_nudge(ledger, end)
+    expected = worth_a_nudge(ledger, end, view.owed)
     asked = {e.promise.id or 0: e.asked for e in expected}
     nexts = {e.promise.id or 0: e.next for e in expected}
     needing += [(e.promise, e.standing, f"owed_{e.reason}") for e in expected]

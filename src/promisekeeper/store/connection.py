@@ -397,6 +397,12 @@ def _file_writable(path: Path) -> bool:
     return os.access(path, os.W_OK)
 
 
+def can_write(path: Path) -> bool:
+    """Whether a change could be recorded in this existing ledger: the file and the directory
+    its -wal and -shm live in are writable (asked with access(), as _file_writable does)."""
+    return _file_writable(path) and os.access(path.parent, os.W_OK)
+
+
 def _schema_version(conn: sqlite3.Connection, path: Path) -> int:
     """The ledger's schema version; a newer pk's ledger, or another program's database, is
     refused before anything is written to it."""

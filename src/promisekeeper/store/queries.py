@@ -287,6 +287,16 @@ def select_promises(
     return [promise for promise in found if promise is not None]
 
 
+def promises_with_ids(conn: sqlite3.Connection, promise_ids: list[int]) -> dict[int, Promise]:
+    """These promises (deleted ones included), by id, in one query per 500."""
+    found: dict[int, Promise] = {}
+    for start in range(0, len(promise_ids), 500):
+        chunk = promise_ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        found.update((p.id or 0, p) for p in select_promises(conn, f"p.id IN ({marks})", chunk))
+    return found
+
+
 def count_promises(conn: sqlite3.Connection, where: str = "1", params: Sequence[Any] = ()) -> int:
     return int(conn.execute(f"SELECT count(*) FROM promises p WHERE {where}", params).fetchone()[0])
 
@@ -413,28 +423,6 @@ def count_open_due_between(conn: sqlite3.Connection, start: datetime, end: datet
 def open_moved(conn: sqlite3.Connection) -> list[Promise]:
     """Open promises whose date was moved at least once."""
     return select_promises(conn, f"{OPEN} AND p.moves > 0")
-
-
-def finished_histories_like(
-    conn: sqlite3.Connection, keys: list[str], tags: list[str], limit: int
-) -> list[tuple[Promise, list[Event]]]:
-    """Kept or broken promises to the same people (case-folded names) or with the same tags,
-    newest first, with their histories: read without scanning the whole ledger."""
-    people = ", ".join("?" for _ in keys) or "NULL"
-    labels = ", ".join("?" for _ in tags) or "NULL"
-    tagged = (
-        f" OR EXISTS (SELECT 1 FROM json_each(p.tags) WHERE json_each.value IN ({labels}))"
-        if tags
-        else ""
-    )
-    # `+p.status` keeps SQLite from starting at the status index: the people are the
-    # narrow side.
-    where = f"""+p.status IN ('kept', 'broken') AND p.deleted_ts IS NULL AND {MINE} AND (
-        p.id IN (SELECT pp.promise_id FROM promise_people pp JOIN people pe
-                 ON pe.id = pp.person_id WHERE pe.name_key IN ({people})){tagged})"""
-    found = select_promises(conn, where, [*keys, *tags], "p.closed_ts DESC, p.id DESC", limit=limit)
-    events = _events_of(conn, [p.id or 0 for p in found])
-    return [(p, events.get(p.id or 0, [])) for p in found]
 
 
 def _events_of(
@@ -660,16 +648,14 @@ def stamp(conn: sqlite3.Connection, events: list[Event]) -> None:
     """Give events without an identity this replica's: a uuid and the next clock stamps, past
     every stamp the ledger holds (its own and those imported from other replicas), so the
     clock never goes back."""
-    import uuid
-
-    from promisekeeper.model.events import tick
+    from promisekeeper.model.events import new_uuid, tick
 
     if all(e.uuid and e.replica and e.clock for e in events):
         return
     replica = replica_id(conn)
     last = last_clock(conn)
     for event in events:
-        event.uuid = event.uuid or str(uuid.uuid4())
+        event.uuid = event.uuid or new_uuid()
         event.replica = event.replica or replica
         event.clock = event.clock or tick(event.at, last)
         last = max(last, event.clock)

@@ -281,6 +281,44 @@ def due_by_day(
 
 
 # -------------------------------------------------------------------------------------------------
+# Being realistic (pk promise): your record for promises like a new one
+# -------------------------------------------------------------------------------------------------
+def finished_like(
+    conn: sqlite3.Connection, scope: Scope, keys: list[str], tags: list[str], limit: int
+) -> list[tuple[str, bool, float | None, float | None, float | None]]:
+    """rules.track.Finished of the latest `limit` kept or broken promises in scope to these
+    people (case-folded names) or with these tags, newest closed first: what
+    rules.track.record_from makes the record of, read from the promise rows in one query
+    (no history is read: on time and lateness are the fold's, kept in each row)."""
+    where = scope.where()
+    tagged = (
+        """
+        UNION SELECT t.id FROM promises t, json_each(t.tags) tag
+            WHERE tag.value IN (SELECT value FROM json_each(:tags))"""
+        if tags
+        else ""
+    )
+    # From the people (and tags) to their promises, never the other way round: CROSS JOIN
+    # keeps SQLite from walking every promise of yours along the direction index.
+    rows = conn.execute(
+        f"""WITH similar (id) AS (
+            SELECT DISTINCT pp.promise_id FROM promise_people pp JOIN people pe
+                ON pe.id = pp.person_id
+            WHERE pe.name_key IN (SELECT value FROM json_each(:keys)){tagged})
+        SELECT p.status, {KEPT_ON_TIME}, {LATENESS}, p.original_due_ts - p.made_ts,
+            coalesce(p.closed_ts, p.due_ts) - p.made_ts
+        FROM similar s CROSS JOIN promises p ON p.id = s.id
+        WHERE p.status IN ('kept', 'broken') AND {where}
+        ORDER BY p.closed_ts DESC, p.id DESC LIMIT :limit""",
+        scope.params(keys=json.dumps(keys), tags=json.dumps(tags), limit=limit),
+    )
+    return [
+        (str(status), bool(on_time), late, promised, taken)
+        for status, on_time, late, promised, taken in rows
+    ]
+
+
+# -------------------------------------------------------------------------------------------------
 # pk trust
 # -------------------------------------------------------------------------------------------------
 # rules.track.entries_for, one row per entry: (promise, at, kind, order within the promise).
