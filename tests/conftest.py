@@ -112,3 +112,23 @@ def make(ok: Pk) -> Callable[..., int]:
         return int(result.json["id"])
 
     return run
+
+
+@pytest.fixture
+def traced(monkeypatch) -> tuple[list[bool], list[str]]:
+    """Every connection the commands open (write or not) and every statement they run."""
+    from promisekeeper.store import connection
+
+    opened: list[bool] = []
+    statements: list[str] = []
+    real = connection.connect
+
+    def connect(path: Path, *, write: bool, create_dirs: bool = False):  # noqa: ANN202
+        conn = real(path, write=write, create_dirs=create_dirs)
+        opened.append(write)
+        if conn is not None:
+            conn.set_trace_callback(statements.append)
+        return conn
+
+    monkeypatch.setattr(connection, "connect", connect)
+    return opened, statements

@@ -198,28 +198,8 @@ def test_default_paths_are_platformdirs_own(monkeypatch, xdg: str, home: str | N
 
 
 # -------------------------------------------------------------------------------------------------
-# One connection per command; the realism check in one query
+# One connection per command; the realism check in one query (`traced`: conftest)
 # -------------------------------------------------------------------------------------------------
-@pytest.fixture
-def traced(monkeypatch) -> tuple[list[bool], list[str]]:
-    """Every connection the commands open (write or not) and every statement they run."""
-    from promisekeeper.store import connection
-
-    opened: list[bool] = []
-    statements: list[str] = []
-    real = connection.connect
-
-    def connect(path: Path, *, write: bool, create_dirs: bool = False):  # noqa: ANN202
-        conn = real(path, write=write, create_dirs=create_dirs)
-        opened.append(write)
-        if conn is not None:
-            conn.set_trace_callback(statements.append)
-        return conn
-
-    monkeypatch.setattr(connection, "connect", connect)
-    return opened, statements
-
-
 def test_promise_opens_the_ledger_once_and_reads_the_record_in_one_query(
     ok: Pk, make: Callable[..., int], traced: tuple[list[bool], list[str]]
 ) -> None:

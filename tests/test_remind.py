@@ -345,30 +345,19 @@ def test_a_terminal_run_records_nothing_cron_does(tmp_path: Path) -> None:
 # Recording: one connection, history only
 # -------------------------------------------------------------------------------------------------
 def test_a_recording_run_reads_and_records_through_one_connection(
-    ok: Pk, ledger, isolated: Path, monkeypatch: pytest.MonkeyPatch
+    ok: Pk, ledger, isolated: Path, traced: tuple[list[bool], list[str]]
 ) -> None:
     """Cron's run (no terminal: it records) opens the ledger once, for writing, and records
     its reminders as history only: one `reminded` event each, in one change, stamped in
     order, the promise rows left as they were."""
     import sqlite3
 
-    from promisekeeper.store import connection
-
-    opened: list[bool] = []
-    statements: list[str] = []
-    real = connection.connect
-
-    def connect(path: Path, *, write: bool, create_dirs: bool = False):  # noqa: ANN202
-        conn = real(path, write=write, create_dirs=create_dirs)
-        opened.append(write)
-        if conn is not None:
-            conn.set_trace_callback(statements.append)
-        return conn
-
+    opened, statements = traced
     with sqlite3.connect(isolated) as conn:
         rows_before = conn.execute("SELECT * FROM promises ORDER BY id").fetchall()
     conn.close()
-    monkeypatch.setattr(connection, "connect", connect)
+    opened.clear()
+    statements.clear()
     assert "3 promises need you" in ok("remind", now=EARLY).stdout
     assert opened == [True]
     assert not [s for s in statements if s.startswith(("UPDATE promises", "DELETE"))]
