@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from promisekeeper.store.queries import select_promises
-from promisekeeper.store.track import KEPT_ON_TIME, OVERDUE, PAST_DUE
+from promisekeeper.store.track import KEPT_ON_TIME, OVERDUE, PAST_DUE, direction_term
 
 if TYPE_CHECKING:
     from promisekeeper.model.events import Detail
@@ -59,7 +59,7 @@ class ReportScope:
 
     def where(self) -> str:
         # A report is about what you promised: never the promises owed to you.
-        parts = ["p.deleted_ts IS NULL", "p.direction = 'mine'", IN_PERIOD]
+        parts = ["p.deleted_ts IS NULL", direction_term("mine"), IN_PERIOD]
         if self.person_key is not None:
             parts.append(
                 "p.id IN (SELECT pp.promise_id FROM promise_people pp JOIN people pe"
