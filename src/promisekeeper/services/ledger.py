@@ -1238,13 +1238,15 @@ class Ledger:
             if to is not None and not figures.made and queries.get_person(conn, to) is None:
                 raise self._no_one_called(to)
             late = figures.kept - figures.kept_on_time
+            ranks = {q: lead.percentile_ranks(late, q) for q in (50, 90)} if late else {}
+            wanted = [position for low, high, _ in ranks.values() for position in (low, high)]
+            values = sql.lateness_at(conn, scope, wanted) if late else {}
 
             def at(q: float) -> float | None:
                 if not late:
                     return None
-                low, high, fraction = lead.percentile_ranks(late, q)
-                values = sql.lateness_at(conn, scope, low, high - low + 1)
-                return lead.interpolate(values[0], values[-1], fraction)
+                low, high, fraction = ranks[q]
+                return lead.interpolate(values[low], values[high], fraction)
 
             starts = track.week_starts(self.now, weeks)
             by_day = {
