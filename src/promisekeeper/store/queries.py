@@ -75,11 +75,9 @@ _PROMISE_COLUMNS_UNTOLD = _PROMISE_COLUMNS.replace(_NOTICES, "NULL, NULL, NULL")
 
 
 # The same row for a listing of many promises: what was told, heard or snoozed is looked up
-# only for the promises with a notice, a move or a snooze in their history, found in one pass
-# over the events before the first row, not on every row. Its query starts with _NOTED.
-_NOTED = """WITH noted(id) AS MATERIALIZED (
-    SELECT h.promise_id FROM events h WHERE h.kind IN ('notified', 'moved', 'snoozed'))
-"""
+# only for the promises listed that have a notice, a move or a snooze in their history, found
+# in one pass over their events (along the events' promise index) before the first row, not
+# on every row (select_promises' `noted`).
 _PROMISE_COLUMNS_MANY = _PROMISE_COLUMNS.replace(
     _NOTICES,
     ",".join(f"\n    CASE WHEN p.id IN noted THEN {one} END" for one in (_TOLD, _HEARD, _SNOOZED)),
@@ -279,8 +277,16 @@ def select_promises(
     """Promises matching a WHERE clause written by this package (values always as parameters);
     `many` for a listing of any number of them (the same promises, read in fewer steps when
     there are thousands, in a few more when there is one)."""
-    columns = f"{_NOTED}SELECT {_PROMISE_COLUMNS_MANY}" if many else f"SELECT {_PROMISE_COLUMNS}"
-    sql = f"{columns} FROM promises p WHERE {where} ORDER BY {order}"
+    if many:
+        sql = f"""WITH noted(id) AS MATERIALIZED (
+            SELECT h.promise_id FROM events h
+            WHERE h.promise_id IN (SELECT p.id FROM promises p WHERE {where})
+                AND h.kind IN ('notified', 'moved', 'snoozed'))
+        SELECT {_PROMISE_COLUMNS_MANY} FROM promises p WHERE {where} ORDER BY {order}"""
+        if not isinstance(params, dict):  # the WHERE clause is written twice: its values too
+            params = [*params, *params]
+    else:
+        sql = f"SELECT {_PROMISE_COLUMNS} FROM promises p WHERE {where} ORDER BY {order}"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     found = (_read(conn, row) for row in conn.execute(sql, params).fetchall())
