@@ -120,6 +120,16 @@ def remote_files(remote: Path) -> dict[str, str]:
     return {name: git("--git-dir", str(remote), "show", f"main:{name}") for name in listing.split()}
 
 
+def two_promises_sent(a: Replica, remote: Path) -> tuple[str, list[str]]:
+    """Two promises made on `a` and synced: the name of a's file in the repository and its
+    lines (with their newlines), for a test to edit by hand."""
+    a.promise("Send the numbers")
+    a.promise("Review the RFC", "bob", "mon")
+    a.sync()
+    name = f"events/{a.replica_id()}/2026-11.jsonl"
+    return name, remote_files(remote)[name].splitlines(keepends=True)
+
+
 def push_by_hand(remote: Path, tmp_path: Path, edit: Callable[[Path], None]) -> None:
     """Someone edits the repository by hand in a clone of their own and pushes."""
     clone = tmp_path / "by-hand"
@@ -352,11 +362,7 @@ def test_a_garbage_line_is_refused_naming_file_and_line_and_nothing_is_applied(
     replicas: list[Replica], remote: Path, tmp_path: Path
 ) -> None:
     a, b, _c = replicas
-    a.promise("Send the numbers")
-    a.promise("Review the RFC", "bob", "mon")
-    a.sync()
-    name = f"events/{a.replica_id()}/2026-11.jsonl"
-    whole = remote_files(remote)[name].splitlines(keepends=True)
+    name, whole = two_promises_sent(a, remote)
 
     def garble(clone: Path) -> None:
         (clone / name).write_text(whole[0] + "garbage, not a record\n" + whole[1])
@@ -379,11 +385,7 @@ def test_a_record_that_cannot_be_applied_is_refused_naming_file_and_line(
     replicas: list[Replica], remote: Path, tmp_path: Path
 ) -> None:
     a, b, _c = replicas
-    a.promise("Send the numbers")
-    a.promise("Review the RFC", "bob", "mon")
-    a.sync()
-    name = f"events/{a.replica_id()}/2026-11.jsonl"
-    whole = remote_files(remote)[name].splitlines(keepends=True)
+    name, whole = two_promises_sent(a, remote)
     wrong = {**json.loads(whole[1]), "clock": "yesterday"}
 
     def edit(clone: Path) -> None:
